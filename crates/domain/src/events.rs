@@ -1,0 +1,213 @@
+//! The events the order table's owner puts on the stream, named by what happened.
+
+use crate::order::{Order, OrderId};
+use crate::timestamp::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// The version written into every event; readers refuse versions newer than they understand.
+pub const EVENT_SCHEMA_VERSION: u32 = 1;
+
+/// An event on the order stream, tagged by `type`.
+///
+/// The event id is derived from the order and the kind of event: an order is placed once and
+/// fulfilled once, so a producer that retries writes the same id again and consumers can drop
+/// the repeat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
+pub enum OrderEvent {
+    OrderPlaced {
+        event_id: String,
+        schema_version: u32,
+        order_id: OrderId,
+        occurred_at: Timestamp,
+        /// The order as placed, so the baker can be told without another read.
+        order: Order,
+    },
+    OrderFulfilled {
+        event_id: String,
+        schema_version: u32,
+        order_id: OrderId,
+        occurred_at: Timestamp,
+    },
+}
+
+/// The kinds of event, for routing and filtering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    OrderPlaced,
+    OrderFulfilled,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::OrderPlaced => "order_placed",
+            EventKind::OrderFulfilled => "order_fulfilled",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EventDecodeError {
+    #[error("the record is not a JSON event: {0}")]
+    NotJson(#[source] serde_json::Error),
+    #[error("unknown event type {0:?}")]
+    UnknownType(String),
+    #[error(
+        "event schema version {found} is newer than {EVENT_SCHEMA_VERSION}, the newest this reader knows"
+    )]
+    UnsupportedVersion { found: u64 },
+    #[error("the {kind} event is malformed: {source}")]
+    Malformed {
+        kind: String,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+impl OrderEvent {
+    pub fn order_placed(order: &Order, at: Timestamp) -> OrderEvent {
+        OrderEvent::OrderPlaced {
+            event_id: event_id(EventKind::OrderPlaced, &order.order_id),
+            schema_version: EVENT_SCHEMA_VERSION,
+            order_id: order.order_id.clone(),
+            occurred_at: at,
+            order: order.clone(),
+        }
+    }
+
+    pub fn order_fulfilled(order_id: &OrderId, at: Timestamp) -> OrderEvent {
+        OrderEvent::OrderFulfilled {
+            event_id: event_id(EventKind::OrderFulfilled, order_id),
+            schema_version: EVENT_SCHEMA_VERSION,
+            order_id: order_id.clone(),
+            occurred_at: at,
+        }
+    }
+
+    pub fn kind(&self) -> EventKind {
+        match self {
+            OrderEvent::OrderPlaced { .. } => EventKind::OrderPlaced,
+            OrderEvent::OrderFulfilled { .. } => EventKind::OrderFulfilled,
+        }
+    }
+
+    pub fn event_id(&self) -> &str {
+        match self {
+            OrderEvent::OrderPlaced { event_id, .. }
+            | OrderEvent::OrderFulfilled { event_id, .. } => event_id,
+        }
+    }
+
+    pub fn order_id(&self) -> &OrderId {
+        match self {
+            OrderEvent::OrderPlaced { order_id, .. }
+            | OrderEvent::OrderFulfilled { order_id, .. } => order_id,
+        }
+    }
+
+    /// The stream's partition key: all of an order's events go to one shard, in order.
+    pub fn partition_key(&self) -> &str {
+        self.order_id().as_str()
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        // Serialising plain data with string keys cannot fail.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Reads an event from a record's bytes, telling apart junk, unknown kinds, newer
+    /// schema versions and malformed known kinds.
+    pub fn decode(bytes: &[u8]) -> Result<OrderEvent, EventDecodeError> {
+        let value: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(EventDecodeError::NotJson)?;
+        let kind = value
+            .get("type")
+            .and_then(|t| t.as_str())
+            .unwrap_or_default()
+            .to_owned();
+        if kind != EventKind::OrderPlaced.as_str() && kind != EventKind::OrderFulfilled.as_str() {
+            return Err(EventDecodeError::UnknownType(kind));
+        }
+        if let Some(found) = value.get("schemaVersion").and_then(|v| v.as_u64())
+            && found > u64::from(EVENT_SCHEMA_VERSION)
+        {
+            return Err(EventDecodeError::UnsupportedVersion { found });
+        }
+        serde_json::from_value(value).map_err(|source| EventDecodeError::Malformed { kind, source })
+    }
+}
+
+fn event_id(kind: EventKind, order_id: &OrderId) -> String {
+    format!("{}:{}", kind.as_str(), order_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validation::parse_new_order;
+
+    fn order() -> Order {
+        let body =
+            br#"{"name":"Ada","address":"1 Loop Road","productId":"red-velvet","quantity":2}"#;
+        let at = Timestamp::from_unix_millis(1_000).expect("in range");
+        Order::place(
+            OrderId::parse("o-1").expect("id"),
+            parse_new_order(body).expect("valid"),
+            at,
+        )
+    }
+
+    #[test]
+    fn events_round_trip_with_type_tag_id_and_version() {
+        let at = Timestamp::from_unix_millis(2_000).expect("in range");
+        let placed = OrderEvent::order_placed(&order(), at);
+        let json: serde_json::Value = serde_json::from_slice(&placed.encode()).expect("json");
+        assert_eq!(json["type"], "order_placed");
+        assert_eq!(json["schemaVersion"], 1);
+        assert_eq!(json["eventId"], "order_placed:o-1");
+        assert_eq!(json["order"]["totalCents"], 7800);
+        assert_eq!(
+            OrderEvent::decode(&placed.encode()).expect("decodes"),
+            placed
+        );
+
+        let fulfilled = OrderEvent::order_fulfilled(&OrderId::parse("o-1").expect("id"), at);
+        assert_eq!(fulfilled.kind(), EventKind::OrderFulfilled);
+        assert_eq!(
+            OrderEvent::decode(&fulfilled.encode()).expect("decodes"),
+            fulfilled
+        );
+    }
+
+    #[test]
+    fn the_same_fact_always_gets_the_same_event_id() {
+        let early = OrderEvent::order_placed(&order(), Timestamp::from_unix_millis(1).expect("t"));
+        let late = OrderEvent::order_placed(&order(), Timestamp::from_unix_millis(9).expect("t"));
+        assert_eq!(early.event_id(), late.event_id());
+    }
+
+    #[test]
+    fn decoding_tells_junk_from_unknown_from_newer_from_malformed() {
+        assert!(matches!(
+            OrderEvent::decode(b"\xff\x00"),
+            Err(EventDecodeError::NotJson(_))
+        ));
+        assert!(matches!(
+            OrderEvent::decode(br#"{"type":"order_cancelled"}"#),
+            Err(EventDecodeError::UnknownType(t)) if t == "order_cancelled"
+        ));
+        assert!(matches!(
+            OrderEvent::decode(br#"{"type":"order_fulfilled","schemaVersion":2}"#),
+            Err(EventDecodeError::UnsupportedVersion { found: 2 })
+        ));
+        assert!(matches!(
+            OrderEvent::decode(br#"{"type":"order_fulfilled","schemaVersion":1,"orderId":"A B"}"#),
+            Err(EventDecodeError::Malformed { .. })
+        ));
+    }
+}

@@ -1,0 +1,174 @@
+use super::*;
+
+fn invalid_fields(result: Result<NewOrder, RequestError>) -> Vec<(&'static str, String)> {
+    match result {
+        Err(RequestError::Invalid(errors)) => {
+            errors.into_iter().map(|e| (e.field, e.message)).collect()
+        }
+        other => panic!("expected field errors, got {other:?}"),
+    }
+}
+
+#[test]
+fn accepts_the_shape_customers_send() {
+    let order = parse_new_order(
+        br#"{"name":"  Ada Lovelace ","address":"12 Analytical St\nLondon","productId":"chocolate-fudge","quantity":3,"email":"ada@example.com","notes":"Happy birthday!"}"#,
+    )
+    .expect("valid");
+    assert_eq!(order.customer.name, "Ada Lovelace");
+    assert_eq!(order.customer.address, "12 Analytical St\nLondon");
+    assert_eq!(order.customer.email.as_deref(), Some("ada@example.com"));
+    assert_eq!(order.product.id, "chocolate-fudge");
+    assert_eq!(order.quantity, 3);
+    assert_eq!(order.total_cents, Cents(10350));
+}
+
+#[test]
+fn optional_fields_may_be_absent_null_or_blank() {
+    let order = parse_new_order(
+        br#"{"name":"Bo","address":"1 Rd","productId":"carrot-walnut","quantity":1,"email":null,"notes":"   "}"#,
+    )
+    .expect("valid");
+    assert_eq!(order.customer.email, None);
+    assert_eq!(order.customer.notes, None);
+}
+
+#[test]
+fn refuses_bodies_that_are_not_json_objects() {
+    for body in [&b"not json"[..], b"[1,2]", b"\"text\"", b"", b"{\"name\":"] {
+        assert!(
+            matches!(parse_new_order(body), Err(RequestError::Malformed(_))),
+            "{body:?}"
+        );
+    }
+}
+
+#[test]
+fn refuses_oversized_bodies_before_parsing() {
+    let body = vec![b' '; MAX_BODY_BYTES + 1];
+    assert_eq!(
+        parse_new_order(&body),
+        Err(RequestError::TooLarge {
+            limit: MAX_BODY_BYTES
+        })
+    );
+}
+
+#[test]
+fn names_every_missing_field() {
+    let fields = invalid_fields(parse_new_order(b"{}"));
+    assert_eq!(
+        fields,
+        vec![
+            ("name", "name is required".to_string()),
+            ("address", "address is required".to_string()),
+            ("productId", "productId is required".to_string()),
+            ("quantity", "quantity is required".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn refuses_unknown_fields() {
+    let fields = invalid_fields(parse_new_order(
+        br#"{"name":"A","address":"B","productId":"red-velvet","quantity":1,"price":1}"#,
+    ));
+    assert_eq!(fields.len(), 1);
+    assert!(
+        fields[0].1.contains("unknown field \"price\""),
+        "{fields:?}"
+    );
+}
+
+#[test]
+fn refuses_quantities_that_are_not_sane() {
+    for (quantity, message) in [
+        ("0", "quantity must be between 1 and 20"),
+        ("-2", "quantity must be between 1 and 20"),
+        ("21", "quantity must be between 1 and 20"),
+        ("99999999999999999999", "quantity must be a whole number"),
+        ("1.5", "quantity must be a whole number"),
+        ("\"2\"", "quantity must be a whole number"),
+    ] {
+        let body = format!(
+            r#"{{"name":"A","address":"B","productId":"red-velvet","quantity":{quantity}}}"#
+        );
+        assert_eq!(
+            invalid_fields(parse_new_order(body.as_bytes())),
+            vec![("quantity", message.to_string())]
+        );
+    }
+}
+
+#[test]
+fn refuses_unknown_products_with_a_pointer_to_the_catalogue() {
+    let fields = invalid_fields(parse_new_order(
+        br#"{"name":"A","address":"B","productId":"pizza","quantity":1}"#,
+    ));
+    assert_eq!(fields[0].0, "productId");
+    assert!(fields[0].1.contains("GET /products"));
+}
+
+#[test]
+fn refuses_line_breaks_in_single_line_fields_and_bad_emails() {
+    let fields = invalid_fields(parse_new_order(
+        b"{\"name\":\"A\\r\\nBcc: x@y.z\",\"address\":\"B\",\"productId\":\"red-velvet\",\"quantity\":1,\"email\":\"a@b.c\\nBcc: evil@x.y\"}",
+    ));
+    assert_eq!(
+        fields.iter().map(|f| f.0).collect::<Vec<_>>(),
+        vec!["name", "email"]
+    );
+    for email in ["nobody", "a@b", "a b@c.d", "<a@b.c>", "a@@b.c"] {
+        let body = format!(
+            r#"{{"name":"A","address":"B","productId":"red-velvet","quantity":1,"email":"{email}"}}"#
+        );
+        assert_eq!(
+            invalid_fields(parse_new_order(body.as_bytes()))[0].0,
+            "email",
+            "{email}"
+        );
+    }
+}
+
+#[test]
+fn refuses_blank_and_overlong_text() {
+    let long = "x".repeat(101);
+    let body =
+        format!(r#"{{"name":"{long}","address":"  ","productId":"red-velvet","quantity":1}}"#);
+    assert_eq!(
+        invalid_fields(parse_new_order(body.as_bytes())),
+        vec![
+            ("name", "name must be at most 100 characters".to_string()),
+            ("address", "address must not be empty".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn reads_delivery_confirmations() {
+    let confirmation =
+        parse_delivery_confirmation(br#"{"orderId":"abc","rating":5,"feedback":"Delicious"}"#)
+            .expect("valid");
+    assert_eq!(confirmation.order_id.as_str(), "abc");
+    assert_eq!(confirmation.rating, Some(5));
+    assert_eq!(confirmation.feedback.as_deref(), Some("Delicious"));
+    assert!(parse_delivery_confirmation(br#"{"orderId":"abc","rating":6}"#).is_err());
+    assert!(parse_delivery_confirmation(br#"{"orderId":"abc","rating":0}"#).is_err());
+    assert!(parse_delivery_confirmation(br#"{"rating":3}"#).is_err());
+}
+
+#[test]
+fn reads_order_references() {
+    assert_eq!(
+        parse_order_reference(br#"{"orderId":"abc"}"#).map(|id| id.to_string()),
+        Ok("abc".to_string())
+    );
+    assert!(matches!(
+        parse_order_reference(br#"{"orderId":"../etc"}"#),
+        Err(RequestError::Invalid(_))
+    ));
+    assert!(matches!(
+        parse_order_reference(br#"{"orderId":7}"#),
+        Err(RequestError::Invalid(_))
+    ));
+}

@@ -1,0 +1,228 @@
+//! The HTTP side shared by the API handlers: reading an API Gateway v2 request and writing the
+//! JSON (or HTML) response with the project's error shape `{"error":{"code","message"}}`.
+
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use aws_lambda_events::encodings::Body;
+use base64::Engine;
+use cakeshop_domain::RequestError;
+use cakeshop_domain::validation::MAX_BODY_BYTES;
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+use http::{HeaderMap, Method};
+use serde::Serialize;
+
+/// A refusal, as the client will see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: u16,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> ApiError {
+        ApiError::new(401, "unauthorized", message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::new(403, "forbidden", message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(404, "not_found", message)
+    }
+
+    pub fn conflict(message: impl Into<String>) -> ApiError {
+        ApiError::new(409, "illegal_transition", message)
+    }
+
+    /// A failure of ours, not the client's. The cause is logged; the client gets no details.
+    pub fn internal(what: &str, cause: &dyn std::error::Error) -> ApiError {
+        tracing::error!(error = %error_chain(cause), "{what}");
+        ApiError::new(500, "internal", format!("{what}; please try again"))
+    }
+
+    pub fn into_response(self) -> ApiGatewayV2httpResponse {
+        let body = serde_json::json!({ "error": { "code": self.code, "message": self.message } });
+        json_response(self.status, &body)
+    }
+}
+
+impl From<RequestError> for ApiError {
+    fn from(error: RequestError) -> ApiError {
+        let (status, code) = match &error {
+            RequestError::TooLarge { .. } => (413, "too_large"),
+            RequestError::Malformed(_) => (400, "malformed"),
+            RequestError::Invalid(_) => (422, "invalid"),
+        };
+        ApiError::new(status, code, error.to_string())
+    }
+}
+
+/// An error and its causes on one line: `a: b: c`.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+pub fn json_response<T: Serialize + ?Sized>(status: u16, value: &T) -> ApiGatewayV2httpResponse {
+    let body = serde_json::to_string(value).unwrap_or_else(|_| "{}".into());
+    response(status, "application/json", body)
+}
+
+pub fn html_response(status: u16, page: String) -> ApiGatewayV2httpResponse {
+    response(status, "text/html; charset=utf-8", page)
+}
+
+fn response(status: u16, content_type: &'static str, body: String) -> ApiGatewayV2httpResponse {
+    let mut headers = HeaderMap::new();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let mut response = ApiGatewayV2httpResponse::default();
+    response.status_code = i64::from(status);
+    response.headers = headers;
+    response.body = Some(Body::Text(body));
+    response
+}
+
+/// The route this request was sent to, as `(method, path template)`: API Gateway's route key
+/// when present (`"POST /order"`), else the method and raw path.
+pub fn route(request: &ApiGatewayV2httpRequest) -> (Method, String) {
+    if let Some((method, path)) = request
+        .route_key
+        .as_deref()
+        .and_then(|key| key.split_once(' '))
+        && let Ok(method) = Method::from_bytes(method.as_bytes())
+    {
+        return (method, path.to_owned());
+    }
+    let method = request.request_context.http.method.clone();
+    (method, request.raw_path.clone().unwrap_or_default())
+}
+
+/// The body's bytes, decoded if API Gateway base64-encoded them, refused if too large.
+pub fn body_bytes(request: &ApiGatewayV2httpRequest) -> Result<Vec<u8>, ApiError> {
+    let raw = request.body.as_deref().unwrap_or_default();
+    // Base64 is 4/3 of the payload: refuse before decoding anything absurd.
+    if raw.len() > MAX_BODY_BYTES * 4 / 3 + 4 {
+        return Err(RequestError::TooLarge {
+            limit: MAX_BODY_BYTES,
+        }
+        .into());
+    }
+    let bytes = if request.is_base64_encoded {
+        base64::engine::general_purpose::STANDARD
+            .decode(raw)
+            .map_err(|e| {
+                ApiError::new(
+                    400,
+                    "malformed",
+                    format!("the body is not valid base64: {e}"),
+                )
+            })?
+    } else {
+        raw.as_bytes().to_vec()
+    };
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(RequestError::TooLarge {
+            limit: MAX_BODY_BYTES,
+        }
+        .into());
+    }
+    Ok(bytes)
+}
+
+/// The credential in `Authorization: Bearer <token>`, if any.
+pub fn bearer_token(request: &ApiGatewayV2httpRequest) -> Option<&str> {
+    let value = request
+        .headers
+        .get(http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+/// Whether the body was sent as an HTML form rather than JSON.
+pub fn is_form(request: &ApiGatewayV2httpRequest) -> bool {
+    request
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        })
+}
+
+/// Runs an API handler body, turning its refusal into the error response.
+pub fn respond(result: Result<ApiGatewayV2httpResponse, ApiError>) -> ApiGatewayV2httpResponse {
+    result.unwrap_or_else(ApiError::into_response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request_with(header: &str) -> ApiGatewayV2httpRequest {
+        let mut request = ApiGatewayV2httpRequest::default();
+        request.headers.insert(
+            http::header::AUTHORIZATION,
+            HeaderValue::from_str(header).expect("ascii"),
+        );
+        request
+    }
+
+    #[test]
+    fn reads_bearer_tokens_only() {
+        assert_eq!(bearer_token(&request_with("Bearer abc")), Some("abc"));
+        assert_eq!(bearer_token(&request_with("bearer  abc ")), Some("abc"));
+        assert_eq!(bearer_token(&request_with("Basic abc")), None);
+        assert_eq!(bearer_token(&request_with("Bearer ")), None);
+        assert_eq!(bearer_token(&ApiGatewayV2httpRequest::default()), None);
+    }
+
+    #[test]
+    fn decodes_base64_bodies_and_refuses_large_ones() {
+        let mut request = ApiGatewayV2httpRequest::default();
+        request.body = Some("eyJhIjoxfQ==".into());
+        request.is_base64_encoded = true;
+        assert_eq!(
+            body_bytes(&request).expect("decodes"),
+            br#"{"a":1}"#.to_vec()
+        );
+        request.body = Some("!!".into());
+        assert_eq!(body_bytes(&request).map_err(|e| e.status), Err(400));
+        request.is_base64_encoded = false;
+        request.body = Some("x".repeat(MAX_BODY_BYTES + 1));
+        assert_eq!(body_bytes(&request).map_err(|e| e.status), Err(413));
+    }
+
+    #[test]
+    fn prefers_the_route_key() {
+        let mut request = ApiGatewayV2httpRequest::default();
+        request.route_key = Some("GET /order/{orderId}".into());
+        request.raw_path = Some("/order/abc".into());
+        assert_eq!(
+            route(&request),
+            (Method::GET, "/order/{orderId}".to_string())
+        );
+    }
+}

@@ -1,0 +1,67 @@
+//! The email that tells the baker a cake is wanted.
+
+use crate::html::{escape, escape_multiline};
+use cakeshop_domain::Order;
+use cakeshop_ports::Email;
+
+/// Composes the baker's email. Every customer-supplied value is HTML-escaped, and none goes
+/// into a header: the subject is built only from the catalogue and the order id.
+pub fn compose(order: &Order, confirm_link: &str, from: &str, to: &str) -> Email {
+    let subject = format!(
+        "New order {}: {} × {}",
+        order.order_id, order.quantity, order.product_name
+    );
+    let email = order.customer.email.as_deref().unwrap_or("(not given)");
+    let notes = order.customer.notes.as_deref().unwrap_or("(none)");
+    let text = format!(
+        "A new cake order is waiting.\n\n\
+         Order:    {id}\n\
+         Cake:     {quantity} × {product}\n\
+         Total:    {total}\n\
+         For:      {name}\n\
+         Address:  {address}\n\
+         Email:    {email}\n\
+         Notes:    {notes}\n\n\
+         When the cake is ready, open this link and press \"The cake is ready\":\n{link}\n",
+        id = order.order_id,
+        quantity = order.quantity,
+        product = order.product_name,
+        total = order.total_cents,
+        name = order.customer.name,
+        address = order.customer.address,
+        link = confirm_link,
+    );
+    let html = format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif\">\
+         <h2>A new cake order is waiting</h2>\
+         <table>\
+         <tr><th align=left>Order</th><td>{id}</td></tr>\
+         <tr><th align=left>Cake</th><td>{quantity} × {product}</td></tr>\
+         <tr><th align=left>Total</th><td>{total}</td></tr>\
+         <tr><th align=left>For</th><td>{name}</td></tr>\
+         <tr><th align=left>Address</th><td>{address}</td></tr>\
+         <tr><th align=left>Email</th><td>{email}</td></tr>\
+         <tr><th align=left>Notes</th><td>{notes}</td></tr>\
+         </table>\
+         <p>When the cake is ready, <a href=\"{link}\">open the order page</a> and press \
+         <em>The cake is ready</em>.</p>\
+         </body></html>",
+        id = escape(order.order_id.as_str()),
+        quantity = order.quantity,
+        product = escape(&order.product_name),
+        total = escape(&order.total_cents.to_string()),
+        name = escape(&order.customer.name),
+        address = escape_multiline(&order.customer.address),
+        email = escape(email),
+        notes = escape_multiline(notes),
+        link = escape(confirm_link),
+    );
+    Email {
+        to: to.to_owned(),
+        from: from.to_owned(),
+        subject,
+        text,
+        html,
+        order_id: order.order_id.clone(),
+    }
+}

@@ -1,0 +1,108 @@
+//! `POST /order/delivered`: the customer confirms the cake arrived, with an optional rating and
+//! feedback that go on to customer service through the feedback queue.
+
+use crate::api::{ApiError, bearer_token, body_bytes, json_response, respond};
+use crate::auth::Signer;
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use cakeshop_domain::{
+    DeliveryConfirmation, FeedbackMessage, Order, Status, Step, parse_delivery_confirmation,
+};
+use cakeshop_ports::{Clock, OrderRepository, OutgoingMessage, QueueSender, TransitionOutcome};
+use std::sync::Arc;
+use tracing::Instrument;
+
+pub struct ConfirmDelivery<R, Q> {
+    orders: R,
+    feedback_queue: Q,
+    signer: Signer,
+    clock: Arc<dyn Clock>,
+}
+
+impl<R: OrderRepository, Q: QueueSender> ConfirmDelivery<R, Q> {
+    pub fn new(orders: R, feedback_queue: Q, signer: Signer, clock: Arc<dyn Clock>) -> Self {
+        ConfirmDelivery {
+            orders,
+            feedback_queue,
+            signer,
+            clock,
+        }
+    }
+
+    pub async fn handle(&self, request: ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
+        respond(self.confirm(&request).await)
+    }
+
+    async fn confirm(
+        &self,
+        request: &ApiGatewayV2httpRequest,
+    ) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let token = bearer_token(request)
+            .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <customerToken>"))?;
+        let confirmation = parse_delivery_confirmation(&body_bytes(request)?)?;
+        if !self.signer.is_customer_token(&confirmation.order_id, token) {
+            return Err(ApiError::forbidden("this token does not open this order"));
+        }
+        let span = tracing::info_span!("confirm_delivery", order_id = %confirmation.order_id);
+        async {
+            let order = self.mark_delivered(&confirmation).await?;
+            if !order.has_step(Step::FeedbackForwarded) {
+                self.send_feedback(&order, confirmation).await?;
+            }
+            Ok(json_response(200, &order))
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// `out_for_delivery → delivered`; a repeat on a delivered order is accepted as is.
+    async fn mark_delivered(&self, confirmation: &DeliveryConfirmation) -> Result<Order, ApiError> {
+        let order_id = &confirmation.order_id;
+        let now = self.clock.now();
+        match self
+            .orders
+            .transition(order_id, Status::OutForDelivery, Status::Delivered, now)
+            .await
+        {
+            Ok(TransitionOutcome::Applied(order)) => {
+                tracing::info!(rating = confirmation.rating, "delivery confirmed");
+                Ok(*order)
+            }
+            Ok(TransitionOutcome::Conflict(order)) if order.status == Status::Delivered => {
+                Ok(*order)
+            }
+            Ok(TransitionOutcome::Conflict(order)) => Err(ApiError::conflict(format!(
+                "order {order_id} is {}; only an order out for delivery can be confirmed delivered",
+                order.status
+            ))),
+            Ok(TransitionOutcome::NotFound) => {
+                Err(ApiError::not_found(format!("no order {order_id}")))
+            }
+            Err(error) => Err(ApiError::internal("updating the order failed", &error)),
+        }
+    }
+
+    async fn send_feedback(
+        &self,
+        order: &Order,
+        confirmation: DeliveryConfirmation,
+    ) -> Result<(), ApiError> {
+        let delivered_at = order
+            .step_time(Step::Delivered)
+            .unwrap_or_else(|| self.clock.now());
+        let message = FeedbackMessage::for_order(
+            order,
+            confirmation.rating,
+            confirmation.feedback,
+            delivered_at,
+        );
+        let body = serde_json::to_string(&message).unwrap_or_default();
+        let outgoing = OutgoingMessage {
+            key: message.feedback_id,
+            body,
+        };
+        self.feedback_queue
+            .send(outgoing)
+            .await
+            .map_err(|error| ApiError::internal("passing the feedback on failed", &error))
+    }
+}

@@ -1,0 +1,183 @@
+//! `GET|POST /order/fulfilled`: the baker says the cake is ready.
+//!
+//! The GET is the page behind the email's link: it shows the order and a button and never
+//! changes anything, because mail scanners open links. The button POSTs the link's token as a
+//! form; API clients POST JSON `{"orderId"}` with `Authorization: Bearer <baker key or link token>`.
+
+use crate::api::{
+    ApiError, bearer_token, body_bytes, html_response, is_form, json_response, respond, route,
+};
+use crate::auth::{BakerKey, LinkError, Signer};
+use crate::baker_page;
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use cakeshop_domain::{Order, OrderEvent, OrderId, Status, parse_order_reference};
+use cakeshop_ports::{Clock, EventPublisher, OrderRepository, TransitionOutcome};
+use http::Method;
+use std::sync::Arc;
+use tracing::Instrument;
+
+pub struct FulfillOrder<R, E> {
+    orders: R,
+    events: E,
+    signer: Signer,
+    baker_key: BakerKey,
+    public_base_url: String,
+    clock: Arc<dyn Clock>,
+}
+
+impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
+    pub fn new(
+        orders: R,
+        events: E,
+        signer: Signer,
+        baker_key: BakerKey,
+        public_base_url: String,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        FulfillOrder {
+            orders,
+            events,
+            signer,
+            baker_key,
+            public_base_url,
+            clock,
+        }
+    }
+
+    pub async fn handle(&self, request: ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
+        match route(&request).0 {
+            Method::GET => self.show_page(&request).await,
+            _ if is_form(&request) => self.fulfil_from_page(&request).await,
+            _ => respond(self.fulfil_from_api(&request).await),
+        }
+    }
+
+    async fn show_page(&self, request: &ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
+        let token = request
+            .query_string_parameters
+            .first("token")
+            .unwrap_or_default();
+        let order_id = match self.signer.verify_baker_link(token, self.clock.now()) {
+            Ok(order_id) => order_id,
+            Err(error) => return html_response(403, baker_page::refusal_page(&error.to_string())),
+        };
+        match self.orders.get(&order_id).await {
+            Ok(Some(order)) => html_response(
+                200,
+                baker_page::confirmation_page(&order, token, &self.form_action()),
+            ),
+            Ok(None) => html_response(404, baker_page::refusal_page("There is no such order.")),
+            Err(error) => {
+                let refusal = ApiError::internal("reading the order failed", &error);
+                html_response(500, baker_page::refusal_page(&refusal.message))
+            }
+        }
+    }
+
+    async fn fulfil_from_page(
+        &self,
+        request: &ApiGatewayV2httpRequest,
+    ) -> ApiGatewayV2httpResponse {
+        let result = async {
+            let body = body_bytes(request)?;
+            let token = form_urlencoded::parse(&body)
+                .find(|(name, _)| name == "token")
+                .map(|(_, value)| value.into_owned())
+                .unwrap_or_default();
+            let order_id = self
+                .signer
+                .verify_baker_link(&token, self.clock.now())
+                .map_err(link_refusal)?;
+            self.fulfil(&order_id).await
+        }
+        .await;
+        match result {
+            Ok(order) => html_response(200, baker_page::fulfilled_page(&order)),
+            Err(refusal) => {
+                html_response(refusal.status, baker_page::refusal_page(&refusal.message))
+            }
+        }
+    }
+
+    async fn fulfil_from_api(
+        &self,
+        request: &ApiGatewayV2httpRequest,
+    ) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let token = bearer_token(request).ok_or_else(|| {
+            ApiError::unauthorized("send Authorization: Bearer <baker key or link token>")
+        })?;
+        let allowed_order = if self.baker_key.matches(token) {
+            None
+        } else {
+            Some(
+                self.signer
+                    .verify_baker_link(token, self.clock.now())
+                    .map_err(link_refusal)?,
+            )
+        };
+        let order_id = parse_order_reference(&body_bytes(request)?)?;
+        if allowed_order.is_some_and(|allowed| allowed != order_id) {
+            return Err(ApiError::forbidden("this link is for a different order"));
+        }
+        let order = self.fulfil(&order_id).await?;
+        Ok(json_response(200, &order))
+    }
+
+    /// `placed → fulfilled`, then `order_fulfilled` on the stream. A repeat for an order that
+    /// is already fulfilled publishes the event again (same event id, which consumers drop if
+    /// they have it) so that a crash between the two writes heals when the baker retries.
+    async fn fulfil(&self, order_id: &OrderId) -> Result<Order, ApiError> {
+        let span = tracing::info_span!("fulfill_order", %order_id);
+        async {
+            let now = self.clock.now();
+            let order = match self
+                .orders
+                .transition(order_id, Status::Placed, Status::Fulfilled, now)
+                .await
+            {
+                Ok(TransitionOutcome::Applied(order)) => *order,
+                Ok(TransitionOutcome::Conflict(order)) if order.status == Status::Fulfilled => {
+                    *order
+                }
+                Ok(TransitionOutcome::Conflict(order)) => {
+                    return Err(ApiError::conflict(format!(
+                        "order {order_id} is {}; only a placed order can be marked fulfilled",
+                        order.status
+                    )));
+                }
+                Ok(TransitionOutcome::NotFound) => {
+                    return Err(ApiError::not_found(format!("no order {order_id}")));
+                }
+                Err(error) => return Err(ApiError::internal("updating the order failed", &error)),
+            };
+            let at = order
+                .step_time(cakeshop_domain::Step::Fulfilled)
+                .unwrap_or(now);
+            if let Err(error) = self
+                .events
+                .publish(&OrderEvent::order_fulfilled(order_id, at))
+                .await
+            {
+                return Err(ApiError::internal(
+                    "announcing the fulfilment failed",
+                    &error,
+                ));
+            }
+            tracing::info!("order fulfilled");
+            Ok(order)
+        }
+        .instrument(span)
+        .await
+    }
+
+    fn form_action(&self) -> String {
+        format!(
+            "{}/order/fulfilled",
+            self.public_base_url.trim_end_matches('/')
+        )
+    }
+}
+
+fn link_refusal(error: LinkError) -> ApiError {
+    ApiError::unauthorized(error.to_string())
+}

@@ -1,0 +1,33 @@
+//! The order lifecycle's handlers.
+//!
+//! Each takes the event type its trigger delivers (`aws_lambda_events`) and returns the response
+//! type that trigger expects, and reaches the outside world only through the ports it is
+//! generic over. The same handlers run as Lambda functions and inside `cakeshop dev`.
+
+pub mod api;
+pub mod auth;
+pub mod baker_email;
+pub mod baker_page;
+pub mod confirm_delivery;
+pub mod forward_feedback;
+pub mod fulfill_order;
+pub mod html;
+pub mod notify_baker;
+pub mod notify_delivery;
+pub mod order_queries;
+pub mod partner_forwarding;
+pub mod place_order;
+pub mod queue_batch;
+pub mod record_error;
+pub mod request_delivery;
+pub mod stream_batch;
+
+pub use auth::{BakerKey, Signer};
+pub use confirm_delivery::ConfirmDelivery;
+pub use forward_feedback::ForwardFeedback;
+pub use fulfill_order::FulfillOrder;
+pub use notify_baker::{BakerMail, NotifyBaker};
+pub use notify_delivery::NotifyDelivery;
+pub use order_queries::OrderQueries;
+pub use place_order::PlaceOrder;
+pub use request_delivery::RequestDelivery;

@@ -1,0 +1,140 @@
+//! Kinesis `order_fulfilled` → `fulfilled → out_for_delivery` and a delivery request on the
+//! delivery queue, sent for the whole batch in as few queue calls as possible.
+
+use crate::record_error::RecordError;
+use crate::stream_batch::decode;
+use aws_lambda_events::event::kinesis::KinesisEvent;
+use aws_lambda_events::event::streams::KinesisEventResponse;
+use cakeshop_domain::{DeliveryRequest, EventKind, Order, OrderEvent, Status, Step};
+use cakeshop_ports::{Clock, OrderRepository, OutgoingMessage, QueueSender, TransitionOutcome};
+use std::sync::Arc;
+use tracing::Instrument;
+
+pub struct RequestDelivery<R, Q> {
+    orders: R,
+    delivery_queue: Q,
+    clock: Arc<dyn Clock>,
+}
+
+impl<R: OrderRepository, Q: QueueSender> RequestDelivery<R, Q> {
+    pub fn new(orders: R, delivery_queue: Q, clock: Arc<dyn Clock>) -> Self {
+        RequestDelivery {
+            orders,
+            delivery_queue,
+            clock,
+        }
+    }
+
+    /// Moves each order in turn, stopping at the first failure (see `stream_batch`), then
+    /// sends one delivery request per moved order. A request the queue refused fails its
+    /// record; the replay finds the order already out for delivery and sends it again.
+    pub async fn handle(&self, event: KinesisEvent) -> KinesisEventResponse {
+        let mut response = KinesisEventResponse::default();
+        let mut outgoing = Vec::new();
+        for record in &event.records {
+            let sequence_number = record.kinesis.sequence_number.as_str();
+            let span =
+                tracing::info_span!("record", sequence_number, order_id = tracing::field::Empty);
+            let result = async {
+                let fulfilled = decode(record)?;
+                tracing::Span::current().record("order_id", fulfilled.order_id().as_str());
+                if fulfilled.kind() != EventKind::OrderFulfilled {
+                    tracing::info!(
+                        kind = fulfilled.kind().as_str(),
+                        "not for this function; skipped"
+                    );
+                    return Ok(None);
+                }
+                self.move_out_for_delivery(&fulfilled).await
+            }
+            .instrument(span.clone())
+            .await;
+            match result {
+                Ok(Some(order)) => outgoing.push(self.delivery_message(sequence_number, &order)),
+                Ok(None) => {}
+                Err(error) => {
+                    span.in_scope(|| error.log(sequence_number));
+                    response.add_failure(sequence_number);
+                    break;
+                }
+            }
+        }
+        self.send(&outgoing, &mut response).await;
+        response
+    }
+
+    /// The order to request a delivery for, or `None` when that was already done.
+    async fn move_out_for_delivery(
+        &self,
+        fulfilled: &OrderEvent,
+    ) -> Result<Option<Order>, RecordError> {
+        let order_id = fulfilled.order_id();
+        let now = self.clock.now();
+        match self
+            .orders
+            .transition(order_id, Status::Fulfilled, Status::OutForDelivery, now)
+            .await?
+        {
+            TransitionOutcome::Applied(order) => Ok(Some(*order)),
+            TransitionOutcome::NotFound => Err(RecordError::UnknownOrder(order_id.clone())),
+            TransitionOutcome::Conflict(order) => match order.status {
+                // A repeat: the request may have been lost before it reached the queue, so it
+                // is sent again unless the courier is known to have it.
+                Status::OutForDelivery | Status::Delivered
+                    if !order.has_step(Step::CourierNotified) =>
+                {
+                    tracing::info!("delivery already requested; request sent again");
+                    Ok(Some(*order))
+                }
+                Status::OutForDelivery | Status::Delivered => {
+                    tracing::info!("courier already has this delivery; repeat skipped");
+                    Ok(None)
+                }
+                status => Err(RecordError::UnexpectedStatus {
+                    order_id: order_id.clone(),
+                    status,
+                }),
+            },
+        }
+    }
+
+    fn delivery_message(&self, sequence_number: &str, order: &Order) -> OutgoingMessage {
+        let at = order
+            .step_time(Step::DeliveryRequested)
+            .unwrap_or_else(|| self.clock.now());
+        let request = DeliveryRequest::for_order(order, at);
+        let body = serde_json::to_string(&request).unwrap_or_default();
+        OutgoingMessage {
+            key: sequence_number.to_owned(),
+            body,
+        }
+    }
+
+    async fn send(&self, outgoing: &[OutgoingMessage], response: &mut KinesisEventResponse) {
+        if outgoing.is_empty() {
+            return;
+        }
+        match self.delivery_queue.send_batch(outgoing).await {
+            Ok(report) => {
+                tracing::info!(
+                    sent = outgoing.len() - report.failed.len(),
+                    "delivery requests sent"
+                );
+                for failed in report.failed {
+                    tracing::warn!(
+                        sequence_number = failed.key,
+                        reason = failed.reason,
+                        "delivery request refused"
+                    );
+                    response.add_failure(failed.key);
+                }
+            }
+            Err(error) => {
+                tracing::warn!(error = %crate::api::error_chain(&error), "delivery requests not sent");
+                for message in outgoing {
+                    response.add_failure(message.key.clone());
+                }
+            }
+        }
+    }
+}

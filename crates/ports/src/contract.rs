@@ -1,0 +1,302 @@
+//! The contract every implementation of a port must keep, written once and run against the
+//! local store and against the AWS adapters on an emulator.
+//!
+//! Each check panics with a message on a breach; they are meant to be called from tests.
+//! Probes let a check read back what an adapter wrote, the way each backend allows.
+
+use crate::{
+    Clock, CreateOutcome, Email, EventPublisher, IdGenerator, Mailer, OrderRepository,
+    OutgoingMessage, PartnerCall, PartnerClient, QueueSender, RandomIds, StepOutcome, SystemClock,
+    TransitionOutcome,
+};
+use cakeshop_domain::{Order, OrderEvent, OrderId, Status, Step, parse_new_order};
+use futures::future::join_all;
+use std::future::Future;
+
+/// Reads back what was put on the stream, in order, as (partition key, data).
+pub trait StreamProbe: Send + Sync {
+    fn records(&self) -> impl Future<Output = Vec<(String, Vec<u8>)>> + Send;
+}
+
+/// Takes every message waiting on the queue (and removes them).
+pub trait QueueProbe: Send + Sync {
+    fn drain(&self) -> impl Future<Output = Vec<String>> + Send;
+}
+
+/// Reads every email that was sent.
+pub trait MailboxProbe: Send + Sync {
+    fn emails(&self) -> impl Future<Output = Vec<Email>> + Send;
+}
+
+/// Reads every call the partner received.
+pub trait PartnerProbe: Send + Sync {
+    fn calls(&self) -> impl Future<Output = Vec<PartnerCall>> + Send;
+}
+
+/// A new, valid order with a fresh random id.
+pub fn sample_order() -> Order {
+    let body = br#"{"name":"Contract Tester","address":"1 Test Lane","productId":"lemon-drizzle","quantity":2,"email":"t@example.com","notes":"<b>no nuts</b>"}"#;
+    let new_order = match parse_new_order(body) {
+        Ok(new_order) => new_order,
+        Err(error) => panic!("the sample order is valid: {error}"),
+    };
+    Order::place(RandomIds.order_id(), new_order, SystemClock.now())
+}
+
+pub async fn order_repository<R: OrderRepository>(repository: &R) {
+    creates_once_and_reads_back(repository).await;
+    transitions_only_from_the_expected_status(repository).await;
+    records_each_step_once(repository).await;
+    concurrent_transitions_have_one_winner(repository).await;
+}
+
+async fn creates_once_and_reads_back<R: OrderRepository>(repository: &R) {
+    let order = sample_order();
+    assert_eq!(
+        repository.get(&order.order_id).await.expect("get"),
+        None,
+        "unknown id reads as None"
+    );
+    assert_eq!(
+        repository.create(&order).await.expect("create"),
+        CreateOutcome::Created
+    );
+    assert_eq!(
+        repository.get(&order.order_id).await.expect("get"),
+        Some(order.clone()),
+        "reads back unchanged"
+    );
+
+    let mut impostor = sample_order();
+    impostor.order_id = order.order_id.clone();
+    assert_eq!(
+        repository.create(&impostor).await.expect("create again"),
+        CreateOutcome::AlreadyExists(Box::new(order.clone())),
+        "a second create with the same id changes nothing and returns what is stored"
+    );
+    assert_eq!(
+        repository.get(&order.order_id).await.expect("get"),
+        Some(order)
+    );
+}
+
+async fn transitions_only_from_the_expected_status<R: OrderRepository>(repository: &R) {
+    let order = sample_order();
+    repository.create(&order).await.expect("create");
+    let id = &order.order_id;
+    let later = order.created_at.plus_seconds(60);
+
+    let refused = repository
+        .transition(id, Status::Fulfilled, Status::OutForDelivery, later)
+        .await;
+    assert_eq!(
+        refused.expect("transition"),
+        TransitionOutcome::Conflict(Box::new(order.clone()))
+    );
+
+    let TransitionOutcome::Applied(fulfilled) = repository
+        .transition(id, Status::Placed, Status::Fulfilled, later)
+        .await
+        .expect("transition")
+    else {
+        panic!("placed → fulfilled applies");
+    };
+    assert_eq!(fulfilled.status, Status::Fulfilled);
+    assert_eq!(fulfilled.step_time(Step::Fulfilled), Some(later));
+    assert_eq!(
+        repository.get(id).await.expect("get").as_ref(),
+        Some(&*fulfilled)
+    );
+
+    let repeat = repository
+        .transition(id, Status::Placed, Status::Fulfilled, later.plus_seconds(1))
+        .await;
+    assert_eq!(
+        repeat.expect("transition"),
+        TransitionOutcome::Conflict(fulfilled.clone()),
+        "no second win"
+    );
+
+    let missing = RandomIds.order_id();
+    let outcome = repository
+        .transition(&missing, Status::Placed, Status::Fulfilled, later)
+        .await;
+    assert_eq!(outcome.expect("transition"), TransitionOutcome::NotFound);
+    assert_eq!(
+        repository.get(&missing).await.expect("get"),
+        None,
+        "a refused transition creates nothing"
+    );
+}
+
+async fn records_each_step_once<R: OrderRepository>(repository: &R) {
+    let order = sample_order();
+    repository.create(&order).await.expect("create");
+    let id = &order.order_id;
+    let first = order.created_at.plus_seconds(5);
+
+    let StepOutcome::Recorded(recorded) = repository
+        .record_step(id, Step::BakerNotified, first)
+        .await
+        .expect("record")
+    else {
+        panic!("a new step is recorded");
+    };
+    assert_eq!(recorded.step_time(Step::BakerNotified), Some(first));
+    assert_eq!(
+        recorded.status,
+        Status::Placed,
+        "recording a step changes no status"
+    );
+
+    let again = repository
+        .record_step(id, Step::BakerNotified, first.plus_seconds(9))
+        .await
+        .expect("record");
+    assert_eq!(
+        again,
+        StepOutcome::AlreadyRecorded(recorded.clone()),
+        "the first time is kept"
+    );
+
+    let missing = RandomIds.order_id();
+    let outcome = repository
+        .record_step(&missing, Step::BakerNotified, first)
+        .await
+        .expect("record");
+    assert_eq!(outcome, StepOutcome::NotFound);
+    assert_eq!(
+        repository.get(&missing).await.expect("get"),
+        None,
+        "recording creates nothing"
+    );
+}
+
+async fn concurrent_transitions_have_one_winner<R: OrderRepository>(repository: &R) {
+    let order = sample_order();
+    repository.create(&order).await.expect("create");
+    let at = order.created_at.plus_seconds(1);
+    let attempts = (0..8)
+        .map(|_| repository.transition(&order.order_id, Status::Placed, Status::Fulfilled, at));
+    let outcomes = join_all(attempts).await;
+    let wins = outcomes
+        .iter()
+        .filter(|o| matches!(o, Ok(TransitionOutcome::Applied(_))))
+        .count();
+    let conflicts = outcomes
+        .iter()
+        .filter(|o| matches!(o, Ok(TransitionOutcome::Conflict(_))))
+        .count();
+    assert_eq!(
+        (wins, conflicts),
+        (1, 7),
+        "exactly one of eight concurrent transitions wins"
+    );
+}
+
+/// Publishes events for two orders and reads them back in order, keyed by order id.
+pub async fn event_publisher<P: EventPublisher, S: StreamProbe>(publisher: &P, stream: &S) {
+    let first = sample_order();
+    let second = sample_order();
+    let events = [
+        OrderEvent::order_placed(&first, first.created_at),
+        OrderEvent::order_placed(&second, second.created_at),
+        OrderEvent::order_fulfilled(&first.order_id, first.created_at.plus_seconds(1)),
+    ];
+    for event in &events {
+        publisher.publish(event).await.expect("publish");
+    }
+    let records = stream.records().await;
+    let ours = |id: &OrderId| -> Vec<OrderEvent> {
+        records
+            .iter()
+            .filter(|(key, _)| key == id.as_str())
+            .map(|(_, data)| OrderEvent::decode(data).expect("a published record decodes"))
+            .collect()
+    };
+    assert_eq!(
+        ours(&first.order_id),
+        vec![events[0].clone(), events[2].clone()],
+        "per-key order kept"
+    );
+    assert_eq!(ours(&second.order_id), vec![events[1].clone()]);
+}
+
+/// Sends more messages than one batch call takes and reads all of them back.
+pub async fn queue_sender<Q: QueueSender, P: QueueProbe>(queue: &Q, probe: &P) {
+    probe.drain().await;
+    let messages: Vec<OutgoingMessage> = (0..23)
+        .map(|n| OutgoingMessage {
+            key: format!("m{n}"),
+            body: format!("{{\"n\":{n}}}"),
+        })
+        .collect();
+    let report = queue.send_batch(&messages).await.expect("send");
+    assert!(
+        report.failed.is_empty(),
+        "every message accepted: {report:?}"
+    );
+    let mut received = Vec::new();
+    for _ in 0..20 {
+        received.extend(probe.drain().await);
+        if received.len() >= messages.len() {
+            break;
+        }
+    }
+    received.sort();
+    let mut expected: Vec<String> = messages.into_iter().map(|m| m.body).collect();
+    expected.sort();
+    assert_eq!(received, expected, "each message arrives once, unchanged");
+    assert!(
+        queue
+            .send_batch(&[])
+            .await
+            .expect("empty batch")
+            .failed
+            .is_empty()
+    );
+}
+
+pub async fn mailer<M: Mailer, P: MailboxProbe>(mailer: &M, mailbox: &P) {
+    let order = sample_order();
+    let email = Email {
+        to: "baker@example.com".into(),
+        from: "orders@example.com".into(),
+        subject: format!("New order {}", order.order_id),
+        text: "A cake to bake.".into(),
+        html: "<p>A cake to bake.</p>".into(),
+        order_id: order.order_id.clone(),
+    };
+    let message_id = mailer.send(&email).await.expect("send");
+    assert!(!message_id.is_empty(), "the provider names the message");
+    let sent: Vec<Email> = mailbox
+        .emails()
+        .await
+        .into_iter()
+        .filter(|e| e.subject == email.subject)
+        .collect();
+    assert_eq!(sent.len(), 1, "sent exactly once");
+    assert_eq!(sent[0].to, email.to);
+    assert_eq!(sent[0].from, email.from);
+    assert_eq!(sent[0].text, email.text);
+    assert_eq!(sent[0].html, email.html);
+}
+
+pub async fn partner_client<C: PartnerClient, P: PartnerProbe>(client: &C, partner: &P) {
+    let call = PartnerCall {
+        idempotency_key: format!("contract:{}", RandomIds.order_id()),
+        body: "{\"ok\":true}".into(),
+    };
+    client.call(&call).await.expect("call");
+    let received: Vec<PartnerCall> = partner
+        .calls()
+        .await
+        .into_iter()
+        .filter(|c| c.idempotency_key == call.idempotency_key)
+        .collect();
+    assert_eq!(
+        received,
+        vec![call],
+        "the partner got the body and key, once"
+    );
+}

@@ -1,0 +1,23 @@
+//! Ports: what a handler needs from the world, as small `Send + Sync` traits.
+//!
+//! Each has an AWS implementation (`cakeshop-aws`) and a local one, and both pass the same
+//! contract suite (`contract`, behind the feature of that name).
+
+pub mod clock;
+pub mod error;
+pub mod events;
+pub mod mail;
+pub mod orders;
+pub mod partner;
+pub mod queue;
+
+#[cfg(feature = "contract")]
+pub mod contract;
+
+pub use clock::{Clock, IdGenerator, RandomIds, SystemClock};
+pub use error::{BoxError, PortError};
+pub use events::EventPublisher;
+pub use mail::{Email, Mailer};
+pub use orders::{CreateOutcome, OrderRepository, StepOutcome, TransitionOutcome};
+pub use partner::{PartnerCall, PartnerClient, PartnerError};
+pub use queue::{FailedMessage, OutgoingMessage, QueueSender, SendReport};

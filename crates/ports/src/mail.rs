@@ -1,0 +1,21 @@
+//! Outgoing email.
+
+use crate::error::PortError;
+use cakeshop_domain::OrderId;
+use std::future::Future;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    pub to: String,
+    pub from: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// The order the email is about, kept with the message for tracing.
+    pub order_id: OrderId,
+}
+
+pub trait Mailer: Send + Sync {
+    /// Sends the email and returns the provider's message id.
+    fn send(&self, email: &Email) -> impl Future<Output = Result<String, PortError>> + Send;
+}
