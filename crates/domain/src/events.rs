@@ -24,8 +24,8 @@ pub enum OrderEvent {
         schema_version: u32,
         order_id: OrderId,
         occurred_at: Timestamp,
-        /// The order as placed, so the baker can be told without another read.
-        order: Order,
+        /// The order as placed, so consumers can act without another read.
+        order: Box<Order>,
     },
     OrderFulfilled {
         event_id: String,
@@ -76,7 +76,7 @@ impl OrderEvent {
             schema_version: EVENT_SCHEMA_VERSION,
             order_id: order.order_id.clone(),
             occurred_at: at,
-            order: order.clone(),
+            order: Box::new(order.clone()),
         }
     }
 

@@ -1,10 +1,10 @@
 //! SQS feedback queue → the customer-service API; records `feedback_forwarded`.
 
-use crate::partner_forwarding::{Forward, forward_once};
-use crate::queue_batch::{body, process_concurrently};
+use crate::partner_forwarding::PartnerForwarding;
+use crate::queue_batch::{AboutOrder, process_per_order};
 use crate::record_error::RecordError;
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use cakeshop_domain::{FeedbackMessage, Step};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use cakeshop_domain::{FeedbackMessage, OrderId, Step};
 use cakeshop_ports::{Clock, OrderRepository, PartnerClient};
 use std::sync::Arc;
 
@@ -12,6 +12,12 @@ pub struct ForwardFeedback<R, P> {
     orders: R,
     customer_service: P,
     clock: Arc<dyn Clock>,
+}
+
+impl AboutOrder for FeedbackMessage {
+    fn order_id(&self) -> &OrderId {
+        &self.order_id
+    }
 }
 
 impl<R: OrderRepository, P: PartnerClient> ForwardFeedback<R, P> {
@@ -24,23 +30,21 @@ impl<R: OrderRepository, P: PartnerClient> ForwardFeedback<R, P> {
     }
 
     pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
-        process_concurrently(&event, |message| self.forward(message)).await
-    }
-
-    async fn forward(&self, message: &SqsMessage) -> Result<(), RecordError> {
-        let feedback = FeedbackMessage::decode(body(message))?;
-        let forward = Forward {
-            order_id: feedback.order_id,
-            idempotency_key: feedback.feedback_id,
+        let forwarding = PartnerForwarding {
+            orders: &self.orders,
+            partner: &self.customer_service,
+            clock: &*self.clock,
+            step: Step::FeedbackForwarded,
         };
-        forward_once(
-            &self.orders,
-            &self.customer_service,
-            &*self.clock,
-            message,
-            forward,
-            Step::FeedbackForwarded,
-        )
+        let decode = |body: &str| Ok::<_, RecordError>(FeedbackMessage::decode(body)?);
+        process_per_order(&event, decode, |message, feedback: FeedbackMessage| {
+            let forwarding = &forwarding;
+            async move {
+                forwarding
+                    .forward(message, &feedback.order_id, feedback.feedback_id.clone())
+                    .await
+            }
+        })
         .await
     }
 }

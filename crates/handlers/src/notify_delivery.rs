@@ -1,10 +1,10 @@
 //! SQS delivery queue → the delivery company's API; records `courier_notified`.
 
-use crate::partner_forwarding::{Forward, forward_once};
-use crate::queue_batch::{body, process_concurrently};
+use crate::partner_forwarding::PartnerForwarding;
+use crate::queue_batch::{AboutOrder, process_per_order};
 use crate::record_error::RecordError;
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use cakeshop_domain::{DeliveryRequest, Step};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use cakeshop_domain::{DeliveryRequest, OrderId, Step};
 use cakeshop_ports::{Clock, OrderRepository, PartnerClient};
 use std::sync::Arc;
 
@@ -12,6 +12,12 @@ pub struct NotifyDelivery<R, P> {
     orders: R,
     delivery_company: P,
     clock: Arc<dyn Clock>,
+}
+
+impl AboutOrder for DeliveryRequest {
+    fn order_id(&self) -> &OrderId {
+        &self.order_id
+    }
 }
 
 impl<R: OrderRepository, P: PartnerClient> NotifyDelivery<R, P> {
@@ -24,23 +30,21 @@ impl<R: OrderRepository, P: PartnerClient> NotifyDelivery<R, P> {
     }
 
     pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
-        process_concurrently(&event, |message| self.notify(message)).await
-    }
-
-    async fn notify(&self, message: &SqsMessage) -> Result<(), RecordError> {
-        let request = DeliveryRequest::decode(body(message))?;
-        let forward = Forward {
-            order_id: request.order_id,
-            idempotency_key: request.request_id,
+        let forwarding = PartnerForwarding {
+            orders: &self.orders,
+            partner: &self.delivery_company,
+            clock: &*self.clock,
+            step: Step::CourierNotified,
         };
-        forward_once(
-            &self.orders,
-            &self.delivery_company,
-            &*self.clock,
-            message,
-            forward,
-            Step::CourierNotified,
-        )
+        let decode = |body: &str| Ok::<_, RecordError>(DeliveryRequest::decode(body)?);
+        process_per_order(&event, decode, |message, request: DeliveryRequest| {
+            let forwarding = &forwarding;
+            async move {
+                forwarding
+                    .forward(message, &request.order_id, request.request_id.clone())
+                    .await
+            }
+        })
         .await
     }
 }

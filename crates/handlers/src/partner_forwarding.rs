@@ -1,6 +1,6 @@
-//! Passing a queued message on to a partner's API exactly once per order, as far as this side
-//! can tell: a step already recorded means the partner has it, and the idempotency key lets
-//! the partner drop the repeat that a crash between the call and the record can cause.
+//! Passing a queued message on to a partner's API once per order, as far as this side can
+//! tell: a step already recorded means the partner has it, and the idempotency key lets the
+//! partner drop the repeat that a crash between the call and the record can cause.
 
 use crate::queue_batch::body;
 use crate::record_error::RecordError;
@@ -8,40 +8,41 @@ use aws_lambda_events::event::sqs::SqsMessage;
 use cakeshop_domain::{OrderId, Step};
 use cakeshop_ports::{Clock, OrderRepository, PartnerCall, PartnerClient};
 
-/// What a queue message asks to forward.
-pub struct Forward {
-    pub order_id: OrderId,
-    pub idempotency_key: String,
+pub struct PartnerForwarding<'a, R, P> {
+    pub orders: &'a R,
+    pub partner: &'a P,
+    pub clock: &'a dyn Clock,
+    /// The step that records the partner has the message.
+    pub step: Step,
 }
 
-pub async fn forward_once<R: OrderRepository, P: PartnerClient>(
-    orders: &R,
-    partner: &P,
-    clock: &dyn Clock,
-    message: &SqsMessage,
-    forward: Forward,
-    step: Step,
-) -> Result<(), RecordError> {
-    let Forward {
-        order_id,
-        idempotency_key,
-    } = forward;
-    tracing::Span::current().record("order_id", order_id.as_str());
-    let order = orders
-        .get(&order_id)
-        .await?
-        .ok_or_else(|| RecordError::UnknownOrder(order_id.clone()))?;
-    if order.has_step(step) {
-        tracing::info!(step = step.as_str(), "already done; repeat skipped");
-        return Ok(());
+impl<R: OrderRepository, P: PartnerClient> PartnerForwarding<'_, R, P> {
+    /// POSTs the message body as it is (it is the partner's contract) unless already done.
+    pub async fn forward(
+        &self,
+        message: &SqsMessage,
+        order_id: &OrderId,
+        idempotency_key: String,
+    ) -> Result<(), RecordError> {
+        let order = self
+            .orders
+            .get(order_id)
+            .await?
+            .ok_or_else(|| RecordError::UnknownOrder(order_id.clone()))?;
+        if order.has_step(self.step) {
+            tracing::info!(step = self.step.as_str(), "already done; repeat skipped");
+            return Ok(());
+        }
+        self.partner
+            .call(&PartnerCall {
+                idempotency_key,
+                body: body(message).to_owned(),
+            })
+            .await?;
+        self.orders
+            .record_step(order_id, self.step, self.clock.now())
+            .await?;
+        tracing::info!(step = self.step.as_str(), "partner called");
+        Ok(())
     }
-    partner
-        .call(&PartnerCall {
-            idempotency_key,
-            body: body(message).to_owned(),
-        })
-        .await?;
-    orders.record_step(&order_id, step, clock.now()).await?;
-    tracing::info!(step = step.as_str(), "partner called");
-    Ok(())
 }

@@ -1,41 +1,87 @@
-//! Handling a batch of SQS messages the way an SQS event source mapping expects: messages are
-//! independent, so they are handled concurrently, and only the ones that failed are reported
-//! (`ReportBatchItemFailures`) to become visible again and be retried, then dead-lettered.
+//! Handling a batch of SQS messages the way an SQS event source mapping expects: only the
+//! messages that failed are reported (`ReportBatchItemFailures`), to become visible again, be
+//! retried and in the end be dead-lettered.
+//!
+//! Messages about different orders are handled concurrently; messages about the same order
+//! (a redelivery, a repeat send) one after another, so the second sees what the first did.
 
 use crate::record_error::RecordError;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use futures::FutureExt;
+use cakeshop_domain::OrderId;
 use futures::future::join_all;
 use std::future::Future;
 use tracing::Instrument;
 
-pub async fn process_concurrently<'a, F, Fut>(event: &'a SqsEvent, handle: F) -> SqsBatchResponse
+/// A decoded message that belongs to one order.
+pub trait AboutOrder {
+    fn order_id(&self) -> &OrderId;
+}
+
+pub async fn process_per_order<'a, T, Fut>(
+    event: &'a SqsEvent,
+    decode: impl Fn(&str) -> Result<T, RecordError>,
+    handle: impl Fn(&'a SqsMessage, T) -> Fut,
+) -> SqsBatchResponse
 where
-    F: Fn(&'a SqsMessage) -> Fut,
-    Fut: Future<Output = Result<(), RecordError>> + 'a,
+    T: AboutOrder,
+    Fut: Future<Output = Result<(), RecordError>>,
 {
-    let outcomes = join_all(event.records.iter().map(|message| {
-        let message_id = message.message_id.as_deref().unwrap_or_default();
-        let span = tracing::info_span!("message", message_id, order_id = tracing::field::Empty);
-        handle(message)
-            .instrument(span.clone())
-            .map(move |result| (message_id, span, result))
+    let mut response = SqsBatchResponse::default();
+    let mut groups: Vec<(OrderId, Vec<(&'a SqsMessage, T)>)> = Vec::new();
+    for message in &event.records {
+        match decode(body(message)) {
+            Ok(decoded) => {
+                let order_id = decoded.order_id().clone();
+                match groups.iter_mut().find(|(id, _)| *id == order_id) {
+                    Some((_, group)) => group.push((message, decoded)),
+                    None => groups.push((order_id, vec![(message, decoded)])),
+                }
+            }
+            Err(error) => fail(&mut response, message, None, &error),
+        }
+    }
+    let handle = &handle;
+    let outcomes = join_all(groups.into_iter().map(|(order_id, group)| async move {
+        let mut outcomes = Vec::with_capacity(group.len());
+        for (message, decoded) in group {
+            let span = tracing::info_span!("message", message_id = id(message), %order_id);
+            outcomes.push((message, handle(message, decoded).instrument(span).await));
+        }
+        (order_id, outcomes)
     }))
     .await;
-    let mut response = SqsBatchResponse::default();
-    for (message_id, span, result) in outcomes {
-        if let Err(error) = result {
-            span.in_scope(|| error.log(message_id));
-            // An empty identifier makes the mapping retry the whole batch: the safe choice
-            // for a message that somehow came without an id.
-            response.add_failure(message_id);
+    for (order_id, group) in outcomes {
+        for (message, outcome) in group {
+            if let Err(error) = outcome {
+                fail(&mut response, message, Some(&order_id), &error);
+            }
         }
     }
     response
 }
 
-/// The message's body, which an SQS message always has (an absent body reads as empty and
-/// then fails to decode, like any other wrong shape).
+fn fail(
+    response: &mut SqsBatchResponse,
+    message: &SqsMessage,
+    order_id: Option<&OrderId>,
+    error: &RecordError,
+) {
+    let span = tracing::info_span!(
+        "message",
+        message_id = id(message),
+        order_id = order_id.map(OrderId::as_str)
+    );
+    span.in_scope(|| error.log(id(message)));
+    // An empty identifier makes the mapping retry the whole batch: the safe choice for a
+    // message that somehow came without an id.
+    response.add_failure(id(message));
+}
+
+fn id(message: &SqsMessage) -> &str {
+    message.message_id.as_deref().unwrap_or_default()
+}
+
+/// The message's body; an absent body reads as empty and fails to decode like any wrong shape.
 pub fn body(message: &SqsMessage) -> &str {
     message.body.as_deref().unwrap_or_default()
 }

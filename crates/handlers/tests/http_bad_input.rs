@@ -1,0 +1,154 @@
+//! Every bad request gets a clear `{"error":{"code","message"}}` and writes nothing.
+
+mod support;
+
+use base64::Engine;
+use serde_json::json;
+use support::envelopes::{as_http, http_request};
+use support::{SAMPLE_ORDER, Shop, error_code, header};
+
+const START: &str = "2026-11-20T09:00:00Z";
+
+fn shop() -> Shop {
+    Shop::new(START, &["a1", "a2", "a3"])
+}
+
+#[tokio::test]
+async fn refuses_bad_order_bodies_with_the_right_status_and_writes_nothing() {
+    let cases: Vec<(String, i64, &str)> = vec![
+        ("not json".into(), 400, "malformed"),
+        ("[]".into(), 400, "malformed"),
+        ("".into(), 400, "malformed"),
+        (
+            r#"{"name":"A","address":"B","productId":"red-velvet","quantity":1,"extra":true}"#
+                .into(),
+            422,
+            "invalid",
+        ),
+        (
+            r#"{"address":"B","productId":"red-velvet","quantity":1}"#.into(),
+            422,
+            "invalid",
+        ),
+        (
+            r#"{"name":"A","address":"B","productId":"red-velvet","quantity":0}"#.into(),
+            422,
+            "invalid",
+        ),
+        (
+            r#"{"name":"A","address":"B","productId":"red-velvet","quantity":-3}"#.into(),
+            422,
+            "invalid",
+        ),
+        (
+            r#"{"name":"A","address":"B","productId":"red-velvet","quantity":100000}"#.into(),
+            422,
+            "invalid",
+        ),
+        (
+            r#"{"name":"A","address":"B","productId":"pizza","quantity":1}"#.into(),
+            422,
+            "invalid",
+        ),
+        (
+            format!(
+                r#"{{"name":"A","address":"{}","productId":"red-velvet","quantity":1}}"#,
+                "x".repeat(20_000)
+            ),
+            413,
+            "too_large",
+        ),
+    ];
+    let shop = shop();
+    for (body, status, code) in cases {
+        let (got, response) = shop.place(&body).await;
+        assert_eq!(
+            (got, error_code(&response)),
+            (status, code),
+            "{body:.80} → {response}"
+        );
+    }
+    assert!(shop.orders.snapshot().is_empty(), "nothing stored");
+    assert!(shop.nothing_sent(), "nothing published");
+}
+
+#[tokio::test]
+async fn error_messages_name_the_problem() {
+    let (_, response) = shop()
+        .place(r#"{"name":"A","address":"B","productId":"pizza","quantity":0}"#)
+        .await;
+    let message = response["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("unknown productId \"pizza\""), "{message}");
+    assert!(
+        message.contains("quantity must be between 1 and 20"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn answers_json_and_accepts_base64_bodies() {
+    let shop = shop();
+    let mut request = http_request("POST", "/order", "/order", json!({}), None);
+    request["body"] = json!(base64::engine::general_purpose::STANDARD.encode(SAMPLE_ORDER));
+    request["isBase64Encoded"] = json!(true);
+    let response = shop.place_order.handle(as_http(&request)).await;
+    assert_eq!(response.status_code, 201);
+    assert_eq!(header(&response, "content-type"), "application/json");
+    let (_, bad) = shop.place("{").await;
+    assert_eq!(error_code(&bad), "malformed");
+}
+
+#[tokio::test]
+async fn a_stream_outage_is_a_server_error_not_a_success() {
+    let shop = shop();
+    shop.stream.set_failing(true);
+    let (status, response) = shop.place(SAMPLE_ORDER).await;
+    assert_eq!((status, error_code(&response)), (500, "internal"));
+    assert!(
+        !response.to_string().contains("injected"),
+        "causes stay in the log: {response}"
+    );
+}
+
+#[tokio::test]
+async fn a_table_outage_stores_and_publishes_nothing() {
+    let shop = shop();
+    shop.orders.fail_next(1);
+    let (status, _) = shop.place(SAMPLE_ORDER).await;
+    assert_eq!(status, 500);
+    assert!(shop.orders.snapshot().is_empty() && shop.nothing_sent());
+}
+
+#[tokio::test]
+async fn delivery_confirmations_are_checked_before_anything_changes() {
+    let shop = shop();
+    let (order_id, token) = shop.place_sample().await;
+    let (other_id, other_token) = shop.place_sample().await;
+    shop.stream.taken();
+    let body = json!({ "orderId": order_id, "rating": 5 }).to_string();
+
+    assert_eq!(shop.confirm(&body, None).await.0, 401);
+    let (status, response) = shop.confirm(&body, Some(&other_token)).await;
+    assert_eq!((status, error_code(&response)), (403, "forbidden"));
+    let (status, response) = shop.confirm(&body, Some(&token)).await;
+    assert_eq!(
+        (status, error_code(&response)),
+        (409, "illegal_transition"),
+        "not out for delivery yet"
+    );
+    let (status, _) = shop
+        .confirm(
+            &json!({ "orderId": order_id, "rating": 9 }).to_string(),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (status, _) = shop.confirm("{", Some(&token)).await;
+    assert_eq!(status, 400);
+
+    for id in [&order_id, &other_id] {
+        let (_, order) = shop.read(id, Some(support::BAKER_KEY)).await;
+        assert_eq!(order["status"], "placed");
+    }
+    assert!(shop.feedback_queue.taken().is_empty());
+}

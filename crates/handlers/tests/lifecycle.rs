@@ -1,0 +1,292 @@
+//! One order walked from `POST /order` to feedback forwarded through all seven handlers, each
+//! fed the sample event in `events/` that the previous handler's output makes.
+
+mod support;
+
+use cakeshop_domain::{DeliveryRequest, EventKind, FeedbackMessage, Step};
+use serde_json::json;
+use support::envelopes::{
+    DELIVERY_QUEUE_ARN, FEEDBACK_QUEUE_ARN, as_http, as_kinesis, as_sqs, http_request,
+    kinesis_event, sqs_event,
+};
+use support::fakes::parse_time;
+use support::{
+    BAKER_EMAIL, BAKER_KEY, PUBLIC_BASE_URL, SENDER_EMAIL, Shop, fixtures, status_and_json,
+};
+
+const ORDER_ID: &str = "3f9c2a7e5b1d4e6f8a0b2c4d6e8f0a1b";
+
+fn millis(rfc3339: &str) -> i64 {
+    parse_time(rfc3339).unix_millis()
+}
+
+fn seconds(rfc3339: &str) -> i64 {
+    parse_time(rfc3339).unix_seconds()
+}
+
+#[tokio::test]
+async fn one_order_walks_from_post_order_to_feedback_forwarded() {
+    let shop = Shop::new("2026-11-20T09:00:00Z", &[ORDER_ID]);
+
+    // 1. place-order: the customer's POST /order.
+    let response = shop
+        .place_order
+        .handle(as_http(&fixtures::read("place-order.json")))
+        .await;
+    let (status, placed) = status_and_json(&response);
+    assert_eq!(status, 201, "{placed}");
+    assert_eq!(placed["orderId"], ORDER_ID);
+    assert_eq!(placed["status"], "placed");
+    assert_eq!(placed["totalCents"], 3450);
+    let customer_token = placed["customerToken"]
+        .as_str()
+        .expect("a customer token")
+        .to_owned();
+    let published = shop.stream.taken();
+    assert_eq!(published.len(), 1);
+    assert_eq!(
+        (published[0].kind(), published[0].partition_key()),
+        (EventKind::OrderPlaced, ORDER_ID)
+    );
+    fixtures::check(
+        "notify-baker.json",
+        &kinesis_event(&published, 1, seconds("2026-11-20T09:00:00Z")),
+    );
+
+    // 2. notify-baker: the order_placed record becomes an email to the baker.
+    shop.clock.set("2026-11-20T09:00:02Z");
+    let response = shop
+        .notify_baker
+        .handle(as_kinesis(&fixtures::read("notify-baker.json")))
+        .await;
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    let emails = shop.mailer.sent.lock().expect("mailbox").clone();
+    assert_eq!(emails.len(), 1);
+    let email = &emails[0];
+    assert_eq!(
+        (email.to.as_str(), email.from.as_str()),
+        (BAKER_EMAIL, SENDER_EMAIL)
+    );
+    assert_eq!(
+        email.subject,
+        format!("New order {ORDER_ID}: 1 × Chocolate fudge cake")
+    );
+    for detail in [
+        "Ada Lovelace",
+        "12 Analytical Street, London N1 9GU",
+        "Happy birthday, Charles!",
+        "€34.50",
+    ] {
+        assert!(
+            email.text.contains(detail) && email.html.contains(detail),
+            "email shows {detail}"
+        );
+    }
+    let link_prefix = format!("{PUBLIC_BASE_URL}/order/fulfilled?token={ORDER_ID}.");
+    assert!(
+        email.text.contains(&link_prefix),
+        "email links to the confirmation page: {}",
+        email.text
+    );
+
+    // 3. fulfill-order: the baker says the cake is ready.
+    let fulfil = http_request(
+        "POST",
+        "/order/fulfilled",
+        "/order/fulfilled",
+        json!({ "authorization": format!("Bearer {BAKER_KEY}"), "content-type": "application/json" }),
+        Some(&json!({ "orderId": ORDER_ID }).to_string()),
+    );
+    fixtures::check("fulfill-order.json", &fulfil);
+    shop.clock.set("2026-11-20T13:30:00Z");
+    let response = shop
+        .fulfill_order
+        .handle(as_http(&fixtures::read("fulfill-order.json")))
+        .await;
+    let (status, fulfilled) = status_and_json(&response);
+    assert_eq!(
+        (status, &fulfilled["status"]),
+        (200, &json!("fulfilled")),
+        "{fulfilled}"
+    );
+    let published = shop.stream.taken();
+    assert_eq!(published.len(), 1);
+    assert_eq!(
+        (published[0].kind(), published[0].partition_key()),
+        (EventKind::OrderFulfilled, ORDER_ID)
+    );
+    fixtures::check(
+        "request-delivery.json",
+        &kinesis_event(&published, 2, seconds("2026-11-20T13:30:00Z")),
+    );
+
+    // 4. request-delivery: the order_fulfilled record becomes a delivery request.
+    shop.clock.set("2026-11-20T13:30:01Z");
+    let response = shop
+        .request_delivery
+        .handle(as_kinesis(&fixtures::read("request-delivery.json")))
+        .await;
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    let bodies = shop.delivery_queue.taken();
+    assert_eq!(bodies.len(), 1);
+    let request = DeliveryRequest::decode(&bodies[0]).expect("a delivery request");
+    assert_eq!(request.address, "12 Analytical Street, London N1 9GU");
+    fixtures::check(
+        "notify-delivery.json",
+        &sqs_event(
+            &bodies,
+            DELIVERY_QUEUE_ARN,
+            "7b0f3c1e-9d4a-4c2b-8e71",
+            millis("2026-11-20T13:30:01Z"),
+        ),
+    );
+
+    // 5. notify-delivery: the delivery company is called.
+    shop.clock.set("2026-11-20T13:30:03Z");
+    let response = shop
+        .notify_delivery
+        .handle(as_sqs(&fixtures::read("notify-delivery.json")))
+        .await;
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    let calls = shop.delivery_company.calls();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].idempotency_key, format!("delivery:{ORDER_ID}"));
+    assert_eq!(
+        calls[0].body, bodies[0],
+        "the partner gets the delivery request as queued"
+    );
+
+    // 6. confirm-delivery: the customer confirms with their token, a rating and feedback.
+    let confirm = http_request(
+        "POST",
+        "/order/delivered",
+        "/order/delivered",
+        json!({ "authorization": format!("Bearer {customer_token}"), "content-type": "application/json" }),
+        Some(&json!({ "orderId": ORDER_ID, "rating": 5, "feedback": "Rich, moist and gone in ten minutes." }).to_string()),
+    );
+    fixtures::check("confirm-delivery.json", &confirm);
+    shop.clock.set("2026-11-20T16:45:00Z");
+    let response = shop
+        .confirm_delivery
+        .handle(as_http(&fixtures::read("confirm-delivery.json")))
+        .await;
+    let (status, delivered) = status_and_json(&response);
+    assert_eq!(
+        (status, &delivered["status"]),
+        (200, &json!("delivered")),
+        "{delivered}"
+    );
+    let bodies = shop.feedback_queue.taken();
+    assert_eq!(bodies.len(), 1);
+    let feedback = FeedbackMessage::decode(&bodies[0]).expect("a feedback message");
+    assert_eq!(
+        (feedback.rating, feedback.feedback.as_deref()),
+        (Some(5), Some("Rich, moist and gone in ten minutes."))
+    );
+    fixtures::check(
+        "forward-feedback.json",
+        &sqs_event(
+            &bodies,
+            FEEDBACK_QUEUE_ARN,
+            "c4e2a9d0-5f3b-4a1d-9c62",
+            millis("2026-11-20T16:45:00Z"),
+        ),
+    );
+
+    // 7. forward-feedback: customer service is called.
+    shop.clock.set("2026-11-20T16:45:02Z");
+    let response = shop
+        .forward_feedback
+        .handle(as_sqs(&fixtures::read("forward-feedback.json")))
+        .await;
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    let calls = shop.customer_service.calls();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].idempotency_key, format!("feedback:{ORDER_ID}"));
+
+    // The customer reads the whole journey.
+    let mut query = http_request(
+        "GET",
+        "/order/{orderId}",
+        &format!("/order/{ORDER_ID}"),
+        json!({ "authorization": format!("Bearer {customer_token}") }),
+        None,
+    );
+    query["pathParameters"] = json!({ "orderId": ORDER_ID });
+    fixtures::check("order-queries.json", &query);
+    let response = shop
+        .order_queries
+        .handle(as_http(&fixtures::read("order-queries.json")))
+        .await;
+    let (status, order) = status_and_json(&response);
+    assert_eq!(
+        (status, &order["status"]),
+        (200, &json!("delivered")),
+        "{order}"
+    );
+    let history: Vec<(String, String)> = order["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|entry| {
+            (
+                entry["step"].as_str().unwrap_or("?").to_owned(),
+                entry["at"].as_str().unwrap_or("?").to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = [
+        (Step::Placed, "2026-11-20T09:00:00Z"),
+        (Step::BakerNotified, "2026-11-20T09:00:02Z"),
+        (Step::Fulfilled, "2026-11-20T13:30:00Z"),
+        (Step::DeliveryRequested, "2026-11-20T13:30:01Z"),
+        (Step::CourierNotified, "2026-11-20T13:30:03Z"),
+        (Step::Delivered, "2026-11-20T16:45:00Z"),
+        (Step::FeedbackForwarded, "2026-11-20T16:45:02Z"),
+    ]
+    .into_iter()
+    .map(|(step, at)| (step.as_str().to_owned(), at.to_owned()))
+    .collect();
+    assert_eq!(history, expected);
+
+    // Every record delivered a second time (at-least-once delivery) has no second effect.
+    assert!(
+        shop.notify_baker
+            .handle(as_kinesis(&fixtures::read("notify-baker.json")))
+            .await
+            .batch_item_failures
+            .is_empty()
+    );
+    assert!(
+        shop.request_delivery
+            .handle(as_kinesis(&fixtures::read("request-delivery.json")))
+            .await
+            .batch_item_failures
+            .is_empty()
+    );
+    assert!(
+        shop.notify_delivery
+            .handle(as_sqs(&fixtures::read("notify-delivery.json")))
+            .await
+            .batch_item_failures
+            .is_empty()
+    );
+    assert!(
+        shop.forward_feedback
+            .handle(as_sqs(&fixtures::read("forward-feedback.json")))
+            .await
+            .batch_item_failures
+            .is_empty()
+    );
+    assert_eq!(
+        shop.mailer.sent.lock().expect("mailbox").len(),
+        1,
+        "one email"
+    );
+    assert!(
+        shop.delivery_queue.taken().is_empty(),
+        "no second delivery request"
+    );
+    assert_eq!(shop.delivery_company.calls().len(), 1, "one delivery call");
+    assert_eq!(shop.customer_service.calls().len(), 1, "one feedback call");
+}

@@ -1,0 +1,266 @@
+//! In-memory stand-ins for the ports, for handler tests. They keep the same contract as the
+//! real adapters (`fakes_keep_the_port_contract` runs the shared suite against them).
+
+use cakeshop_domain::{Order, OrderEvent, OrderId, Status, Step, Timestamp};
+use cakeshop_ports::{
+    Clock, CreateOutcome, Email, EventPublisher, FailedMessage, IdGenerator, Mailer,
+    OrderRepository, OutgoingMessage, PartnerCall, PartnerClient, PartnerError, PortError,
+    QueueSender, SendReport, StepOutcome, TransitionOutcome,
+};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn unavailable(operation: &'static str) -> PortError {
+    PortError::new(operation, "injected failure")
+}
+
+/// The order table. `fail_next` makes the next call fail, to test error paths.
+#[derive(Clone, Default)]
+pub struct MemoryOrders {
+    orders: Arc<Mutex<HashMap<OrderId, Order>>>,
+    failures: Arc<Mutex<u32>>,
+}
+
+impl MemoryOrders {
+    pub fn fail_next(&self, calls: u32) {
+        *lock(&self.failures) = calls;
+    }
+
+    fn injected_failure(&self) -> bool {
+        let mut failures = lock(&self.failures);
+        let fail = *failures > 0;
+        *failures = failures.saturating_sub(1);
+        fail
+    }
+
+    pub fn snapshot(&self) -> HashMap<OrderId, Order> {
+        lock(&self.orders).clone()
+    }
+}
+
+impl OrderRepository for MemoryOrders {
+    async fn create(&self, order: &Order) -> Result<CreateOutcome, PortError> {
+        if self.injected_failure() {
+            return Err(unavailable("storing an order"));
+        }
+        let mut orders = lock(&self.orders);
+        if let Some(existing) = orders.get(&order.order_id) {
+            return Ok(CreateOutcome::AlreadyExists(Box::new(existing.clone())));
+        }
+        orders.insert(order.order_id.clone(), order.clone());
+        Ok(CreateOutcome::Created)
+    }
+
+    async fn get(&self, order_id: &OrderId) -> Result<Option<Order>, PortError> {
+        if self.injected_failure() {
+            return Err(unavailable("reading an order"));
+        }
+        Ok(lock(&self.orders).get(order_id).cloned())
+    }
+
+    async fn transition(
+        &self,
+        order_id: &OrderId,
+        from: Status,
+        to: Status,
+        at: Timestamp,
+    ) -> Result<TransitionOutcome, PortError> {
+        if self.injected_failure() {
+            return Err(unavailable("updating an order"));
+        }
+        let mut orders = lock(&self.orders);
+        let Some(order) = orders.get_mut(order_id) else {
+            return Ok(TransitionOutcome::NotFound);
+        };
+        if order.status != from || order.transition(to, at).is_err() {
+            return Ok(TransitionOutcome::Conflict(Box::new(order.clone())));
+        }
+        Ok(TransitionOutcome::Applied(Box::new(order.clone())))
+    }
+
+    async fn record_step(
+        &self,
+        order_id: &OrderId,
+        step: Step,
+        at: Timestamp,
+    ) -> Result<StepOutcome, PortError> {
+        if self.injected_failure() {
+            return Err(unavailable("updating an order"));
+        }
+        let mut orders = lock(&self.orders);
+        let Some(order) = orders.get_mut(order_id) else {
+            return Ok(StepOutcome::NotFound);
+        };
+        if order.record_step(step, at) {
+            Ok(StepOutcome::Recorded(Box::new(order.clone())))
+        } else {
+            Ok(StepOutcome::AlreadyRecorded(Box::new(order.clone())))
+        }
+    }
+}
+
+/// The stream: every published event, in order.
+#[derive(Clone, Default)]
+pub struct RecordingStream {
+    pub events: Arc<Mutex<Vec<OrderEvent>>>,
+    failing: Arc<Mutex<bool>>,
+}
+
+impl RecordingStream {
+    pub fn taken(&self) -> Vec<OrderEvent> {
+        std::mem::take(&mut *lock(&self.events))
+    }
+
+    pub fn set_failing(&self, failing: bool) {
+        *lock(&self.failing) = failing;
+    }
+}
+
+impl EventPublisher for RecordingStream {
+    async fn publish(&self, event: &OrderEvent) -> Result<(), PortError> {
+        if *lock(&self.failing) {
+            return Err(unavailable("putting a record"));
+        }
+        lock(&self.events).push(event.clone());
+        Ok(())
+    }
+}
+
+/// A queue: every accepted message body, in order. Keys listed in `refuse` are refused the
+/// way SQS refuses single entries of a batch.
+#[derive(Clone, Default)]
+pub struct RecordingQueue {
+    pub bodies: Arc<Mutex<VecDeque<String>>>,
+    refuse: Arc<Mutex<Vec<String>>>,
+}
+
+impl RecordingQueue {
+    pub fn taken(&self) -> Vec<String> {
+        lock(&self.bodies).drain(..).collect()
+    }
+
+    pub fn refuse_key(&self, key: &str) {
+        lock(&self.refuse).push(key.to_owned());
+    }
+
+    pub fn accept_all(&self) {
+        lock(&self.refuse).clear();
+    }
+}
+
+impl QueueSender for RecordingQueue {
+    async fn send_batch(&self, messages: &[OutgoingMessage]) -> Result<SendReport, PortError> {
+        let refuse = lock(&self.refuse).clone();
+        let mut report = SendReport::default();
+        for message in messages {
+            if refuse.contains(&message.key) {
+                report.failed.push(FailedMessage {
+                    key: message.key.clone(),
+                    reason: "InternalError".into(),
+                });
+            } else {
+                lock(&self.bodies).push_back(message.body.clone());
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// The mailbox: every email sent.
+#[derive(Clone, Default)]
+pub struct RecordingMailer {
+    pub sent: Arc<Mutex<Vec<Email>>>,
+}
+
+impl Mailer for RecordingMailer {
+    async fn send(&self, email: &Email) -> Result<String, PortError> {
+        let mut sent = lock(&self.sent);
+        sent.push(email.clone());
+        Ok(format!("message-{}", sent.len()))
+    }
+}
+
+/// A partner API: every call received; answers with the queued statuses first, then 200.
+#[derive(Clone, Default)]
+pub struct RecordingPartner {
+    pub calls: Arc<Mutex<Vec<PartnerCall>>>,
+    answers: Arc<Mutex<VecDeque<u16>>>,
+}
+
+impl RecordingPartner {
+    pub fn answer_next_with(&self, status: u16) {
+        lock(&self.answers).push_back(status);
+    }
+
+    pub fn calls(&self) -> Vec<PartnerCall> {
+        lock(&self.calls).clone()
+    }
+}
+
+impl PartnerClient for RecordingPartner {
+    async fn call(&self, call: &PartnerCall) -> Result<(), PartnerError> {
+        match lock(&self.answers).pop_front().unwrap_or(200) {
+            200..=299 => {
+                lock(&self.calls).push(call.clone());
+                Ok(())
+            }
+            status @ (408 | 429 | 500..=599) => Err(PartnerError::Unavailable { status }),
+            status => Err(PartnerError::Rejected {
+                status,
+                body: "refused".into(),
+            }),
+        }
+    }
+}
+
+/// A clock the test moves by hand.
+#[derive(Clone)]
+pub struct TestClock(Arc<Mutex<Timestamp>>);
+
+impl TestClock {
+    pub fn at(rfc3339: &str) -> TestClock {
+        TestClock(Arc::new(Mutex::new(parse_time(rfc3339))))
+    }
+
+    pub fn set(&self, rfc3339: &str) {
+        *lock(&self.0) = parse_time(rfc3339);
+    }
+}
+
+pub fn parse_time(rfc3339: &str) -> Timestamp {
+    match Timestamp::parse(rfc3339) {
+        Ok(at) => at,
+        Err(error) => panic!("bad test time {rfc3339}: {error}"),
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> Timestamp {
+        *lock(&self.0)
+    }
+}
+
+/// Hands out the given order ids in turn.
+pub struct FixedIds(Mutex<VecDeque<&'static str>>);
+
+impl FixedIds {
+    pub fn new(ids: &[&'static str]) -> FixedIds {
+        FixedIds(Mutex::new(ids.iter().copied().collect()))
+    }
+}
+
+impl IdGenerator for FixedIds {
+    fn order_id(&self) -> OrderId {
+        let next = lock(&self.0).pop_front().unwrap_or("exhausted");
+        match OrderId::parse(next) {
+            Ok(id) => id,
+            Err(error) => panic!("bad test id {next}: {error}"),
+        }
+    }
+}

@@ -1,0 +1,293 @@
+//! A whole shop of handlers wired to in-memory ports, and helpers to drive it.
+#![allow(dead_code)]
+
+pub mod envelopes;
+pub mod fakes;
+pub mod fixtures;
+
+use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
+use aws_lambda_events::encodings::Body;
+use cakeshop_handlers::{
+    BakerKey, BakerMail, ConfirmDelivery, ForwardFeedback, FulfillOrder, NotifyBaker,
+    NotifyDelivery, OrderQueries, PlaceOrder, RequestDelivery, Signer,
+};
+use fakes::{
+    FixedIds, MemoryOrders, RecordingMailer, RecordingPartner, RecordingQueue, RecordingStream,
+    TestClock,
+};
+use serde_json::Value;
+use std::sync::Arc;
+
+pub const SIGNING_SECRET: &str = "test-signing-secret";
+pub const BAKER_KEY: &str = "test-baker-key";
+pub const PUBLIC_BASE_URL: &str = "https://cakes.example.com";
+pub const BAKER_EMAIL: &str = "baker@cakeshop.example";
+pub const SENDER_EMAIL: &str = "orders@cakeshop.example";
+
+pub struct Shop {
+    pub orders: MemoryOrders,
+    pub stream: RecordingStream,
+    pub delivery_queue: RecordingQueue,
+    pub feedback_queue: RecordingQueue,
+    pub mailer: RecordingMailer,
+    pub delivery_company: RecordingPartner,
+    pub customer_service: RecordingPartner,
+    pub clock: TestClock,
+    pub place_order: PlaceOrder<MemoryOrders, RecordingStream>,
+    pub notify_baker: NotifyBaker<MemoryOrders, RecordingMailer>,
+    pub fulfill_order: FulfillOrder<MemoryOrders, RecordingStream>,
+    pub request_delivery: RequestDelivery<MemoryOrders, RecordingQueue>,
+    pub notify_delivery: NotifyDelivery<MemoryOrders, RecordingPartner>,
+    pub confirm_delivery: ConfirmDelivery<MemoryOrders, RecordingQueue>,
+    pub forward_feedback: ForwardFeedback<MemoryOrders, RecordingPartner>,
+    pub order_queries: OrderQueries<MemoryOrders>,
+}
+
+impl Shop {
+    /// A shop whose clock reads `start` and whose new orders get `ids` in turn.
+    pub fn new(start: &str, ids: &[&'static str]) -> Shop {
+        let orders = MemoryOrders::default();
+        let stream = RecordingStream::default();
+        let delivery_queue = RecordingQueue::default();
+        let feedback_queue = RecordingQueue::default();
+        let mailer = RecordingMailer::default();
+        let delivery_company = RecordingPartner::default();
+        let customer_service = RecordingPartner::default();
+        let clock = TestClock::at(start);
+        let shared_clock = Arc::new(clock.clone());
+        let signer = Signer::new(SIGNING_SECRET);
+        let baker_mail = BakerMail {
+            from: SENDER_EMAIL.into(),
+            to: BAKER_EMAIL.into(),
+            public_base_url: PUBLIC_BASE_URL.into(),
+        };
+        Shop {
+            place_order: PlaceOrder::new(
+                orders.clone(),
+                stream.clone(),
+                signer.clone(),
+                shared_clock.clone(),
+                Arc::new(FixedIds::new(ids)),
+            ),
+            notify_baker: NotifyBaker::new(
+                orders.clone(),
+                mailer.clone(),
+                signer.clone(),
+                baker_mail,
+                shared_clock.clone(),
+            ),
+            fulfill_order: FulfillOrder::new(
+                orders.clone(),
+                stream.clone(),
+                signer.clone(),
+                BakerKey::new(BAKER_KEY),
+                PUBLIC_BASE_URL.into(),
+                shared_clock.clone(),
+            ),
+            request_delivery: RequestDelivery::new(
+                orders.clone(),
+                delivery_queue.clone(),
+                shared_clock.clone(),
+            ),
+            notify_delivery: NotifyDelivery::new(
+                orders.clone(),
+                delivery_company.clone(),
+                shared_clock.clone(),
+            ),
+            confirm_delivery: ConfirmDelivery::new(
+                orders.clone(),
+                feedback_queue.clone(),
+                signer.clone(),
+                shared_clock.clone(),
+            ),
+            forward_feedback: ForwardFeedback::new(
+                orders.clone(),
+                customer_service.clone(),
+                shared_clock,
+            ),
+            order_queries: OrderQueries::new(orders.clone(), signer, BakerKey::new(BAKER_KEY)),
+            orders,
+            stream,
+            delivery_queue,
+            feedback_queue,
+            mailer,
+            delivery_company,
+            customer_service,
+            clock,
+        }
+    }
+
+    pub fn nothing_sent(&self) -> bool {
+        self.stream
+            .events
+            .lock()
+            .map(|e| e.is_empty())
+            .unwrap_or(false)
+            && self
+                .delivery_queue
+                .bodies
+                .lock()
+                .map(|b| b.is_empty())
+                .unwrap_or(false)
+            && self
+                .feedback_queue
+                .bodies
+                .lock()
+                .map(|b| b.is_empty())
+                .unwrap_or(false)
+            && self
+                .mailer
+                .sent
+                .lock()
+                .map(|s| s.is_empty())
+                .unwrap_or(false)
+            && self.delivery_company.calls().is_empty()
+            && self.customer_service.calls().is_empty()
+    }
+}
+
+/// The response's status and its body parsed as JSON (or as a string for non-JSON bodies).
+pub fn status_and_json(response: &ApiGatewayV2httpResponse) -> (i64, Value) {
+    let text = body_text(response);
+    let json = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (response.status_code, json)
+}
+
+pub fn body_text(response: &ApiGatewayV2httpResponse) -> String {
+    match &response.body {
+        Some(Body::Text(text)) => text.clone(),
+        Some(Body::Binary(bytes)) => String::from_utf8_lossy(bytes).into_owned(),
+        _ => String::new(),
+    }
+}
+
+pub fn header<'a>(response: &'a ApiGatewayV2httpResponse, name: &str) -> &'a str {
+    response
+        .headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+/// The sequence numbers a Kinesis handler reported as failed.
+pub fn failed_sequence_numbers(
+    response: &aws_lambda_events::event::streams::KinesisEventResponse,
+) -> Vec<String> {
+    response
+        .batch_item_failures
+        .iter()
+        .filter_map(|f| f.item_identifier.clone())
+        .collect()
+}
+
+pub fn failed_message_ids(
+    response: &aws_lambda_events::event::sqs::SqsBatchResponse,
+) -> Vec<String> {
+    response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect()
+}
+
+pub const SAMPLE_ORDER: &str = r#"{"name":"Ada Lovelace","address":"12 Analytical Street, London N1 9GU","productId":"chocolate-fudge","quantity":1}"#;
+
+impl Shop {
+    /// Places an order with `body`; returns the response status and JSON.
+    pub async fn place(&self, body: &str) -> (i64, Value) {
+        let request = envelopes::http_request(
+            "POST",
+            "/order",
+            "/order",
+            serde_json::json!({}),
+            Some(body),
+        );
+        status_and_json(&self.place_order.handle(envelopes::as_http(&request)).await)
+    }
+
+    /// Places the sample order and returns its id and customer token.
+    pub async fn place_sample(&self) -> (String, String) {
+        let (status, placed) = self.place(SAMPLE_ORDER).await;
+        assert_eq!(status, 201, "{placed}");
+        let text = |field: &str| placed[field].as_str().unwrap_or_default().to_owned();
+        (text("orderId"), text("customerToken"))
+    }
+
+    /// `POST /order/fulfilled` with `{"orderId"}` and this bearer token, if any.
+    pub async fn fulfil(&self, order_id: &str, bearer: Option<&str>) -> (i64, Value) {
+        let request = json_post(
+            "/order/fulfilled",
+            bearer,
+            &serde_json::json!({ "orderId": order_id }).to_string(),
+        );
+        status_and_json(
+            &self
+                .fulfill_order
+                .handle(envelopes::as_http(&request))
+                .await,
+        )
+    }
+
+    /// `POST /order/delivered` with this body and bearer token, if any.
+    pub async fn confirm(&self, body: &str, bearer: Option<&str>) -> (i64, Value) {
+        let request = json_post("/order/delivered", bearer, body);
+        status_and_json(
+            &self
+                .confirm_delivery
+                .handle(envelopes::as_http(&request))
+                .await,
+        )
+    }
+
+    /// `GET /order/{orderId}` with this bearer token, if any.
+    pub async fn read(&self, order_id: &str, bearer: Option<&str>) -> (i64, Value) {
+        let headers = bearer.map(|t| serde_json::json!({ "authorization": format!("Bearer {t}") }));
+        let path = format!("/order/{order_id}");
+        let mut request = envelopes::http_request(
+            "GET",
+            "/order/{orderId}",
+            &path,
+            headers.unwrap_or_default(),
+            None,
+        );
+        request["pathParameters"] = serde_json::json!({ "orderId": order_id });
+        status_and_json(
+            &self
+                .order_queries
+                .handle(envelopes::as_http(&request))
+                .await,
+        )
+    }
+
+    /// Runs the stream consumers on everything published so far, as Kinesis would.
+    pub async fn drain_stream(&self) {
+        let events = self.stream.taken();
+        let batch = envelopes::as_kinesis(&envelopes::kinesis_event(&events, 100, 0));
+        let placed = self.notify_baker.handle(batch.clone()).await;
+        let fulfilled = self.request_delivery.handle(batch).await;
+        assert!(placed.batch_item_failures.is_empty() && fulfilled.batch_item_failures.is_empty());
+    }
+
+    /// Places the sample order and moves it to out_for_delivery; returns id and token.
+    pub async fn order_out_for_delivery(&self) -> (String, String) {
+        let (order_id, token) = self.place_sample().await;
+        assert_eq!(self.fulfil(&order_id, Some(BAKER_KEY)).await.0, 200);
+        self.drain_stream().await;
+        (order_id, token)
+    }
+}
+
+pub fn json_post(path: &str, bearer: Option<&str>, body: &str) -> Value {
+    let mut headers = serde_json::json!({ "content-type": "application/json" });
+    if let Some(token) = bearer {
+        headers["authorization"] = Value::String(format!("Bearer {token}"));
+    }
+    envelopes::http_request("POST", path, path, headers, Some(body))
+}
+
+/// Asserts the project's error shape and returns the code.
+pub fn error_code(body: &Value) -> &str {
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(!message.is_empty(), "an error carries a message: {body}");
+    body["error"]["code"].as_str().unwrap_or_default()
+}
