@@ -1,0 +1,125 @@
+//! Configuration, read once at start from the environment into one typed struct per function.
+//!
+//! Every missing variable is named in one error, so a deployment is fixed in one go. Secrets
+//! (`SIGNING_SECRET`, `BAKER_API_KEY`) are given either directly or, on AWS, as the name of an
+//! SSM SecureString parameter in `<NAME>_PARAMETER`, fetched once at start, so that the secret
+//! itself never appears in the deployment template.
+
+mod functions;
+mod secret;
+
+pub use functions::{
+    ConfirmDeliveryConfig, ForwardFeedbackConfig, FulfillOrderConfig, NotifyBakerConfig,
+    NotifyDeliveryConfig, OrderQueriesConfig, PlaceOrderConfig, RequestDeliveryConfig,
+};
+pub use secret::Secret;
+
+use cakeshop_ports::BoxError;
+use std::fmt;
+
+pub const ORDERS_TABLE: &str = "ORDERS_TABLE";
+pub const ORDER_STREAM: &str = "ORDER_STREAM";
+pub const DELIVERY_QUEUE_URL: &str = "DELIVERY_QUEUE_URL";
+pub const FEEDBACK_QUEUE_URL: &str = "FEEDBACK_QUEUE_URL";
+pub const SENDER_EMAIL: &str = "SENDER_EMAIL";
+pub const BAKER_EMAIL: &str = "BAKER_EMAIL";
+pub const DELIVERY_API_URL: &str = "DELIVERY_API_URL";
+pub const CUSTOMER_SERVICE_API_URL: &str = "CUSTOMER_SERVICE_API_URL";
+pub const SIGNING_SECRET: &str = "SIGNING_SECRET";
+pub const BAKER_API_KEY: &str = "BAKER_API_KEY";
+pub const PUBLIC_BASE_URL: &str = "PUBLIC_BASE_URL";
+/// The suffix of the variable that names the SSM parameter holding a secret.
+pub const PARAMETER_SUFFIX: &str = "_PARAMETER";
+
+#[derive(thiserror::Error)]
+pub enum ConfigError {
+    #[error("{}", Missing(.0))]
+    Missing(Vec<String>),
+    #[error("reading {variable} from the SSM parameter {parameter:?} failed")]
+    Parameter {
+        variable: &'static str,
+        parameter: String,
+        #[source]
+        source: BoxError,
+    },
+}
+
+impl fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        crate::error_report::fmt_report(self, f)
+    }
+}
+
+struct Missing<'a>(&'a [String]);
+
+impl fmt::Display for Missing<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plural = if self.0.len() == 1 { "" } else { "s" };
+        write!(
+            f,
+            "missing environment variable{plural}: {}",
+            self.0.join(", ")
+        )
+    }
+}
+
+/// Reads variables through a lookup (the process environment, or a map in tests), noting
+/// every one that is absent or blank.
+pub struct EnvReader<L> {
+    lookup: L,
+    missing: Vec<String>,
+}
+
+impl<L: Fn(&str) -> Option<String>> EnvReader<L> {
+    pub fn new(lookup: L) -> EnvReader<L> {
+        EnvReader {
+            lookup,
+            missing: Vec::new(),
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<String> {
+        (self.lookup)(name).filter(|value| !value.trim().is_empty())
+    }
+
+    /// The variable's value, or an empty string after noting it as missing.
+    pub fn required(&mut self, name: &'static str) -> String {
+        self.get(name).unwrap_or_else(|| {
+            self.missing.push(name.to_owned());
+            String::new()
+        })
+    }
+
+    /// `NAME` itself, else `NAME_PARAMETER` naming where to fetch it, else noted as missing.
+    pub fn secret(&mut self, name: &'static str) -> Secret {
+        let parameter = format!("{name}{PARAMETER_SUFFIX}");
+        if let Some(value) = self.get(name) {
+            Secret::Value(value)
+        } else if let Some(parameter) = self.get(&parameter) {
+            Secret::SsmParameter {
+                variable: name,
+                parameter,
+            }
+        } else {
+            self.missing.push(format!("{name} (or {parameter})"));
+            Secret::Value(String::new())
+        }
+    }
+
+    /// Succeeds when nothing asked for was missing.
+    pub fn finish(self) -> Result<(), ConfigError> {
+        if self.missing.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError::Missing(self.missing))
+        }
+    }
+}
+
+/// The process environment as a lookup.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,26 @@
+//! The ports of `cakeshop-ports` on AWS: orders in DynamoDB, events on Kinesis, messages on
+//! SQS, email through SES, partners over HTTPS, and the configuration the Lambdas read.
+//!
+//! Every adapter keeps the SDK's error as the cause of the `PortError` it returns.
+
+pub mod clients;
+pub mod config;
+mod error_report;
+pub mod events;
+pub mod mail;
+pub mod order_item;
+pub mod orders;
+pub mod partner;
+pub mod queue;
+
+pub use clients::AwsClients;
+pub use config::{
+    ConfigError, ConfirmDeliveryConfig, ForwardFeedbackConfig, FulfillOrderConfig,
+    NotifyBakerConfig, NotifyDeliveryConfig, OrderQueriesConfig, PlaceOrderConfig,
+    RequestDeliveryConfig, Secret,
+};
+pub use events::KinesisEvents;
+pub use mail::SesMailer;
+pub use orders::DynamoOrders;
+pub use partner::{DEFAULT_PARTNER_TIMEOUT, HttpPartner, HttpPartnerError};
+pub use queue::SqsQueue;

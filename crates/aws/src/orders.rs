@@ -1,0 +1,239 @@
+//! The order table on DynamoDB: every change is one conditional write, so two Lambdas racing
+//! on the same order cannot both win, and nothing is decided by reading first.
+
+use crate::order_item::{HISTORY, Item, ORDER_ID, STATUS, from_item, order_id_key, to_item};
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use cakeshop_domain::{Order, OrderId, Status, Step, Timestamp};
+use cakeshop_ports::{CreateOutcome, OrderRepository, PortError, StepOutcome, TransitionOutcome};
+
+const CREATE: &str = "storing a new order in DynamoDB";
+const GET: &str = "reading an order from DynamoDB";
+const TRANSITION: &str = "changing an order's status in DynamoDB";
+const RECORD_STEP: &str = "recording an order step in DynamoDB";
+
+/// Orders in one DynamoDB table keyed by `orderId` (see `order_item` for the layout).
+#[derive(Debug, Clone)]
+pub struct DynamoOrders {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+impl DynamoOrders {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> DynamoOrders {
+        DynamoOrders {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// The order as it is now: the item a refused write returned (`ALL_OLD`), or, when the
+    /// service sent none (the item is absent, or an emulator does not return it), a
+    /// consistent read.
+    async fn current(
+        &self,
+        order_id: &OrderId,
+        returned: Option<Item>,
+        operation: &'static str,
+    ) -> Result<Option<Order>, PortError> {
+        match returned {
+            Some(item) => decode(&item, operation).map(Some),
+            None => self.read(order_id, operation).await,
+        }
+    }
+
+    async fn read(
+        &self,
+        order_id: &OrderId,
+        operation: &'static str,
+    ) -> Result<Option<Order>, PortError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(ORDER_ID, order_id_key(order_id))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|error| PortError::new(operation, error))?;
+        output
+            .item()
+            .map(|item| decode(item, operation))
+            .transpose()
+    }
+
+    /// One conditional `UpdateItem` that returns the order as written (`ALL_NEW`), or, when
+    /// its condition failed, what the table said about the item.
+    async fn update(
+        &self,
+        order_id: &OrderId,
+        update: &str,
+        condition: &str,
+        names: &[(&str, &str)],
+        values: &[(&str, AttributeValue)],
+        operation: &'static str,
+    ) -> Result<Written, PortError> {
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(ORDER_ID, order_id_key(order_id))
+            .update_expression(update)
+            .condition_expression(condition)
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        for (placeholder, name) in names {
+            request = request.expression_attribute_names(*placeholder, *name);
+        }
+        for (placeholder, value) in values {
+            request = request.expression_attribute_values(*placeholder, value.clone());
+        }
+        match request.send().await {
+            Ok(output) => match output.attributes() {
+                Some(item) => decode(item, operation).map(Written::Applied),
+                None => Err(PortError::new(
+                    operation,
+                    "the table returned no attributes for an applied update",
+                )),
+            },
+            Err(error) => match refused_update(&error) {
+                Some(returned) => Ok(Written::Refused(
+                    self.current(order_id, returned, operation).await?,
+                )),
+                None => Err(PortError::new(operation, error)),
+            },
+        }
+    }
+}
+
+/// The outcome of a conditional update.
+enum Written {
+    Applied(Order),
+    /// The condition failed; the order as it is now, if there is one.
+    Refused(Option<Order>),
+}
+
+fn decode(item: &Item, operation: &'static str) -> Result<Order, PortError> {
+    from_item(item).map_err(|error| PortError::new(operation, error))
+}
+
+/// `Some(item the service returned, if any)` when the write's condition failed.
+fn refused_put(error: &SdkError<PutItemError>) -> Option<Option<Item>> {
+    match error.as_service_error() {
+        Some(PutItemError::ConditionalCheckFailedException(refusal)) => {
+            Some(refusal.item().cloned())
+        }
+        _ => None,
+    }
+}
+
+fn refused_update(error: &SdkError<UpdateItemError>) -> Option<Option<Item>> {
+    match error.as_service_error() {
+        Some(UpdateItemError::ConditionalCheckFailedException(refusal)) => {
+            Some(refusal.item().cloned())
+        }
+        _ => None,
+    }
+}
+
+fn time(at: Timestamp) -> AttributeValue {
+    AttributeValue::S(at.to_string())
+}
+
+impl OrderRepository for DynamoOrders {
+    async fn create(&self, order: &Order) -> Result<CreateOutcome, PortError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(order)))
+            .condition_expression("attribute_not_exists(#id)")
+            .expression_attribute_names("#id", ORDER_ID)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        let returned = match result {
+            Ok(_) => return Ok(CreateOutcome::Created),
+            Err(error) => match refused_put(&error) {
+                Some(returned) => returned,
+                None => return Err(PortError::new(CREATE, error)),
+            },
+        };
+        match self.current(&order.order_id, returned, CREATE).await? {
+            Some(stored) => Ok(CreateOutcome::AlreadyExists(Box::new(stored))),
+            // Orders are never deleted, so this is a table changed behind the shop's back.
+            None => Err(PortError::new(
+                CREATE,
+                format!(
+                    "order {} was refused as existing but cannot be read",
+                    order.order_id
+                ),
+            )),
+        }
+    }
+
+    async fn get(&self, order_id: &OrderId) -> Result<Option<Order>, PortError> {
+        self.read(order_id, GET).await
+    }
+
+    async fn transition(
+        &self,
+        order_id: &OrderId,
+        from: Status,
+        to: Status,
+        at: Timestamp,
+    ) -> Result<TransitionOutcome, PortError> {
+        let written = self
+            .update(
+                order_id,
+                "SET #status = :to, #history.#step = :at",
+                "#status = :from",
+                &[
+                    ("#status", STATUS),
+                    ("#history", HISTORY),
+                    ("#step", to.entry_step().as_str()),
+                ],
+                &[
+                    (":from", AttributeValue::S(from.as_str().to_owned())),
+                    (":to", AttributeValue::S(to.as_str().to_owned())),
+                    (":at", time(at)),
+                ],
+                TRANSITION,
+            )
+            .await?;
+        Ok(match written {
+            Written::Applied(order) => TransitionOutcome::Applied(Box::new(order)),
+            Written::Refused(Some(order)) => TransitionOutcome::Conflict(Box::new(order)),
+            Written::Refused(None) => TransitionOutcome::NotFound,
+        })
+    }
+
+    async fn record_step(
+        &self,
+        order_id: &OrderId,
+        step: Step,
+        at: Timestamp,
+    ) -> Result<StepOutcome, PortError> {
+        let written = self
+            .update(
+                order_id,
+                "SET #history.#step = :at",
+                "attribute_exists(#id) AND attribute_not_exists(#history.#step)",
+                &[
+                    ("#id", ORDER_ID),
+                    ("#history", HISTORY),
+                    ("#step", step.as_str()),
+                ],
+                &[(":at", time(at))],
+                RECORD_STEP,
+            )
+            .await?;
+        Ok(match written {
+            Written::Applied(order) => StepOutcome::Recorded(Box::new(order)),
+            Written::Refused(Some(order)) => StepOutcome::AlreadyRecorded(Box::new(order)),
+            Written::Refused(None) => StepOutcome::NotFound,
+        })
+    }
+}

@@ -1,0 +1,416 @@
+//! The ports' shared contract, run against the AWS adapters on moto (an AWS emulator).
+//!
+//! Set `CAKESHOP_TEST_AWS_ENDPOINT` to a running `moto_server` (e.g. `http://127.0.0.1:5000`);
+//! without it every test here says it was skipped and passes. Each test makes its own
+//! resources with fresh names, so the tests can run in parallel and again on the same server.
+
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_dynamodb::config::Credentials;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
+use aws_sdk_kinesis::types::{ShardIteratorType, StreamStatus};
+use aws_sdk_ssm::types::ParameterType;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use cakeshop_aws::{
+    AwsClients, ConfigError, DynamoOrders, KinesisEvents, PlaceOrderConfig, Secret, SesMailer,
+    SqsQueue,
+};
+use cakeshop_domain::OrderId;
+use cakeshop_ports::contract::{self, MailboxProbe, QueueProbe, StreamProbe};
+use cakeshop_ports::{Email, IdGenerator, OutgoingMessage, QueueSender, RandomIds};
+use serde_json::Value;
+use std::io::Write;
+use std::time::Duration;
+
+const ENDPOINT_VARIABLE: &str = "CAKESHOP_TEST_AWS_ENDPOINT";
+
+/// The emulator's endpoint and clients pointed at it, or `None` (after saying so) when no
+/// emulator was given.
+async fn moto(test: &str) -> Option<(String, AwsClients)> {
+    let Ok(endpoint) = std::env::var(ENDPOINT_VARIABLE) else {
+        // Straight to stderr, past the test harness's capture, so the skip shows in every log.
+        let _ = writeln!(
+            std::io::stderr(),
+            "{test}: skipped, {ENDPOINT_VARIABLE} is not set (no AWS emulator to run on)"
+        );
+        return None;
+    };
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(&endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "cakeshop-contract-test",
+        ))
+        .load()
+        .await;
+    Some((endpoint, AwsClients::from_config(&config)))
+}
+
+/// A name no earlier run used.
+fn fresh_name(prefix: &str) -> String {
+    format!("{prefix}-{}", RandomIds.order_id())
+}
+
+#[tokio::test]
+async fn dynamo_orders_keep_the_order_repository_contract() {
+    let Some((_, aws)) = moto("dynamo orders").await else {
+        return;
+    };
+    let table = fresh_name("orders");
+    aws.dynamodb()
+        .create_table()
+        .table_name(&table)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("orderId")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("complete attribute definition"),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("orderId")
+                .key_type(KeyType::Hash)
+                .build()
+                .expect("complete key schema"),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .expect("create the table");
+
+    contract::order_repository(&DynamoOrders::new(aws.dynamodb(), table)).await;
+}
+
+/// Reads every record of every shard from the start.
+struct KinesisProbe {
+    client: aws_sdk_kinesis::Client,
+    stream_name: String,
+}
+
+impl StreamProbe for KinesisProbe {
+    async fn records(&self) -> Vec<(String, Vec<u8>)> {
+        let shards = self
+            .client
+            .list_shards()
+            .stream_name(&self.stream_name)
+            .send()
+            .await
+            .expect("list shards");
+        let mut records = Vec::new();
+        for shard in shards.shards() {
+            let mut iterator = self
+                .client
+                .get_shard_iterator()
+                .stream_name(&self.stream_name)
+                .shard_id(shard.shard_id())
+                .shard_iterator_type(ShardIteratorType::TrimHorizon)
+                .send()
+                .await
+                .expect("get a shard iterator")
+                .shard_iterator()
+                .map(str::to_owned);
+            while let Some(current) = iterator {
+                let page = self
+                    .client
+                    .get_records()
+                    .shard_iterator(current)
+                    .send()
+                    .await
+                    .expect("get records");
+                if page.records().is_empty() {
+                    break;
+                }
+                records.extend(page.records().iter().map(|record| {
+                    (
+                        record.partition_key().unwrap_or_default().to_owned(),
+                        record.data().as_ref().to_vec(),
+                    )
+                }));
+                iterator = page.next_shard_iterator().map(str::to_owned);
+            }
+        }
+        records
+    }
+}
+
+#[tokio::test]
+async fn kinesis_events_keep_the_event_publisher_contract() {
+    let Some((_, aws)) = moto("kinesis events").await else {
+        return;
+    };
+    let client = aws.kinesis();
+    let stream_name = fresh_name("order-events");
+    client
+        .create_stream()
+        .stream_name(&stream_name)
+        .shard_count(1)
+        .send()
+        .await
+        .expect("create the stream");
+    for _ in 0..50 {
+        let summary = client
+            .describe_stream_summary()
+            .stream_name(&stream_name)
+            .send()
+            .await
+            .expect("describe the stream");
+        if summary
+            .stream_description_summary()
+            .is_some_and(|s| s.stream_status() == &StreamStatus::Active)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let publisher = KinesisEvents::new(client.clone(), stream_name.clone());
+    let probe = KinesisProbe {
+        client,
+        stream_name,
+    };
+    contract::event_publisher(&publisher, &probe).await;
+}
+
+/// Receives and deletes whatever is waiting.
+struct SqsProbe {
+    client: aws_sdk_sqs::Client,
+    queue_url: String,
+}
+
+impl QueueProbe for SqsProbe {
+    async fn drain(&self) -> Vec<String> {
+        let mut bodies = Vec::new();
+        loop {
+            let received = self
+                .client
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(0)
+                .send()
+                .await
+                .expect("receive messages");
+            if received.messages().is_empty() {
+                return bodies;
+            }
+            for message in received.messages() {
+                bodies.push(message.body().unwrap_or_default().to_owned());
+                if let Some(handle) = message.receipt_handle() {
+                    self.client
+                        .delete_message()
+                        .queue_url(&self.queue_url)
+                        .receipt_handle(handle)
+                        .send()
+                        .await
+                        .expect("delete a message");
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn sqs_queue_keeps_the_queue_sender_contract() {
+    let Some((_, aws)) = moto("sqs queue").await else {
+        return;
+    };
+    let client = aws.sqs();
+    let queue_url = client
+        .create_queue()
+        .queue_name(fresh_name("delivery"))
+        .send()
+        .await
+        .expect("create the queue")
+        .queue_url()
+        .expect("a new queue has a URL")
+        .to_owned();
+
+    let queue = SqsQueue::new(client.clone(), queue_url.clone());
+    contract::queue_sender(&queue, &SqsProbe { client, queue_url }).await;
+}
+
+#[tokio::test]
+async fn sqs_queue_fails_the_batch_when_no_call_went_through() {
+    let Some((endpoint, aws)) = moto("sqs queue failure").await else {
+        return;
+    };
+    let absent = format!("{endpoint}/123456789012/{}", fresh_name("never-made"));
+    let messages: Vec<OutgoingMessage> = (0..13)
+        .map(|n| OutgoingMessage {
+            key: format!("m{n}"),
+            body: "{}".into(),
+        })
+        .collect();
+    let error = SqsQueue::new(aws.sqs(), absent)
+        .send_batch(&messages)
+        .await
+        .expect_err("nothing could be sent");
+    assert_eq!(error.operation, "sending messages to SQS");
+}
+
+/// Reads what moto's SES accepted (`/moto-api/data.json`) and, since moto keeps only the HTML
+/// part of a simple email, the text part and tags from moto's request recorder.
+struct MotoMailbox {
+    http: reqwest::Client,
+    endpoint: String,
+}
+
+impl MotoMailbox {
+    async fn get_json(&self, path: &str) -> Value {
+        let text = self.get(path).await;
+        serde_json::from_str(&text).expect("moto answers JSON")
+    }
+
+    async fn get(&self, path: &str) -> String {
+        self.http
+            .get(format!("{}{path}", self.endpoint))
+            .send()
+            .await
+            .expect("reach moto")
+            .text()
+            .await
+            .expect("read moto's answer")
+    }
+
+    async fn post(&self, path: &str) {
+        self.http
+            .post(format!("{}{path}", self.endpoint))
+            .send()
+            .await
+            .expect("reach moto")
+            .error_for_status()
+            .expect("moto accepts");
+    }
+
+    /// Every SESv2 SendEmail request moto recorded, as its JSON body.
+    async fn recorded_send_email_requests(&self) -> Vec<Value> {
+        let recording = self.get("/moto-api/recorder/download-recording").await;
+        recording
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .filter(|entry| {
+                entry["method"] == "POST"
+                    && entry["url"]
+                        .as_str()
+                        .is_some_and(|url| url.ends_with("/v2/email/outbound-emails"))
+            })
+            .filter_map(|entry| {
+                let body = entry["body"].as_str()?;
+                let body = if entry["body_encoded"] == true {
+                    BASE64.decode(body).ok()?
+                } else {
+                    body.as_bytes().to_vec()
+                };
+                serde_json::from_slice(&body).ok()
+            })
+            .collect()
+    }
+}
+
+impl MailboxProbe for MotoMailbox {
+    async fn emails(&self) -> Vec<Email> {
+        let data = self.get_json("/moto-api/data.json").await;
+        let requests = self.recorded_send_email_requests().await;
+        let accepted = data["ses"]["Message"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        accepted
+            .iter()
+            .filter_map(|message| {
+                let subject = message["subject"].as_str()?;
+                let request = requests
+                    .iter()
+                    .find(|r| r["Content"]["Simple"]["Subject"]["Data"] == subject)?;
+                let simple = &request["Content"]["Simple"];
+                let order_id = request["EmailTags"]
+                    .as_array()?
+                    .iter()
+                    .find(|tag| tag["Name"] == cakeshop_aws::mail::ORDER_ID_TAG)?["Value"]
+                    .as_str()?;
+                Some(Email {
+                    to: message["destinations"]["ToAddresses"][0]
+                        .as_str()?
+                        .to_owned(),
+                    from: message["source"].as_str()?.to_owned(),
+                    subject: subject.to_owned(),
+                    text: simple["Body"]["Text"]["Data"].as_str()?.to_owned(),
+                    html: message["body"].as_str()?.to_owned(),
+                    order_id: OrderId::parse(order_id).ok()?,
+                })
+            })
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn ses_mailer_keeps_the_mailer_contract() {
+    let Some((endpoint, aws)) = moto("ses mailer").await else {
+        return;
+    };
+    aws.sesv2()
+        .create_email_identity()
+        .email_identity("orders@example.com")
+        .send()
+        .await
+        .expect("create the sender identity");
+    let mailbox = MotoMailbox {
+        http: reqwest::Client::new(),
+        endpoint: endpoint.trim_end_matches('/').to_owned(),
+    };
+    mailbox.post("/moto-api/recorder/start-recording").await;
+
+    contract::mailer(&SesMailer::new(aws.sesv2()), &mailbox).await;
+    mailbox.post("/moto-api/recorder/stop-recording").await;
+}
+
+#[tokio::test]
+async fn secrets_are_fetched_from_ssm_parameters() {
+    let Some((_, aws)) = moto("ssm secrets").await else {
+        return;
+    };
+    let parameter = format!("/cakeshop/{}/signing-secret", fresh_name("test"));
+    aws.ssm()
+        .put_parameter()
+        .name(&parameter)
+        .value("s3cret from ssm")
+        .r#type(ParameterType::SecureString)
+        .send()
+        .await
+        .expect("put the parameter");
+
+    let config = PlaceOrderConfig::from_lookup(|name| match name {
+        "ORDERS_TABLE" => Some("orders".into()),
+        "ORDER_STREAM" => Some("order-events".into()),
+        "SIGNING_SECRET_PARAMETER" => Some(parameter.clone()),
+        _ => None,
+    })
+    .expect("complete");
+    assert_eq!(
+        aws.secret(&config.signing_secret).await.expect("fetched"),
+        "s3cret from ssm"
+    );
+
+    let absent = Secret::SsmParameter {
+        variable: "BAKER_API_KEY",
+        parameter: format!("{parameter}-absent"),
+    };
+    let error = aws.secret(&absent).await.expect_err("no such parameter");
+    assert!(
+        matches!(
+            &error,
+            ConfigError::Parameter {
+                variable: "BAKER_API_KEY",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}

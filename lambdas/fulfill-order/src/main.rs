@@ -1,0 +1,31 @@
+//! `GET|POST /order/fulfilled`: the baker marks a cake as ready.
+
+use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use cakeshop_aws::{AwsClients, DynamoOrders, FulfillOrderConfig, KinesisEvents};
+use cakeshop_handlers::{BakerKey, FulfillOrder, Signer};
+use cakeshop_ports::SystemClock;
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = FulfillOrderConfig::from_env()?;
+    let aws = AwsClients::load().await;
+    let handler = FulfillOrder::new(
+        DynamoOrders::new(aws.dynamodb(), config.orders_table),
+        KinesisEvents::new(aws.kinesis(), config.order_stream),
+        Signer::new(aws.secret(&config.signing_secret).await?),
+        BakerKey::new(&aws.secret(&config.baker_api_key).await?),
+        config.public_base_url,
+        Arc::new(SystemClock),
+    );
+    let handler = &handler;
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<ApiGatewayV2httpRequest>| async move {
+            // Boxed: the handler's future is deep enough to overflow rustc's layout query depth.
+            Ok::<_, Error>(Box::pin(handler.handle(event.payload)).await)
+        },
+    ))
+    .await
+}
