@@ -9,8 +9,8 @@ mod functions;
 mod secret;
 
 pub use functions::{
-    ConfirmDeliveryConfig, ForwardFeedbackConfig, FulfillOrderConfig, NotifyBakerConfig,
-    NotifyDeliveryConfig, OrderQueriesConfig, PlaceOrderConfig, RequestDeliveryConfig,
+    ConfirmDeliveryConfig, ForwardFeedbackConfig, FulfillOrderConfig, NotifyBakerConfig, NotifyDeliveryConfig,
+    OrderQueriesConfig, PlaceOrderConfig, RequestDeliveryConfig,
 };
 pub use secret::Secret;
 
@@ -55,11 +55,7 @@ struct Missing<'a>(&'a [String]);
 impl fmt::Display for Missing<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let plural = if self.0.len() == 1 { "" } else { "s" };
-        write!(
-            f,
-            "missing environment variable{plural}: {}",
-            self.0.join(", ")
-        )
+        write!(f, "missing environment variable{plural}: {}", self.0.join(", "))
     }
 }
 

@@ -15,9 +15,8 @@ pub mod queue;
 
 pub use clients::AwsClients;
 pub use config::{
-    ConfigError, ConfirmDeliveryConfig, ForwardFeedbackConfig, FulfillOrderConfig,
-    NotifyBakerConfig, NotifyDeliveryConfig, OrderQueriesConfig, PlaceOrderConfig,
-    RequestDeliveryConfig, Secret,
+    ConfigError, ConfirmDeliveryConfig, ForwardFeedbackConfig, FulfillOrderConfig, NotifyBakerConfig,
+    NotifyDeliveryConfig, OrderQueriesConfig, PlaceOrderConfig, RequestDeliveryConfig, Secret,
 };
 pub use events::KinesisEvents;
 pub use mail::SesMailer;

@@ -56,10 +56,7 @@ impl Mailer for SesMailer {
             .map_err(|error| PortError::new(SEND, error))?;
         match output.message_id() {
             Some(id) if !id.is_empty() => Ok(id.to_owned()),
-            _ => Err(PortError::new(
-                SEND,
-                "SES accepted the email but named no message id",
-            )),
+            _ => Err(PortError::new(SEND, "SES accepted the email but named no message id")),
         }
     }
 }

@@ -63,12 +63,7 @@ fn history_map(order: &Order) -> HashMap<String, AttributeValue> {
     order
         .history
         .iter()
-        .map(|entry| {
-            (
-                entry.step.as_str().to_owned(),
-                AttributeValue::S(entry.at.to_string()),
-            )
-        })
+        .map(|entry| (entry.step.as_str().to_owned(), AttributeValue::S(entry.at.to_string())))
         .collect()
 }
 
@@ -151,9 +146,7 @@ mod tests {
         let new_order = parse_new_order(body).expect("valid order");
         let at = Timestamp::from_unix_millis(1_790_000_000_123).expect("in range");
         let mut order = Order::place(OrderId::parse("o-1").expect("valid id"), new_order, at);
-        order
-            .transition(Status::Fulfilled, at.plus_seconds(60))
-            .expect("legal");
+        order.transition(Status::Fulfilled, at.plus_seconds(60)).expect("legal");
         order.record_step(Step::BakerNotified, at.plus_seconds(5));
         order
     }
@@ -164,19 +157,11 @@ mod tests {
             br#"{"name":"Ada","address":"1 Loop Road","productId":"red-velvet","quantity":2,"email":"ada@example.com","notes":"<b>no nuts</b>"}"#,
         );
         let item = to_item(&full);
-        assert_eq!(
-            item.get("totalCents"),
-            Some(&AttributeValue::N("7800".into()))
-        );
-        assert_eq!(
-            item.get("status"),
-            Some(&AttributeValue::S("fulfilled".into()))
-        );
+        assert_eq!(item.get("totalCents"), Some(&AttributeValue::N("7800".into())));
+        assert_eq!(item.get("status"), Some(&AttributeValue::S("fulfilled".into())));
         assert_eq!(from_item(&item).expect("decodes"), full);
 
-        let bare = order(
-            br#"{"name":"Ada","address":"1 Loop Road","productId":"red-velvet","quantity":1}"#,
-        );
+        let bare = order(br#"{"name":"Ada","address":"1 Loop Road","productId":"red-velvet","quantity":1}"#);
         let item = to_item(&bare);
         assert!(!item.contains_key("email") && !item.contains_key("notes"));
         assert_eq!(from_item(&item).expect("decodes"), bare);
@@ -184,9 +169,7 @@ mod tests {
 
     #[test]
     fn history_is_read_in_journey_order() {
-        let stored = order(
-            br#"{"name":"Ada","address":"1 Loop Road","productId":"red-velvet","quantity":1}"#,
-        );
+        let stored = order(br#"{"name":"Ada","address":"1 Loop Road","productId":"red-velvet","quantity":1}"#);
         let steps: Vec<Step> = from_item(&to_item(&stored))
             .expect("decodes")
             .history
@@ -198,9 +181,7 @@ mod tests {
 
     #[test]
     fn a_bad_item_names_the_attribute() {
-        let stored = order(
-            br#"{"name":"Ada","address":"1 Loop Road","productId":"red-velvet","quantity":1}"#,
-        );
+        let stored = order(br#"{"name":"Ada","address":"1 Loop Road","productId":"red-velvet","quantity":1}"#);
         let mut item = to_item(&stored);
         item.insert("quantity".into(), AttributeValue::S("two".into()));
         assert_eq!(from_item(&item).expect_err("refused").attribute, "quantity");
@@ -208,10 +189,7 @@ mod tests {
         let mut item = to_item(&stored);
         item.insert(
             HISTORY.into(),
-            AttributeValue::M(HashMap::from([(
-                "baked".into(),
-                AttributeValue::S("now".into()),
-            )])),
+            AttributeValue::M(HashMap::from([("baked".into(), AttributeValue::S("now".into()))])),
         );
         let error = from_item(&item).expect_err("refused");
         assert_eq!(

@@ -44,11 +44,7 @@ impl DynamoOrders {
         }
     }
 
-    async fn read(
-        &self,
-        order_id: &OrderId,
-        operation: &'static str,
-    ) -> Result<Option<Order>, PortError> {
+    async fn read(&self, order_id: &OrderId, operation: &'static str) -> Result<Option<Order>, PortError> {
         let output = self
             .client
             .get_item()
@@ -58,10 +54,7 @@ impl DynamoOrders {
             .send()
             .await
             .map_err(|error| PortError::new(operation, error))?;
-        output
-            .item()
-            .map(|item| decode(item, operation))
-            .transpose()
+        output.item().map(|item| decode(item, operation)).transpose()
     }
 
     /// One conditional `UpdateItem` that returns the order as written (`ALL_NEW`), or, when
@@ -99,9 +92,7 @@ impl DynamoOrders {
                 )),
             },
             Err(error) => match refused_update(&error) {
-                Some(returned) => Ok(Written::Refused(
-                    self.current(order_id, returned, operation).await?,
-                )),
+                Some(returned) => Ok(Written::Refused(self.current(order_id, returned, operation).await?)),
                 None => Err(PortError::new(operation, error)),
             },
         }
@@ -122,18 +113,14 @@ fn decode(item: &Item, operation: &'static str) -> Result<Order, PortError> {
 /// `Some(item the service returned, if any)` when the write's condition failed.
 fn refused_put(error: &SdkError<PutItemError>) -> Option<Option<Item>> {
     match error.as_service_error() {
-        Some(PutItemError::ConditionalCheckFailedException(refusal)) => {
-            Some(refusal.item().cloned())
-        }
+        Some(PutItemError::ConditionalCheckFailedException(refusal)) => Some(refusal.item().cloned()),
         _ => None,
     }
 }
 
 fn refused_update(error: &SdkError<UpdateItemError>) -> Option<Option<Item>> {
     match error.as_service_error() {
-        Some(UpdateItemError::ConditionalCheckFailedException(refusal)) => {
-            Some(refusal.item().cloned())
-        }
+        Some(UpdateItemError::ConditionalCheckFailedException(refusal)) => Some(refusal.item().cloned()),
         _ => None,
     }
 }
@@ -166,10 +153,7 @@ impl OrderRepository for DynamoOrders {
             // Orders are never deleted, so this is a table changed behind the shop's back.
             None => Err(PortError::new(
                 CREATE,
-                format!(
-                    "order {} was refused as existing but cannot be read",
-                    order.order_id
-                ),
+                format!("order {} was refused as existing but cannot be read", order.order_id),
             )),
         }
     }
@@ -210,22 +194,13 @@ impl OrderRepository for DynamoOrders {
         })
     }
 
-    async fn record_step(
-        &self,
-        order_id: &OrderId,
-        step: Step,
-        at: Timestamp,
-    ) -> Result<StepOutcome, PortError> {
+    async fn record_step(&self, order_id: &OrderId, step: Step, at: Timestamp) -> Result<StepOutcome, PortError> {
         let written = self
             .update(
                 order_id,
                 "SET #history.#step = :at",
                 "attribute_exists(#id) AND attribute_not_exists(#history.#step)",
-                &[
-                    ("#id", ORDER_ID),
-                    ("#history", HISTORY),
-                    ("#step", step.as_str()),
-                ],
+                &[("#id", ORDER_ID), ("#history", HISTORY), ("#step", step.as_str())],
                 &[(":at", time(at))],
                 RECORD_STEP,
             )

@@ -39,9 +39,7 @@ impl HttpPartner {
         let url = Url::parse(url)
             .ok()
             .filter(|parsed| matches!(parsed.scheme(), "http" | "https"))
-            .ok_or_else(|| HttpPartnerError::BadUrl {
-                url: url.to_owned(),
-            })?;
+            .ok_or_else(|| HttpPartnerError::BadUrl { url: url.to_owned() })?;
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .build()
@@ -115,9 +113,7 @@ mod tests {
         };
         assert!(judged(200).is_ok() && judged(204).is_ok());
         for retryable in [408, 429, 500, 503] {
-            assert!(
-                matches!(judged(retryable), Err(PartnerError::Unavailable { status }) if status == retryable)
-            );
+            assert!(matches!(judged(retryable), Err(PartnerError::Unavailable { status }) if status == retryable));
         }
         assert!(matches!(
             judged(422),
@@ -134,13 +130,7 @@ mod tests {
 
     #[test]
     fn only_http_urls_are_taken() {
-        assert!(
-            HttpPartner::new(
-                "https://partner.example.com/deliveries",
-                DEFAULT_PARTNER_TIMEOUT
-            )
-            .is_ok()
-        );
+        assert!(HttpPartner::new("https://partner.example.com/deliveries", DEFAULT_PARTNER_TIMEOUT).is_ok());
         for bad in ["", "partner.example.com", "ftp://partner.example.com"] {
             assert!(matches!(
                 HttpPartner::new(bad, DEFAULT_PARTNER_TIMEOUT),

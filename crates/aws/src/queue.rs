@@ -104,12 +104,10 @@ impl QueueSender for SqsQueue {
                 }
                 Err(error) => {
                     let reason = error_chain(&error);
-                    report
-                        .failed
-                        .extend(chunk.iter().map(|message| FailedMessage {
-                            key: message.key.clone(),
-                            reason: reason.clone(),
-                        }));
+                    report.failed.extend(chunk.iter().map(|message| FailedMessage {
+                        key: message.key.clone(),
+                        reason: reason.clone(),
+                    }));
                     first_error.get_or_insert(error);
                 }
             }

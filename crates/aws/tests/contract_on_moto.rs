@@ -6,16 +6,13 @@
 
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_dynamodb::config::Credentials;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-};
+use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
 use aws_sdk_kinesis::types::{ShardIteratorType, StreamStatus};
 use aws_sdk_ssm::types::ParameterType;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use cakeshop_aws::{
-    AwsClients, ConfigError, DynamoOrders, KinesisEvents, PlaceOrderConfig, Secret, SesMailer,
-    SqsQueue,
+    AwsClients, ConfigError, DynamoOrders, KinesisEvents, PlaceOrderConfig, Secret, SesMailer, SqsQueue,
 };
 use cakeshop_domain::OrderId;
 use cakeshop_ports::contract::{self, MailboxProbe, QueueProbe, StreamProbe};
@@ -171,10 +168,7 @@ async fn kinesis_events_keep_the_event_publisher_contract() {
     }
 
     let publisher = KinesisEvents::new(client.clone(), stream_name.clone());
-    let probe = KinesisProbe {
-        client,
-        stream_name,
-    };
+    let probe = KinesisProbe { client, stream_name };
     contract::event_publisher(&publisher, &probe).await;
 }
 
@@ -318,10 +312,7 @@ impl MailboxProbe for MotoMailbox {
     async fn emails(&self) -> Vec<Email> {
         let data = self.get_json("/moto-api/data.json").await;
         let requests = self.recorded_send_email_requests().await;
-        let accepted = data["ses"]["Message"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
+        let accepted = data["ses"]["Message"].as_array().cloned().unwrap_or_default();
         accepted
             .iter()
             .filter_map(|message| {
@@ -336,14 +327,14 @@ impl MailboxProbe for MotoMailbox {
                     .find(|tag| tag["Name"] == cakeshop_aws::mail::ORDER_ID_TAG)?["Value"]
                     .as_str()?;
                 Some(Email {
-                    to: message["destinations"]["ToAddresses"][0]
-                        .as_str()?
-                        .to_owned(),
+                    to: message["destinations"]["ToAddresses"][0].as_str()?.to_owned(),
                     from: message["source"].as_str()?.to_owned(),
                     subject: subject.to_owned(),
                     text: simple["Body"]["Text"]["Data"].as_str()?.to_owned(),
                     html: message["body"].as_str()?.to_owned(),
                     order_id: OrderId::parse(order_id).ok()?,
+                    // SES takes no idempotency key; nothing of it reaches the provider.
+                    idempotency_key: String::new(),
                 })
             })
             .collect()

@@ -19,10 +19,7 @@ struct Partner {
 impl Partner {
     async fn start(status: Option<u16>, body: &'static str) -> Partner {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let url = format!(
-            "http://{}/deliveries",
-            listener.local_addr().expect("address")
-        );
+        let url = format!("http://{}/deliveries", listener.local_addr().expect("address"));
         let calls = Arc::new(Mutex::new(Vec::new()));
         let recorded = calls.clone();
         tokio::spawn(async move {
@@ -36,10 +33,7 @@ impl Partner {
 
     fn content_types(&self) -> Vec<String> {
         let calls = self.calls.lock().expect("not poisoned");
-        calls
-            .iter()
-            .map(|(_, content_type)| content_type.clone())
-            .collect()
+        calls.iter().map(|(_, content_type)| content_type.clone()).collect()
     }
 }
 
@@ -73,10 +67,7 @@ async fn serve(
         body: String::from_utf8_lossy(&request).to_string(),
     };
     let content_type = header(&head, "content-type").unwrap_or_default();
-    calls
-        .lock()
-        .expect("not poisoned")
-        .push((call, content_type));
+    calls.lock().expect("not poisoned").push((call, content_type));
     let Some(status) = status else {
         tokio::time::sleep(Duration::from_secs(30)).await;
         return;
@@ -91,9 +82,7 @@ async fn serve(
 fn header(head: &str, name: &str) -> Option<String> {
     head.lines().skip(1).find_map(|line| {
         let (key, value) = line.split_once(':')?;
-        key.trim()
-            .eq_ignore_ascii_case(name)
-            .then(|| value.trim().to_owned())
+        key.trim().eq_ignore_ascii_case(name).then(|| value.trim().to_owned())
     })
 }
 
@@ -130,9 +119,7 @@ async fn busy_partners_are_retried_and_refusals_are_not() {
     let refusing = Partner::start(Some(422), "unknown address").await;
     let client = HttpPartner::new(&refusing.url, DEFAULT_PARTNER_TIMEOUT).expect("client");
     let error = client.call(&call()).await.expect_err("422");
-    assert!(
-        matches!(&error, PartnerError::Rejected { status: 422, body } if body == "unknown address")
-    );
+    assert!(matches!(&error, PartnerError::Rejected { status: 422, body } if body == "unknown address"));
     assert!(!error.is_retryable());
 }
 

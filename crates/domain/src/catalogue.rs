@@ -63,10 +63,7 @@ mod tests {
 
     #[test]
     fn finds_known_products_only() {
-        assert_eq!(
-            find_product("lemon-drizzle").map(|p| p.price_cents),
-            Some(Cents(2800))
-        );
+        assert_eq!(find_product("lemon-drizzle").map(|p| p.price_cents), Some(Cents(2800)));
         assert!(find_product("Lemon-Drizzle").is_none());
         assert!(find_product("").is_none());
     }

@@ -13,11 +13,7 @@ pub const EVENT_SCHEMA_VERSION: u32 = 1;
 /// fulfilled once, so a producer that retries writes the same id again and consumers can drop
 /// the repeat.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(
-    tag = "type",
-    rename_all = "snake_case",
-    rename_all_fields = "camelCase"
-)]
+#[serde(tag = "type", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum OrderEvent {
     OrderPlaced {
         event_id: String,
@@ -57,9 +53,7 @@ pub enum EventDecodeError {
     NotJson(#[source] serde_json::Error),
     #[error("unknown event type {0:?}")]
     UnknownType(String),
-    #[error(
-        "event schema version {found} is newer than {EVENT_SCHEMA_VERSION}, the newest this reader knows"
-    )]
+    #[error("event schema version {found} is newer than {EVENT_SCHEMA_VERSION}, the newest this reader knows")]
     UnsupportedVersion { found: u64 },
     #[error("the {kind} event is malformed: {source}")]
     Malformed {
@@ -98,15 +92,13 @@ impl OrderEvent {
 
     pub fn event_id(&self) -> &str {
         match self {
-            OrderEvent::OrderPlaced { event_id, .. }
-            | OrderEvent::OrderFulfilled { event_id, .. } => event_id,
+            OrderEvent::OrderPlaced { event_id, .. } | OrderEvent::OrderFulfilled { event_id, .. } => event_id,
         }
     }
 
     pub fn order_id(&self) -> &OrderId {
         match self {
-            OrderEvent::OrderPlaced { order_id, .. }
-            | OrderEvent::OrderFulfilled { order_id, .. } => order_id,
+            OrderEvent::OrderPlaced { order_id, .. } | OrderEvent::OrderFulfilled { order_id, .. } => order_id,
         }
     }
 
@@ -123,8 +115,7 @@ impl OrderEvent {
     /// Reads an event from a record's bytes, telling apart junk, unknown kinds, newer
     /// schema versions and malformed known kinds.
     pub fn decode(bytes: &[u8]) -> Result<OrderEvent, EventDecodeError> {
-        let value: serde_json::Value =
-            serde_json::from_slice(bytes).map_err(EventDecodeError::NotJson)?;
+        let value: serde_json::Value = serde_json::from_slice(bytes).map_err(EventDecodeError::NotJson)?;
         let kind = value
             .get("type")
             .and_then(|t| t.as_str())
@@ -152,8 +143,7 @@ mod tests {
     use crate::validation::parse_new_order;
 
     fn order() -> Order {
-        let body =
-            br#"{"name":"Ada","address":"1 Loop Road","productId":"red-velvet","quantity":2}"#;
+        let body = br#"{"name":"Ada","address":"1 Loop Road","productId":"red-velvet","quantity":2}"#;
         let at = Timestamp::from_unix_millis(1_000).expect("in range");
         Order::place(
             OrderId::parse("o-1").expect("id"),
@@ -171,17 +161,11 @@ mod tests {
         assert_eq!(json["schemaVersion"], 1);
         assert_eq!(json["eventId"], "order_placed:o-1");
         assert_eq!(json["order"]["totalCents"], 7800);
-        assert_eq!(
-            OrderEvent::decode(&placed.encode()).expect("decodes"),
-            placed
-        );
+        assert_eq!(OrderEvent::decode(&placed.encode()).expect("decodes"), placed);
 
         let fulfilled = OrderEvent::order_fulfilled(&OrderId::parse("o-1").expect("id"), at);
         assert_eq!(fulfilled.kind(), EventKind::OrderFulfilled);
-        assert_eq!(
-            OrderEvent::decode(&fulfilled.encode()).expect("decodes"),
-            fulfilled
-        );
+        assert_eq!(OrderEvent::decode(&fulfilled.encode()).expect("decodes"), fulfilled);
     }
 
     #[test]

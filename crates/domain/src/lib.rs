@@ -18,6 +18,6 @@ pub use order::{Customer, HistoryEntry, Order, OrderId, OrderIdError};
 pub use status::{Status, Step, TransitionError};
 pub use timestamp::Timestamp;
 pub use validation::{
-    DeliveryConfirmation, FieldError, NewOrder, RequestError, parse_delivery_confirmation,
-    parse_new_order, parse_order_reference,
+    DeliveryConfirmation, FieldError, NewOrder, RequestError, parse_delivery_confirmation, parse_new_order,
+    parse_order_reference,
 };

@@ -45,9 +45,7 @@ pub enum MessageDecodeError {
         #[source]
         source: serde_json::Error,
     },
-    #[error(
-        "{expected} schema version {found} is newer than {MESSAGE_SCHEMA_VERSION}, the newest this reader knows"
-    )]
+    #[error("{expected} schema version {found} is newer than {MESSAGE_SCHEMA_VERSION}, the newest this reader knows")]
     UnsupportedVersion { expected: &'static str, found: u32 },
 }
 
@@ -73,12 +71,7 @@ impl DeliveryRequest {
 }
 
 impl FeedbackMessage {
-    pub fn for_order(
-        order: &Order,
-        rating: Option<u8>,
-        feedback: Option<String>,
-        at: Timestamp,
-    ) -> FeedbackMessage {
+    pub fn for_order(order: &Order, rating: Option<u8>, feedback: Option<String>, at: Timestamp) -> FeedbackMessage {
         FeedbackMessage {
             feedback_id: format!("feedback:{}", order.order_id),
             schema_version: MESSAGE_SCHEMA_VERSION,
@@ -97,10 +90,7 @@ impl FeedbackMessage {
     }
 }
 
-fn decode<T: for<'de> Deserialize<'de>>(
-    body: &str,
-    expected: &'static str,
-) -> Result<T, MessageDecodeError> {
+fn decode<T: for<'de> Deserialize<'de>>(body: &str, expected: &'static str) -> Result<T, MessageDecodeError> {
     serde_json::from_str(body).map_err(|source| MessageDecodeError::WrongShape { expected, source })
 }
 

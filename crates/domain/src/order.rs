@@ -98,11 +98,7 @@ impl Order {
             quantity,
             total_cents,
         } = new_order;
-        let Product {
-            id,
-            name,
-            price_cents,
-        } = *product;
+        let Product { id, name, price_cents } = *product;
         Order {
             order_id,
             customer,
@@ -113,10 +109,7 @@ impl Order {
             total_cents,
             status: Status::Placed,
             created_at: at,
-            history: vec![HistoryEntry {
-                step: Step::Placed,
-                at,
-            }],
+            history: vec![HistoryEntry { step: Step::Placed, at }],
         }
     }
 
@@ -160,14 +153,9 @@ mod tests {
     }
 
     fn placed() -> Order {
-        let body =
-            br#"{"name":"Ada","address":"1 Loop Road","productId":"red-velvet","quantity":2}"#;
+        let body = br#"{"name":"Ada","address":"1 Loop Road","productId":"red-velvet","quantity":2}"#;
         let new_order = parse_new_order(body).expect("valid");
-        Order::place(
-            OrderId::parse("o-1").expect("valid id"),
-            new_order,
-            at(1_000),
-        )
+        Order::place(OrderId::parse("o-1").expect("valid id"), new_order, at(1_000))
     }
 
     #[test]
@@ -188,9 +176,7 @@ mod tests {
     #[test]
     fn steps_are_kept_once_and_in_journey_order() {
         let mut order = placed();
-        order
-            .transition(Status::Fulfilled, at(3_000))
-            .expect("legal");
+        order.transition(Status::Fulfilled, at(3_000)).expect("legal");
         assert!(order.record_step(Step::BakerNotified, at(2_000)));
         assert!(!order.record_step(Step::BakerNotified, at(9_000)));
         let steps: Vec<_> = order.history.iter().map(|e| (e.step, e.at)).collect();

@@ -32,9 +32,7 @@ impl Status {
     }
 
     pub fn parse(text: &str) -> Option<Status> {
-        Status::ALL
-            .into_iter()
-            .find(|status| status.as_str() == text)
+        Status::ALL.into_iter().find(|status| status.as_str() == text)
     }
 
     /// The one status that may follow this one, if any.
@@ -161,9 +159,6 @@ mod tests {
     #[test]
     fn refusal_explains_itself() {
         let error = Status::Placed.transition_to(Status::Delivered).unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            "an order that is placed cannot become delivered"
-        );
+        assert_eq!(error.to_string(), "an order that is placed cannot become delivered");
     }
 }

@@ -40,11 +40,7 @@ impl Timestamp {
 
     /// This instant moved by a number of seconds (saturating at the ends of time).
     pub fn plus_seconds(self, seconds: i64) -> Self {
-        Timestamp(
-            self.0
-                .checked_add(time::Duration::seconds(seconds))
-                .unwrap_or(self.0),
-        )
+        Timestamp(self.0.checked_add(time::Duration::seconds(seconds)).unwrap_or(self.0))
     }
 }
 

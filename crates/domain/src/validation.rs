@@ -63,10 +63,7 @@ pub struct DeliveryConfirmation {
 
 /// `POST /order`: `{"name","address","productId","quantity"}` plus optional `email`, `notes`.
 pub fn parse_new_order(body: &[u8]) -> Result<NewOrder, RequestError> {
-    let mut fields = Fields::parse(
-        body,
-        &["name", "address", "productId", "quantity", "email", "notes"],
-    )?;
+    let mut fields = Fields::parse(body, &["name", "address", "productId", "quantity", "email", "notes"])?;
     let name = fields.text("name", MAX_NAME_CHARS, Lines::Single);
     let address = fields.text("address", MAX_ADDRESS_CHARS, Lines::Multi);
     let product = fields.product("productId");
@@ -76,9 +73,7 @@ pub fn parse_new_order(body: &[u8]) -> Result<NewOrder, RequestError> {
     fields.finish()?;
     // Every getter above records a field error whenever it returns None, so finish() has
     // already refused the request if any of these is missing.
-    let (Some(name), Some(address), Some(product), Some(quantity)) =
-        (name, address, product, quantity)
-    else {
+    let (Some(name), Some(address), Some(product), Some(quantity)) = (name, address, product, quantity) else {
         return Err(RequestError::Invalid(Vec::new()));
     };
     let quantity = quantity as u32;
@@ -141,12 +136,9 @@ struct Fields {
 impl Fields {
     fn parse(body: &[u8], allowed: &[&'static str]) -> Result<Fields, RequestError> {
         if body.len() > MAX_BODY_BYTES {
-            return Err(RequestError::TooLarge {
-                limit: MAX_BODY_BYTES,
-            });
+            return Err(RequestError::TooLarge { limit: MAX_BODY_BYTES });
         }
-        let value: Value =
-            serde_json::from_slice(body).map_err(|e| RequestError::Malformed(e.to_string()))?;
+        let value: Value = serde_json::from_slice(body).map_err(|e| RequestError::Malformed(e.to_string()))?;
         let Value::Object(object) = value else {
             return Err(RequestError::Malformed("expected a JSON object".into()));
         };
@@ -155,10 +147,7 @@ impl Fields {
             if !allowed.contains(&key.as_str()) {
                 errors.push(FieldError {
                     field: "body",
-                    message: format!(
-                        "unknown field {key:?}; allowed fields are {}",
-                        allowed.join(", ")
-                    ),
+                    message: format!("unknown field {key:?}; allowed fields are {}", allowed.join(", ")),
                 });
             }
         }
@@ -204,37 +193,23 @@ impl Fields {
         Some(text)
     }
 
-    fn optional_text(
-        &mut self,
-        field: &'static str,
-        max_chars: usize,
-        lines: Lines,
-    ) -> Option<Option<String>> {
+    fn optional_text(&mut self, field: &'static str, max_chars: usize, lines: Lines) -> Option<Option<String>> {
         match self.present(field).cloned() {
             None => Some(None),
-            Some(value) => self
-                .check_text(field, &value, max_chars, lines)
-                .map(|text| {
-                    // An optional field that is only whitespace says nothing.
-                    if text.is_empty() { None } else { Some(text) }
-                }),
+            Some(value) => self.check_text(field, &value, max_chars, lines).map(|text| {
+                // An optional field that is only whitespace says nothing.
+                if text.is_empty() { None } else { Some(text) }
+            }),
         }
     }
 
-    fn check_text(
-        &mut self,
-        field: &'static str,
-        value: &Value,
-        max_chars: usize,
-        lines: Lines,
-    ) -> Option<String> {
+    fn check_text(&mut self, field: &'static str, value: &Value, max_chars: usize, lines: Lines) -> Option<String> {
         let Value::String(text) = value else {
             self.fail(field, format!("{field} must be a string"));
             return None;
         };
         let text = text.trim();
-        let allowed_control =
-            |c: char| lines == Lines::Multi && (c == '\n' || c == '\r' || c == '\t');
+        let allowed_control = |c: char| lines == Lines::Multi && (c == '\n' || c == '\r' || c == '\t');
         if text.chars().any(|c| c.is_control() && !allowed_control(c)) {
             let what = if lines == Lines::Single {
                 "line breaks or control characters"
@@ -246,10 +221,7 @@ impl Fields {
         }
         let chars = text.chars().count();
         if chars > max_chars {
-            self.fail(
-                field,
-                format!("{field} must be at most {max_chars} characters"),
-            );
+            self.fail(field, format!("{field} must be at most {max_chars} characters"));
             return None;
         }
         Some(text.to_owned())
@@ -276,35 +248,19 @@ impl Fields {
         self.check_whole_number(field, &value, min, max)
     }
 
-    fn optional_whole_number(
-        &mut self,
-        field: &'static str,
-        min: u64,
-        max: u64,
-    ) -> Option<Option<u64>> {
+    fn optional_whole_number(&mut self, field: &'static str, min: u64, max: u64) -> Option<Option<u64>> {
         match self.present(field).cloned() {
             None => Some(None),
             Some(value) => self.check_whole_number(field, &value, min, max).map(Some),
         }
     }
 
-    fn check_whole_number(
-        &mut self,
-        field: &'static str,
-        value: &Value,
-        min: u64,
-        max: u64,
-    ) -> Option<u64> {
+    fn check_whole_number(&mut self, field: &'static str, value: &Value, min: u64, max: u64) -> Option<u64> {
         let in_range = match value {
             Value::Number(number) if number.is_u64() || number.is_i64() => {
                 number.as_u64().filter(|n| (min..=max).contains(n))
             }
-            Value::Number(_)
-            | Value::String(_)
-            | Value::Bool(_)
-            | Value::Array(_)
-            | Value::Object(_)
-            | Value::Null => {
+            Value::Number(_) | Value::String(_) | Value::Bool(_) | Value::Array(_) | Value::Object(_) | Value::Null => {
                 self.fail(field, format!("{field} must be a whole number"));
                 return None;
             }

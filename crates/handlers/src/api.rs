@@ -101,10 +101,7 @@ fn response(status: u16, content_type: &'static str, body: String) -> ApiGateway
 /// The route this request was sent to, as `(method, path template)`: API Gateway's route key
 /// when present (`"POST /order"`), else the method and raw path.
 pub fn route(request: &ApiGatewayV2httpRequest) -> (Method, String) {
-    if let Some((method, path)) = request
-        .route_key
-        .as_deref()
-        .and_then(|key| key.split_once(' '))
+    if let Some((method, path)) = request.route_key.as_deref().and_then(|key| key.split_once(' '))
         && let Ok(method) = Method::from_bytes(method.as_bytes())
     {
         return (method, path.to_owned());
@@ -118,40 +115,24 @@ pub fn body_bytes(request: &ApiGatewayV2httpRequest) -> Result<Vec<u8>, ApiError
     let raw = request.body.as_deref().unwrap_or_default();
     // Base64 is 4/3 of the payload: refuse before decoding anything absurd.
     if raw.len() > MAX_BODY_BYTES * 4 / 3 + 4 {
-        return Err(RequestError::TooLarge {
-            limit: MAX_BODY_BYTES,
-        }
-        .into());
+        return Err(RequestError::TooLarge { limit: MAX_BODY_BYTES }.into());
     }
     let bytes = if request.is_base64_encoded {
         base64::engine::general_purpose::STANDARD
             .decode(raw)
-            .map_err(|e| {
-                ApiError::new(
-                    400,
-                    "malformed",
-                    format!("the body is not valid base64: {e}"),
-                )
-            })?
+            .map_err(|e| ApiError::new(400, "malformed", format!("the body is not valid base64: {e}")))?
     } else {
         raw.as_bytes().to_vec()
     };
     if bytes.len() > MAX_BODY_BYTES {
-        return Err(RequestError::TooLarge {
-            limit: MAX_BODY_BYTES,
-        }
-        .into());
+        return Err(RequestError::TooLarge { limit: MAX_BODY_BYTES }.into());
     }
     Ok(bytes)
 }
 
 /// The credential in `Authorization: Bearer <token>`, if any.
 pub fn bearer_token(request: &ApiGatewayV2httpRequest) -> Option<&str> {
-    let value = request
-        .headers
-        .get(http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
+    let value = request.headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.trim().split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")
@@ -204,10 +185,7 @@ mod tests {
         let mut request = ApiGatewayV2httpRequest::default();
         request.body = Some("eyJhIjoxfQ==".into());
         request.is_base64_encoded = true;
-        assert_eq!(
-            body_bytes(&request).expect("decodes"),
-            br#"{"a":1}"#.to_vec()
-        );
+        assert_eq!(body_bytes(&request).expect("decodes"), br#"{"a":1}"#.to_vec());
         request.body = Some("!!".into());
         assert_eq!(body_bytes(&request).map_err(|e| e.status), Err(400));
         request.is_base64_encoded = false;
@@ -220,9 +198,6 @@ mod tests {
         let mut request = ApiGatewayV2httpRequest::default();
         request.route_key = Some("GET /order/{orderId}".into());
         request.raw_path = Some("/order/abc".into());
-        assert_eq!(
-            route(&request),
-            (Method::GET, "/order/{orderId}".to_string())
-        );
+        assert_eq!(route(&request), (Method::GET, "/order/{orderId}".to_string()));
     }
 }

@@ -40,9 +40,7 @@ pub enum LinkError {
 
 impl Signer {
     pub fn new(secret: impl Into<Vec<u8>>) -> Signer {
-        Signer {
-            secret: secret.into(),
-        }
+        Signer { secret: secret.into() }
     }
 
     fn mac(&self, purpose: &str, message: &str) -> HmacSha256 {
@@ -87,9 +85,7 @@ impl Signer {
     /// The order a baker link is for, if the link is genuine and unexpired at `now`.
     pub fn verify_baker_link(&self, token: &str, now: Timestamp) -> Result<OrderId, LinkError> {
         let mut parts = token.splitn(3, '.');
-        let (Some(order_id), Some(expires), Some(signature)) =
-            (parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(order_id), Some(expires), Some(signature)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(LinkError::Malformed);
         };
         let order_id = OrderId::parse(order_id).map_err(|_| LinkError::Malformed)?;
@@ -157,10 +153,7 @@ mod tests {
         let signer = Signer::new("secret");
         let token = signer.baker_link_token(&id("a"), at(1000));
         assert_eq!(signer.verify_baker_link(&token, at(999)), Ok(id("a")));
-        assert_eq!(
-            signer.verify_baker_link(&token, at(1001)),
-            Err(LinkError::Expired)
-        );
+        assert_eq!(signer.verify_baker_link(&token, at(1001)), Err(LinkError::Expired));
         let other_order = token.replacen("a.", "b.", 1);
         assert_eq!(
             signer.verify_baker_link(&other_order, at(999)),
@@ -171,10 +164,7 @@ mod tests {
             signer.verify_baker_link(&later_expiry, at(999)),
             Err(LinkError::BadSignature)
         );
-        assert_eq!(
-            signer.verify_baker_link("junk", at(0)),
-            Err(LinkError::Malformed)
-        );
+        assert_eq!(signer.verify_baker_link("junk", at(0)), Err(LinkError::Malformed));
         let customer_token = signer.customer_token(&id("a"));
         assert!(
             signer.verify_baker_link(&customer_token, at(0)).is_err(),

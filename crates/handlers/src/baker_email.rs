@@ -6,7 +6,7 @@ use cakeshop_ports::Email;
 
 /// Composes the baker's email. Every customer-supplied value is HTML-escaped, and none goes
 /// into a header: the subject is built only from the catalogue and the order id.
-pub fn compose(order: &Order, confirm_link: &str, from: &str, to: &str) -> Email {
+pub fn compose(order: &Order, confirm_link: &str, from: &str, to: &str, idempotency_key: &str) -> Email {
     let subject = format!(
         "New order {}: {} × {}",
         order.order_id, order.quantity, order.product_name
@@ -63,5 +63,6 @@ pub fn compose(order: &Order, confirm_link: &str, from: &str, to: &str) -> Email
         text,
         html,
         order_id: order.order_id.clone(),
+        idempotency_key: idempotency_key.to_owned(),
     }
 }

@@ -4,9 +4,7 @@
 use crate::api::{ApiError, bearer_token, body_bytes, json_response, respond};
 use crate::auth::Signer;
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
-use cakeshop_domain::{
-    DeliveryConfirmation, FeedbackMessage, Order, Status, Step, parse_delivery_confirmation,
-};
+use cakeshop_domain::{DeliveryConfirmation, FeedbackMessage, Order, Status, Step, parse_delivery_confirmation};
 use cakeshop_ports::{Clock, OrderRepository, OutgoingMessage, QueueSender, TransitionOutcome};
 use std::sync::Arc;
 use tracing::Instrument;
@@ -32,10 +30,7 @@ impl<R: OrderRepository, Q: QueueSender> ConfirmDelivery<R, Q> {
         respond(self.confirm(&request).await)
     }
 
-    async fn confirm(
-        &self,
-        request: &ApiGatewayV2httpRequest,
-    ) -> Result<ApiGatewayV2httpResponse, ApiError> {
+    async fn confirm(&self, request: &ApiGatewayV2httpRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
         let token = bearer_token(request)
             .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <customerToken>"))?;
         let confirmation = parse_delivery_confirmation(&body_bytes(request)?)?;
@@ -67,34 +62,19 @@ impl<R: OrderRepository, Q: QueueSender> ConfirmDelivery<R, Q> {
                 tracing::info!(rating = confirmation.rating, "delivery confirmed");
                 Ok(*order)
             }
-            Ok(TransitionOutcome::Conflict(order)) if order.status == Status::Delivered => {
-                Ok(*order)
-            }
+            Ok(TransitionOutcome::Conflict(order)) if order.status == Status::Delivered => Ok(*order),
             Ok(TransitionOutcome::Conflict(order)) => Err(ApiError::conflict(format!(
                 "order {order_id} is {}; only an order out for delivery can be confirmed delivered",
                 order.status
             ))),
-            Ok(TransitionOutcome::NotFound) => {
-                Err(ApiError::not_found(format!("no order {order_id}")))
-            }
+            Ok(TransitionOutcome::NotFound) => Err(ApiError::not_found(format!("no order {order_id}"))),
             Err(error) => Err(ApiError::internal("updating the order failed", &error)),
         }
     }
 
-    async fn send_feedback(
-        &self,
-        order: &Order,
-        confirmation: DeliveryConfirmation,
-    ) -> Result<(), ApiError> {
-        let delivered_at = order
-            .step_time(Step::Delivered)
-            .unwrap_or_else(|| self.clock.now());
-        let message = FeedbackMessage::for_order(
-            order,
-            confirmation.rating,
-            confirmation.feedback,
-            delivered_at,
-        );
+    async fn send_feedback(&self, order: &Order, confirmation: DeliveryConfirmation) -> Result<(), ApiError> {
+        let delivered_at = order.step_time(Step::Delivered).unwrap_or_else(|| self.clock.now());
+        let message = FeedbackMessage::for_order(order, confirmation.rating, confirmation.feedback, delivered_at);
         let body = serde_json::to_string(&message).unwrap_or_default();
         let outgoing = OutgoingMessage {
             key: message.feedback_id,

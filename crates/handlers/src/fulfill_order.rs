@@ -4,9 +4,7 @@
 //! changes anything, because mail scanners open links. The button POSTs the link's token as a
 //! form; API clients POST JSON `{"orderId"}` with `Authorization: Bearer <baker key or link token>`.
 
-use crate::api::{
-    ApiError, bearer_token, body_bytes, html_response, is_form, json_response, respond, route,
-};
+use crate::api::{ApiError, bearer_token, body_bytes, html_response, is_form, json_response, respond, route};
 use crate::auth::{BakerKey, LinkError, Signer};
 use crate::baker_page;
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
@@ -47,25 +45,20 @@ impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
     pub async fn handle(&self, request: ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
         match route(&request).0 {
             Method::GET => self.show_page(&request).await,
-            _ if is_form(&request) => self.fulfil_from_page(&request).await,
+            // The page's button sends a form and no Authorization header.
+            _ if is_form(&request) && bearer_token(&request).is_none() => self.fulfil_from_page(&request).await,
             _ => respond(self.fulfil_from_api(&request).await),
         }
     }
 
     async fn show_page(&self, request: &ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
-        let token = request
-            .query_string_parameters
-            .first("token")
-            .unwrap_or_default();
+        let token = request.query_string_parameters.first("token").unwrap_or_default();
         let order_id = match self.signer.verify_baker_link(token, self.clock.now()) {
             Ok(order_id) => order_id,
             Err(error) => return html_response(403, baker_page::refusal_page(&error.to_string())),
         };
         match self.orders.get(&order_id).await {
-            Ok(Some(order)) => html_response(
-                200,
-                baker_page::confirmation_page(&order, token, &self.form_action()),
-            ),
+            Ok(Some(order)) => html_response(200, baker_page::confirmation_page(&order, token, &self.form_action())),
             Ok(None) => html_response(404, baker_page::refusal_page("There is no such order.")),
             Err(error) => {
                 let refusal = ApiError::internal("reading the order failed", &error);
@@ -74,10 +67,7 @@ impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
         }
     }
 
-    async fn fulfil_from_page(
-        &self,
-        request: &ApiGatewayV2httpRequest,
-    ) -> ApiGatewayV2httpResponse {
+    async fn fulfil_from_page(&self, request: &ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
         let result = async {
             let body = body_bytes(request)?;
             let token = form_urlencoded::parse(&body)
@@ -93,19 +83,13 @@ impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
         .await;
         match result {
             Ok(order) => html_response(200, baker_page::fulfilled_page(&order)),
-            Err(refusal) => {
-                html_response(refusal.status, baker_page::refusal_page(&refusal.message))
-            }
+            Err(refusal) => html_response(refusal.status, baker_page::refusal_page(&refusal.message)),
         }
     }
 
-    async fn fulfil_from_api(
-        &self,
-        request: &ApiGatewayV2httpRequest,
-    ) -> Result<ApiGatewayV2httpResponse, ApiError> {
-        let token = bearer_token(request).ok_or_else(|| {
-            ApiError::unauthorized("send Authorization: Bearer <baker key or link token>")
-        })?;
+    async fn fulfil_from_api(&self, request: &ApiGatewayV2httpRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let token = bearer_token(request)
+            .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <baker key or link token>"))?;
         let allowed_order = if self.baker_key.matches(token) {
             None
         } else {
@@ -136,9 +120,7 @@ impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
                 .await
             {
                 Ok(TransitionOutcome::Applied(order)) => *order,
-                Ok(TransitionOutcome::Conflict(order)) if order.status == Status::Fulfilled => {
-                    *order
-                }
+                Ok(TransitionOutcome::Conflict(order)) if order.status == Status::Fulfilled => *order,
                 Ok(TransitionOutcome::Conflict(order)) => {
                     return Err(ApiError::conflict(format!(
                         "order {order_id} is {}; only a placed order can be marked fulfilled",
@@ -150,18 +132,9 @@ impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
                 }
                 Err(error) => return Err(ApiError::internal("updating the order failed", &error)),
             };
-            let at = order
-                .step_time(cakeshop_domain::Step::Fulfilled)
-                .unwrap_or(now);
-            if let Err(error) = self
-                .events
-                .publish(&OrderEvent::order_fulfilled(order_id, at))
-                .await
-            {
-                return Err(ApiError::internal(
-                    "announcing the fulfilment failed",
-                    &error,
-                ));
+            let at = order.step_time(cakeshop_domain::Step::Fulfilled).unwrap_or(now);
+            if let Err(error) = self.events.publish(&OrderEvent::order_fulfilled(order_id, at)).await {
+                return Err(ApiError::internal("announcing the fulfilment failed", &error));
             }
             tracing::info!("order fulfilled");
             Ok(order)
@@ -171,10 +144,7 @@ impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
     }
 
     fn form_action(&self) -> String {
-        format!(
-            "{}/order/fulfilled",
-            self.public_base_url.trim_end_matches('/')
-        )
+        format!("{}/order/fulfilled", self.public_base_url.trim_end_matches('/'))
     }
 }
 

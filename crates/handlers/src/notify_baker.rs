@@ -38,13 +38,7 @@ pub struct NotifyBaker<R, M> {
 }
 
 impl<R: OrderRepository, M: Mailer> NotifyBaker<R, M> {
-    pub fn new(
-        orders: R,
-        mailer: M,
-        signer: Signer,
-        mail: BakerMail,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
+    pub fn new(orders: R, mailer: M, signer: Signer, mail: BakerMail, clock: Arc<dyn Clock>) -> Self {
         NotifyBaker {
             orders,
             mailer,
@@ -78,11 +72,10 @@ impl<R: OrderRepository, M: Mailer> NotifyBaker<R, M> {
             &self.mail.confirm_link(&token),
             &self.mail.from,
             &self.mail.to,
+            placed.event_id(),
         );
         let message_id = self.mailer.send(&email).await?;
-        self.orders
-            .record_step(order_id, Step::BakerNotified, now)
-            .await?;
+        self.orders.record_step(order_id, Step::BakerNotified, now).await?;
         tracing::info!(message_id, "baker notified");
         Ok(())
     }

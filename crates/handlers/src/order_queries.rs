@@ -24,22 +24,17 @@ impl<R: OrderRepository> OrderQueries<R> {
 
     pub async fn handle(&self, request: ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
         respond(match route(&request) {
-            (Method::GET, path) if path == "/products" => Ok(json_response(
-                200,
-                &serde_json::json!({ "products": products() }),
-            )),
+            (Method::GET, path) if path == "/products" => {
+                Ok(json_response(200, &serde_json::json!({ "products": products() })))
+            }
             (Method::GET, _) => self.order(&request).await,
             (method, path) => Err(ApiError::not_found(format!("no route {method} {path}"))),
         })
     }
 
-    async fn order(
-        &self,
-        request: &ApiGatewayV2httpRequest,
-    ) -> Result<ApiGatewayV2httpResponse, ApiError> {
-        let token = bearer_token(request).ok_or_else(|| {
-            ApiError::unauthorized("send Authorization: Bearer <customerToken or baker key>")
-        })?;
+    async fn order(&self, request: &ApiGatewayV2httpRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let token = bearer_token(request)
+            .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <customerToken or baker key>"))?;
         let raw_id = request
             .path_parameters
             .get("orderId")

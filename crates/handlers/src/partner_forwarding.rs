@@ -39,9 +39,7 @@ impl<R: OrderRepository, P: PartnerClient> PartnerForwarding<'_, R, P> {
                 body: body(message).to_owned(),
             })
             .await?;
-        self.orders
-            .record_step(order_id, self.step, self.clock.now())
-            .await?;
+        self.orders.record_step(order_id, self.step, self.clock.now()).await?;
         tracing::info!(step = self.step.as_str(), "partner called");
         Ok(())
     }

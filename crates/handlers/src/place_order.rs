@@ -27,13 +27,7 @@ struct PlacedOrder<'a> {
 }
 
 impl<R: OrderRepository, E: EventPublisher> PlaceOrder<R, E> {
-    pub fn new(
-        orders: R,
-        events: E,
-        signer: Signer,
-        clock: Arc<dyn Clock>,
-        ids: Arc<dyn IdGenerator>,
-    ) -> Self {
+    pub fn new(orders: R, events: E, signer: Signer, clock: Arc<dyn Clock>, ids: Arc<dyn IdGenerator>) -> Self {
         PlaceOrder {
             orders,
             events,
@@ -47,10 +41,7 @@ impl<R: OrderRepository, E: EventPublisher> PlaceOrder<R, E> {
         respond(self.place(&request).await)
     }
 
-    async fn place(
-        &self,
-        request: &ApiGatewayV2httpRequest,
-    ) -> Result<ApiGatewayV2httpResponse, ApiError> {
+    async fn place(&self, request: &ApiGatewayV2httpRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
         let new_order = parse_new_order(&body_bytes(request)?)?;
         let order = Order::place(self.ids.order_id(), new_order, self.clock.now());
         let span = tracing::info_span!("place_order", order_id = %order.order_id);
@@ -59,11 +50,7 @@ impl<R: OrderRepository, E: EventPublisher> PlaceOrder<R, E> {
                 Ok(CreateOutcome::Created) => {}
                 // Random ids do not collide; if one ever did, nothing was overwritten.
                 Ok(CreateOutcome::AlreadyExists(_)) => {
-                    return Err(ApiError::new(
-                        500,
-                        "internal",
-                        "order id collision; please try again",
-                    ));
+                    return Err(ApiError::new(500, "internal", "order id collision; please try again"));
                 }
                 Err(error) => return Err(ApiError::internal("storing the order failed", &error)),
             }

@@ -60,12 +60,7 @@ where
     response
 }
 
-fn fail(
-    response: &mut SqsBatchResponse,
-    message: &SqsMessage,
-    order_id: Option<&OrderId>,
-    error: &RecordError,
-) {
+fn fail(response: &mut SqsBatchResponse, message: &SqsMessage, order_id: Option<&OrderId>, error: &RecordError) {
     let span = tracing::info_span!(
         "message",
         message_id = id(message),

@@ -33,16 +33,12 @@ impl<R: OrderRepository, Q: QueueSender> RequestDelivery<R, Q> {
         let mut outgoing = Vec::new();
         for record in &event.records {
             let sequence_number = record.kinesis.sequence_number.as_str();
-            let span =
-                tracing::info_span!("record", sequence_number, order_id = tracing::field::Empty);
+            let span = tracing::info_span!("record", sequence_number, order_id = tracing::field::Empty);
             let result = async {
                 let fulfilled = decode(record)?;
                 tracing::Span::current().record("order_id", fulfilled.order_id().as_str());
                 if fulfilled.kind() != EventKind::OrderFulfilled {
-                    tracing::info!(
-                        kind = fulfilled.kind().as_str(),
-                        "not for this function; skipped"
-                    );
+                    tracing::info!(kind = fulfilled.kind().as_str(), "not for this function; skipped");
                     return Ok(None);
                 }
                 self.move_out_for_delivery(&fulfilled).await
@@ -64,10 +60,7 @@ impl<R: OrderRepository, Q: QueueSender> RequestDelivery<R, Q> {
     }
 
     /// The order to request a delivery for, or `None` when that was already done.
-    async fn move_out_for_delivery(
-        &self,
-        fulfilled: &OrderEvent,
-    ) -> Result<Option<Order>, RecordError> {
+    async fn move_out_for_delivery(&self, fulfilled: &OrderEvent) -> Result<Option<Order>, RecordError> {
         let order_id = fulfilled.order_id();
         let now = self.clock.now();
         match self
@@ -75,14 +68,15 @@ impl<R: OrderRepository, Q: QueueSender> RequestDelivery<R, Q> {
             .transition(order_id, Status::Fulfilled, Status::OutForDelivery, now)
             .await?
         {
-            TransitionOutcome::Applied(order) => Ok(Some(*order)),
+            TransitionOutcome::Applied(order) => {
+                tracing::info!("out for delivery");
+                Ok(Some(*order))
+            }
             TransitionOutcome::NotFound => Err(RecordError::UnknownOrder(order_id.clone())),
             TransitionOutcome::Conflict(order) => match order.status {
                 // A repeat: the request may have been lost before it reached the queue, so it
                 // is sent again unless the courier is known to have it.
-                Status::OutForDelivery | Status::Delivered
-                    if !order.has_step(Step::CourierNotified) =>
-                {
+                Status::OutForDelivery | Status::Delivered if !order.has_step(Step::CourierNotified) => {
                     tracing::info!("delivery already requested; request sent again");
                     Ok(Some(*order))
                 }
@@ -116,10 +110,7 @@ impl<R: OrderRepository, Q: QueueSender> RequestDelivery<R, Q> {
         }
         match self.delivery_queue.send_batch(outgoing).await {
             Ok(report) => {
-                tracing::info!(
-                    sent = outgoing.len() - report.failed.len(),
-                    "delivery requests sent"
-                );
+                tracing::info!(sent = outgoing.len() - report.failed.len(), "delivery requests sent");
                 for failed in report.failed {
                     tracing::warn!(
                         sequence_number = failed.key,

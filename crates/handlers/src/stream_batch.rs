@@ -19,11 +19,7 @@ pub fn decode(record: &KinesisEventRecord) -> Result<OrderEvent, RecordError> {
 /// Runs `handle` on every `wanted` event in order, stopping at the first failure.
 /// Events of other kinds are acknowledged untouched (the mapping's filter normally keeps them
 /// away; a filter mistake must not block the shard).
-pub async fn process_in_order<F, Fut>(
-    event: KinesisEvent,
-    wanted: EventKind,
-    handle: F,
-) -> KinesisEventResponse
+pub async fn process_in_order<F, Fut>(event: KinesisEvent, wanted: EventKind, handle: F) -> KinesisEventResponse
 where
     F: Fn(OrderEvent) -> Fut,
     Fut: Future<Output = Result<(), RecordError>>,
@@ -36,10 +32,7 @@ where
             let order_event = decode(record)?;
             tracing::Span::current().record("order_id", order_event.order_id().as_str());
             if order_event.kind() != wanted {
-                tracing::info!(
-                    kind = order_event.kind().as_str(),
-                    "not for this function; skipped"
-                );
+                tracing::info!(kind = order_event.kind().as_str(), "not for this function; skipped");
                 return Ok(());
             }
             handle(order_event).await

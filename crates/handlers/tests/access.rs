@@ -16,21 +16,11 @@ fn link_token(shop: &Shop) -> String {
     let sent = shop.mailer.sent.lock().expect("mailbox");
     let text = &sent.last().expect("an email").text;
     let start = text.find("token=").expect("a link") + "token=".len();
-    text[start..]
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_owned()
+    text[start..].split_whitespace().next().unwrap_or_default().to_owned()
 }
 
 fn page_request(token: &str) -> serde_json::Value {
-    let mut request = http_request(
-        "GET",
-        "/order/fulfilled",
-        "/order/fulfilled",
-        json!({}),
-        None,
-    );
+    let mut request = http_request("GET", "/order/fulfilled", "/order/fulfilled", json!({}), None);
     request["rawQueryString"] = json!(format!("token={token}"));
     request["queryStringParameters"] = json!({ "token": token });
     request
@@ -39,13 +29,7 @@ fn page_request(token: &str) -> serde_json::Value {
 fn form_request(token: &str) -> serde_json::Value {
     let body = format!("token={token}");
     let headers = json!({ "content-type": "application/x-www-form-urlencoded" });
-    http_request(
-        "POST",
-        "/order/fulfilled",
-        "/order/fulfilled",
-        headers,
-        Some(&body),
-    )
+    http_request("POST", "/order/fulfilled", "/order/fulfilled", headers, Some(&body))
 }
 
 #[tokio::test]
@@ -60,10 +44,7 @@ async fn the_baker_needs_the_key_or_a_genuine_link() {
         401,
         "a customer token is not the baker's"
     );
-    assert_eq!(
-        shop.read(&order_id, Some(BAKER_KEY)).await.1["status"],
-        "placed"
-    );
+    assert_eq!(shop.read(&order_id, Some(BAKER_KEY)).await.1["status"], "placed");
 
     shop.drain_stream().await;
     let token = link_token(&shop);
@@ -86,10 +67,7 @@ async fn the_link_page_shows_without_changing_and_its_button_fulfils() {
     let token = link_token(&shop);
 
     for _ in 0..3 {
-        let page = shop
-            .fulfill_order
-            .handle(as_http(&page_request(&token)))
-            .await;
+        let page = shop.fulfill_order.handle(as_http(&page_request(&token))).await;
         assert_eq!(page.status_code, 200);
         let html = body_text(&page);
         assert!(
@@ -105,21 +83,12 @@ async fn the_link_page_shows_without_changing_and_its_button_fulfils() {
     );
     assert!(shop.stream.taken().is_empty());
 
-    let done = shop
-        .fulfill_order
-        .handle(as_http(&form_request(&token)))
-        .await;
+    let done = shop.fulfill_order.handle(as_http(&form_request(&token))).await;
     assert_eq!(done.status_code, 200, "{}", body_text(&done));
-    assert_eq!(
-        shop.read(&order_id, Some(BAKER_KEY)).await.1["status"],
-        "fulfilled"
-    );
+    assert_eq!(shop.read(&order_id, Some(BAKER_KEY)).await.1["status"], "fulfilled");
     assert_eq!(shop.stream.taken().len(), 1);
 
-    let page = shop
-        .fulfill_order
-        .handle(as_http(&page_request(&token)))
-        .await;
+    let page = shop.fulfill_order.handle(as_http(&page_request(&token))).await;
     assert!(
         !body_text(&page).contains("<button"),
         "no button once the cake is ready"
@@ -135,31 +104,19 @@ async fn tampered_and_expired_links_are_refused() {
     let tampered = format!("{}x", token);
     for bad in [tampered.as_str(), "", "b1.1.AAAA"] {
         assert_eq!(
-            shop.fulfill_order
-                .handle(as_http(&page_request(bad)))
-                .await
-                .status_code,
+            shop.fulfill_order.handle(as_http(&page_request(bad))).await.status_code,
             403
         );
         assert_eq!(
-            shop.fulfill_order
-                .handle(as_http(&form_request(bad)))
-                .await
-                .status_code,
+            shop.fulfill_order.handle(as_http(&form_request(bad))).await.status_code,
             401
         );
     }
     shop.clock.set("2026-11-28T09:00:01Z");
-    let expired = shop
-        .fulfill_order
-        .handle(as_http(&form_request(&token)))
-        .await;
+    let expired = shop.fulfill_order.handle(as_http(&form_request(&token))).await;
     assert_eq!(expired.status_code, 401);
     assert!(body_text(&expired).contains("expired"));
-    assert_eq!(
-        shop.read(&order_id, Some(BAKER_KEY)).await.1["status"],
-        "placed"
-    );
+    assert_eq!(shop.read(&order_id, Some(BAKER_KEY)).await.1["status"], "placed");
 }
 
 #[tokio::test]
@@ -184,8 +141,7 @@ async fn customers_read_only_their_own_orders() {
 async fn the_catalogue_is_public() {
     let shop = shop();
     let request = http_request("GET", "/products", "/products", json!({}), None);
-    let (status, body) =
-        support::status_and_json(&shop.order_queries.handle(as_http(&request)).await);
+    let (status, body) = support::status_and_json(&shop.order_queries.handle(as_http(&request)).await);
     assert_eq!(status, 200);
     let products = body["products"].as_array().expect("products");
     assert!(

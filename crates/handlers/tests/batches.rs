@@ -6,8 +6,7 @@ mod support;
 use cakeshop_domain::{OrderEvent, OrderId};
 use serde_json::json;
 use support::envelopes::{
-    DELIVERY_QUEUE_ARN, FEEDBACK_QUEUE_ARN, as_kinesis, as_sqs, kinesis_event, kinesis_record,
-    sqs_event, sqs_message,
+    DELIVERY_QUEUE_ARN, FEEDBACK_QUEUE_ARN, as_kinesis, as_sqs, kinesis_event, kinesis_record, sqs_event, sqs_message,
 };
 use support::{BAKER_KEY, Shop, failed_message_ids, failed_sequence_numbers};
 
@@ -140,10 +139,7 @@ async fn request_delivery_reports_exactly_the_records_whose_requests_the_queue_r
                 .to_string()
         })
         .collect();
-    let expected: Vec<String> = events[1..]
-        .iter()
-        .map(|e| e.order_id().to_string())
-        .collect();
+    let expected: Vec<String> = events[1..].iter().map(|e| e.order_id().to_string()).collect();
     assert_eq!(resent, expected);
 }
 
@@ -151,21 +147,14 @@ async fn request_delivery_reports_exactly_the_records_whose_requests_the_queue_r
 async fn a_wrongly_shaped_message_fails_alone_and_the_rest_of_the_batch_goes_through() {
     let shop = shop();
     let (order_id, _) = shop.order_out_for_delivery().await;
-    let good = shop
-        .delivery_queue
-        .taken()
-        .pop()
-        .expect("a delivery request");
+    let good = shop.delivery_queue.taken().pop().expect("a delivery request");
     let event = json!({ "Records": [
         sqs_message("{\"hello\":1}", DELIVERY_QUEUE_ARN, "m-bad-shape", 0),
         sqs_message("", DELIVERY_QUEUE_ARN, "m-empty", 0),
         sqs_message(&good, DELIVERY_QUEUE_ARN, "m-good", 0),
     ]});
     let response = shop.notify_delivery.handle(as_sqs(&event)).await;
-    assert_eq!(
-        failed_message_ids(&response),
-        vec!["m-bad-shape", "m-empty"]
-    );
+    assert_eq!(failed_message_ids(&response), vec!["m-bad-shape", "m-empty"]);
     let calls = shop.delivery_company.calls();
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0].idempotency_key, format!("delivery:{order_id}"));
@@ -175,21 +164,13 @@ async fn a_wrongly_shaped_message_fails_alone_and_the_rest_of_the_batch_goes_thr
 async fn partner_failures_are_retried_and_a_duplicate_in_the_same_batch_calls_once() {
     let shop = shop();
     let (order_id, _) = shop.order_out_for_delivery().await;
-    let request = shop
-        .delivery_queue
-        .taken()
-        .pop()
-        .expect("a delivery request");
+    let request = shop.delivery_queue.taken().pop().expect("a delivery request");
     let single = sqs_event(std::slice::from_ref(&request), DELIVERY_QUEUE_ARN, "d", 0);
 
     for status in [503, 429, 400] {
         shop.delivery_company.answer_next_with(status);
         let response = shop.notify_delivery.handle(as_sqs(&single)).await;
-        assert_eq!(
-            failed_message_ids(&response).len(),
-            1,
-            "HTTP {status} is a failure"
-        );
+        assert_eq!(failed_message_ids(&response).len(), 1, "HTTP {status} is a failure");
     }
     let (_, order) = shop.read(&order_id, Some(BAKER_KEY)).await;
     assert!(
@@ -205,11 +186,7 @@ async fn partner_failures_are_retried_and_a_duplicate_in_the_same_batch_calls_on
             .batch_item_failures
             .is_empty()
     );
-    assert_eq!(
-        shop.delivery_company.calls().len(),
-        1,
-        "one call for the two copies"
-    );
+    assert_eq!(shop.delivery_company.calls().len(), 1, "one call for the two copies");
     assert!(
         shop.read(&order_id, Some(BAKER_KEY))
             .await

@@ -5,9 +5,7 @@ mod support;
 
 use cakeshop_ports::contract;
 use cakeshop_ports::{Email, PartnerCall};
-use support::fakes::{
-    MemoryOrders, RecordingMailer, RecordingPartner, RecordingQueue, RecordingStream,
-};
+use support::fakes::{MemoryOrders, RecordingMailer, RecordingPartner, RecordingQueue, RecordingStream};
 
 struct Probes {
     stream: RecordingStream,

@@ -20,8 +20,7 @@ async fn refuses_bad_order_bodies_with_the_right_status_and_writes_nothing() {
         ("[]".into(), 400, "malformed"),
         ("".into(), 400, "malformed"),
         (
-            r#"{"name":"A","address":"B","productId":"red-velvet","quantity":1,"extra":true}"#
-                .into(),
+            r#"{"name":"A","address":"B","productId":"red-velvet","quantity":1,"extra":true}"#.into(),
             422,
             "invalid",
         ),
@@ -62,11 +61,7 @@ async fn refuses_bad_order_bodies_with_the_right_status_and_writes_nothing() {
     let shop = shop();
     for (body, status, code) in cases {
         let (got, response) = shop.place(&body).await;
-        assert_eq!(
-            (got, error_code(&response)),
-            (status, code),
-            "{body:.80} → {response}"
-        );
+        assert_eq!((got, error_code(&response)), (status, code), "{body:.80} → {response}");
     }
     assert!(shop.orders.snapshot().is_empty(), "nothing stored");
     assert!(shop.nothing_sent(), "nothing published");
@@ -79,10 +74,7 @@ async fn error_messages_name_the_problem() {
         .await;
     let message = response["error"]["message"].as_str().unwrap_or_default();
     assert!(message.contains("unknown productId \"pizza\""), "{message}");
-    assert!(
-        message.contains("quantity must be between 1 and 20"),
-        "{message}"
-    );
+    assert!(message.contains("quantity must be between 1 and 20"), "{message}");
 }
 
 #[tokio::test]
@@ -137,10 +129,7 @@ async fn delivery_confirmations_are_checked_before_anything_changes() {
         "not out for delivery yet"
     );
     let (status, _) = shop
-        .confirm(
-            &json!({ "orderId": order_id, "rating": 9 }).to_string(),
-            Some(&token),
-        )
+        .confirm(&json!({ "orderId": order_id, "rating": 9 }).to_string(), Some(&token))
         .await;
     assert_eq!(status, 422);
     let (status, _) = shop.confirm("{", Some(&token)).await;

@@ -6,13 +6,10 @@ mod support;
 use cakeshop_domain::{DeliveryRequest, EventKind, FeedbackMessage, Step};
 use serde_json::json;
 use support::envelopes::{
-    DELIVERY_QUEUE_ARN, FEEDBACK_QUEUE_ARN, as_http, as_kinesis, as_sqs, http_request,
-    kinesis_event, sqs_event,
+    DELIVERY_QUEUE_ARN, FEEDBACK_QUEUE_ARN, as_http, as_kinesis, as_sqs, http_request, kinesis_event, sqs_event,
 };
 use support::fakes::parse_time;
-use support::{
-    BAKER_EMAIL, BAKER_KEY, PUBLIC_BASE_URL, SENDER_EMAIL, Shop, fixtures, status_and_json,
-};
+use support::{BAKER_EMAIL, BAKER_KEY, PUBLIC_BASE_URL, SENDER_EMAIL, Shop, fixtures, status_and_json};
 
 const ORDER_ID: &str = "3f9c2a7e5b1d4e6f8a0b2c4d6e8f0a1b";
 
@@ -38,10 +35,7 @@ async fn one_order_walks_from_post_order_to_feedback_forwarded() {
     assert_eq!(placed["orderId"], ORDER_ID);
     assert_eq!(placed["status"], "placed");
     assert_eq!(placed["totalCents"], 3450);
-    let customer_token = placed["customerToken"]
-        .as_str()
-        .expect("a customer token")
-        .to_owned();
+    let customer_token = placed["customerToken"].as_str().expect("a customer token").to_owned();
     let published = shop.stream.taken();
     assert_eq!(published.len(), 1);
     assert_eq!(
@@ -63,14 +57,8 @@ async fn one_order_walks_from_post_order_to_feedback_forwarded() {
     let emails = shop.mailer.sent.lock().expect("mailbox").clone();
     assert_eq!(emails.len(), 1);
     let email = &emails[0];
-    assert_eq!(
-        (email.to.as_str(), email.from.as_str()),
-        (BAKER_EMAIL, SENDER_EMAIL)
-    );
-    assert_eq!(
-        email.subject,
-        format!("New order {ORDER_ID}: 1 × Chocolate fudge cake")
-    );
+    assert_eq!((email.to.as_str(), email.from.as_str()), (BAKER_EMAIL, SENDER_EMAIL));
+    assert_eq!(email.subject, format!("New order {ORDER_ID}: 1 × Chocolate fudge cake"));
     for detail in [
         "Ada Lovelace",
         "12 Analytical Street, London N1 9GU",
@@ -162,7 +150,10 @@ async fn one_order_walks_from_post_order_to_feedback_forwarded() {
         "/order/delivered",
         "/order/delivered",
         json!({ "authorization": format!("Bearer {customer_token}"), "content-type": "application/json" }),
-        Some(&json!({ "orderId": ORDER_ID, "rating": 5, "feedback": "Rich, moist and gone in ten minutes." }).to_string()),
+        Some(
+            &json!({ "orderId": ORDER_ID, "rating": 5, "feedback": "Rich, moist and gone in ten minutes." })
+                .to_string(),
+        ),
     );
     fixtures::check("confirm-delivery.json", &confirm);
     shop.clock.set("2026-11-20T16:45:00Z");
@@ -219,11 +210,7 @@ async fn one_order_walks_from_post_order_to_feedback_forwarded() {
         .handle(as_http(&fixtures::read("order-queries.json")))
         .await;
     let (status, order) = status_and_json(&response);
-    assert_eq!(
-        (status, &order["status"]),
-        (200, &json!("delivered")),
-        "{order}"
-    );
+    assert_eq!((status, &order["status"]), (200, &json!("delivered")), "{order}");
     let history: Vec<(String, String)> = order["history"]
         .as_array()
         .expect("history")
@@ -278,15 +265,8 @@ async fn one_order_walks_from_post_order_to_feedback_forwarded() {
             .batch_item_failures
             .is_empty()
     );
-    assert_eq!(
-        shop.mailer.sent.lock().expect("mailbox").len(),
-        1,
-        "one email"
-    );
-    assert!(
-        shop.delivery_queue.taken().is_empty(),
-        "no second delivery request"
-    );
+    assert_eq!(shop.mailer.sent.lock().expect("mailbox").len(), 1, "one email");
+    assert!(shop.delivery_queue.taken().is_empty(), "no second delivery request");
     assert_eq!(shop.delivery_company.calls().len(), 1, "one delivery call");
     assert_eq!(shop.customer_service.calls().len(), 1, "one feedback call");
 }

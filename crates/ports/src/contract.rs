@@ -5,9 +5,8 @@
 //! Probes let a check read back what an adapter wrote, the way each backend allows.
 
 use crate::{
-    Clock, CreateOutcome, Email, EventPublisher, IdGenerator, Mailer, OrderRepository,
-    OutgoingMessage, PartnerCall, PartnerClient, QueueSender, RandomIds, StepOutcome, SystemClock,
-    TransitionOutcome,
+    Clock, CreateOutcome, Email, EventPublisher, IdGenerator, Mailer, OrderRepository, OutgoingMessage, PartnerCall,
+    PartnerClient, QueueSender, RandomIds, StepOutcome, SystemClock, TransitionOutcome,
 };
 use cakeshop_domain::{Order, OrderEvent, OrderId, Status, Step, parse_new_order};
 use futures::future::join_all;
@@ -57,10 +56,7 @@ async fn creates_once_and_reads_back<R: OrderRepository>(repository: &R) {
         None,
         "unknown id reads as None"
     );
-    assert_eq!(
-        repository.create(&order).await.expect("create"),
-        CreateOutcome::Created
-    );
+    assert_eq!(repository.create(&order).await.expect("create"), CreateOutcome::Created);
     assert_eq!(
         repository.get(&order.order_id).await.expect("get"),
         Some(order.clone()),
@@ -74,10 +70,7 @@ async fn creates_once_and_reads_back<R: OrderRepository>(repository: &R) {
         CreateOutcome::AlreadyExists(Box::new(order.clone())),
         "a second create with the same id changes nothing and returns what is stored"
     );
-    assert_eq!(
-        repository.get(&order.order_id).await.expect("get"),
-        Some(order)
-    );
+    assert_eq!(repository.get(&order.order_id).await.expect("get"), Some(order));
 }
 
 async fn transitions_only_from_the_expected_status<R: OrderRepository>(repository: &R) {
@@ -103,10 +96,7 @@ async fn transitions_only_from_the_expected_status<R: OrderRepository>(repositor
     };
     assert_eq!(fulfilled.status, Status::Fulfilled);
     assert_eq!(fulfilled.step_time(Step::Fulfilled), Some(later));
-    assert_eq!(
-        repository.get(id).await.expect("get").as_ref(),
-        Some(&*fulfilled)
-    );
+    assert_eq!(repository.get(id).await.expect("get").as_ref(), Some(&*fulfilled));
 
     let repeat = repository
         .transition(id, Status::Placed, Status::Fulfilled, later.plus_seconds(1))
@@ -143,11 +133,7 @@ async fn records_each_step_once<R: OrderRepository>(repository: &R) {
         panic!("a new step is recorded");
     };
     assert_eq!(recorded.step_time(Step::BakerNotified), Some(first));
-    assert_eq!(
-        recorded.status,
-        Status::Placed,
-        "recording a step changes no status"
-    );
+    assert_eq!(recorded.status, Status::Placed, "recording a step changes no status");
 
     let again = repository
         .record_step(id, Step::BakerNotified, first.plus_seconds(9))
@@ -176,8 +162,7 @@ async fn concurrent_transitions_have_one_winner<R: OrderRepository>(repository: 
     let order = sample_order();
     repository.create(&order).await.expect("create");
     let at = order.created_at.plus_seconds(1);
-    let attempts = (0..8)
-        .map(|_| repository.transition(&order.order_id, Status::Placed, Status::Fulfilled, at));
+    let attempts = (0..8).map(|_| repository.transition(&order.order_id, Status::Placed, Status::Fulfilled, at));
     let outcomes = join_all(attempts).await;
     let wins = outcomes
         .iter()
@@ -232,10 +217,7 @@ pub async fn queue_sender<Q: QueueSender, P: QueueProbe>(queue: &Q, probe: &P) {
         })
         .collect();
     let report = queue.send_batch(&messages).await.expect("send");
-    assert!(
-        report.failed.is_empty(),
-        "every message accepted: {report:?}"
-    );
+    assert!(report.failed.is_empty(), "every message accepted: {report:?}");
     let mut received = Vec::new();
     for _ in 0..20 {
         received.extend(probe.drain().await);
@@ -247,14 +229,7 @@ pub async fn queue_sender<Q: QueueSender, P: QueueProbe>(queue: &Q, probe: &P) {
     let mut expected: Vec<String> = messages.into_iter().map(|m| m.body).collect();
     expected.sort();
     assert_eq!(received, expected, "each message arrives once, unchanged");
-    assert!(
-        queue
-            .send_batch(&[])
-            .await
-            .expect("empty batch")
-            .failed
-            .is_empty()
-    );
+    assert!(queue.send_batch(&[]).await.expect("empty batch").failed.is_empty());
 }
 
 pub async fn mailer<M: Mailer, P: MailboxProbe>(mailer: &M, mailbox: &P) {
@@ -266,6 +241,7 @@ pub async fn mailer<M: Mailer, P: MailboxProbe>(mailer: &M, mailbox: &P) {
         text: "A cake to bake.".into(),
         html: "<p>A cake to bake.</p>".into(),
         order_id: order.order_id.clone(),
+        idempotency_key: format!("contract:{}", order.order_id),
     };
     let message_id = mailer.send(&email).await.expect("send");
     assert!(!message_id.is_empty(), "the provider names the message");
@@ -294,9 +270,5 @@ pub async fn partner_client<C: PartnerClient, P: PartnerProbe>(client: &C, partn
         .into_iter()
         .filter(|c| c.idempotency_key == call.idempotency_key)
         .collect();
-    assert_eq!(
-        received,
-        vec![call],
-        "the partner got the body and key, once"
-    );
+    assert_eq!(received, vec![call], "the partner got the body and key, once");
 }

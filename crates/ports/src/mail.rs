@@ -13,6 +13,9 @@ pub struct Email {
     pub html: String,
     /// The order the email is about, kept with the message for tracing.
     pub order_id: OrderId,
+    /// Stable for the fact the email reports (the event id), so that a provider able to
+    /// recognise repeats sends a retried email once.
+    pub idempotency_key: String,
 }
 
 pub trait Mailer: Send + Sync {

@@ -29,15 +29,9 @@ pub enum StepOutcome {
 
 pub trait OrderRepository: Send + Sync {
     /// Stores a new order unless one with the same id exists (a conditional put).
-    fn create(
-        &self,
-        order: &Order,
-    ) -> impl Future<Output = Result<CreateOutcome, PortError>> + Send;
+    fn create(&self, order: &Order) -> impl Future<Output = Result<CreateOutcome, PortError>> + Send;
 
-    fn get(
-        &self,
-        order_id: &OrderId,
-    ) -> impl Future<Output = Result<Option<Order>, PortError>> + Send;
+    fn get(&self, order_id: &OrderId) -> impl Future<Output = Result<Option<Order>, PortError>> + Send;
 
     /// Moves the order from `from` to `to` and records the step `to` begins with, in one
     /// conditional write that succeeds only if the stored status is still `from`.

@@ -25,10 +25,7 @@ pub struct SendReport {
 pub trait QueueSender: Send + Sync {
     /// Sends every message. A message the queue refused is named in the report; an error means
     /// none of them can be assumed sent.
-    fn send_batch(
-        &self,
-        messages: &[OutgoingMessage],
-    ) -> impl Future<Output = Result<SendReport, PortError>> + Send;
+    fn send_batch(&self, messages: &[OutgoingMessage]) -> impl Future<Output = Result<SendReport, PortError>> + Send;
 
     /// Sends one message; a refusal is an error.
     fn send(&self, message: OutgoingMessage) -> impl Future<Output = Result<(), PortError>> + Send {

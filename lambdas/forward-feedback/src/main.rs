@@ -1,9 +1,7 @@
 //! SQS feedback queue → customer service's HTTP API.
 
 use aws_lambda_events::event::sqs::SqsEvent;
-use cakeshop_aws::{
-    AwsClients, DEFAULT_PARTNER_TIMEOUT, DynamoOrders, ForwardFeedbackConfig, HttpPartner,
-};
+use cakeshop_aws::{AwsClients, DEFAULT_PARTNER_TIMEOUT, DynamoOrders, ForwardFeedbackConfig, HttpPartner};
 use cakeshop_handlers::ForwardFeedback;
 use cakeshop_ports::SystemClock;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
@@ -13,8 +11,7 @@ use std::sync::Arc;
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = ForwardFeedbackConfig::from_env()?;
-    let customer_service =
-        HttpPartner::new(&config.customer_service_api_url, DEFAULT_PARTNER_TIMEOUT)?;
+    let customer_service = HttpPartner::new(&config.customer_service_api_url, DEFAULT_PARTNER_TIMEOUT)?;
     let aws = AwsClients::load().await;
     let handler = ForwardFeedback::new(
         DynamoOrders::new(aws.dynamodb(), config.orders_table),

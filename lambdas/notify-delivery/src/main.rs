@@ -1,9 +1,7 @@
 //! SQS delivery queue → the delivery company's HTTP API.
 
 use aws_lambda_events::event::sqs::SqsEvent;
-use cakeshop_aws::{
-    AwsClients, DEFAULT_PARTNER_TIMEOUT, DynamoOrders, HttpPartner, NotifyDeliveryConfig,
-};
+use cakeshop_aws::{AwsClients, DEFAULT_PARTNER_TIMEOUT, DynamoOrders, HttpPartner, NotifyDeliveryConfig};
 use cakeshop_handlers::NotifyDelivery;
 use cakeshop_ports::SystemClock;
 use lambda_runtime::{Error, LambdaEvent, service_fn};

@@ -18,11 +18,9 @@ async fn main() -> Result<(), Error> {
         Arc::new(SystemClock),
     );
     let handler = &handler;
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<KinesisEvent>| async move {
-            // Boxed: the handler's future is deep enough to overflow rustc's layout query depth.
-            Ok::<_, Error>(Box::pin(handler.handle(event.payload)).await)
-        },
-    ))
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<KinesisEvent>| async move {
+        // Boxed: the handler's future is deep enough to overflow rustc's layout query depth.
+        Ok::<_, Error>(Box::pin(handler.handle(event.payload)).await)
+    }))
     .await
 }

@@ -5,9 +5,8 @@
 //! variable is reported before any network call.
 
 use super::{
-    BAKER_API_KEY, BAKER_EMAIL, CUSTOMER_SERVICE_API_URL, ConfigError, DELIVERY_API_URL,
-    DELIVERY_QUEUE_URL, EnvReader, FEEDBACK_QUEUE_URL, ORDER_STREAM, ORDERS_TABLE, PUBLIC_BASE_URL,
-    SENDER_EMAIL, SIGNING_SECRET, Secret, process_env,
+    BAKER_API_KEY, BAKER_EMAIL, CUSTOMER_SERVICE_API_URL, ConfigError, DELIVERY_API_URL, DELIVERY_QUEUE_URL, EnvReader,
+    FEEDBACK_QUEUE_URL, ORDER_STREAM, ORDERS_TABLE, PUBLIC_BASE_URL, SENDER_EMAIL, SIGNING_SECRET, Secret, process_env,
 };
 
 /// Declares a function's config struct and its reader: one line per field, the variable it

@@ -8,20 +8,16 @@ pub enum Secret {
     /// The secret itself (local development, tests).
     Value(String),
     /// The SSM parameter that holds it, from `<variable>_PARAMETER`.
-    SsmParameter {
-        variable: &'static str,
-        parameter: String,
-    },
+    SsmParameter { variable: &'static str, parameter: String },
 }
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Secret::Value(_) => f.write_str("Secret::Value(<secret>)"),
-            Secret::SsmParameter {
-                variable,
-                parameter,
-            } => write!(f, "Secret::SsmParameter({variable} from {parameter:?})"),
+            Secret::SsmParameter { variable, parameter } => {
+                write!(f, "Secret::SsmParameter({variable} from {parameter:?})")
+            }
         }
     }
 }
@@ -31,10 +27,7 @@ impl Secret {
     pub async fn resolve(&self, ssm: &aws_sdk_ssm::Client) -> Result<String, ConfigError> {
         let (variable, parameter) = match self {
             Secret::Value(value) => return Ok(value.clone()),
-            Secret::SsmParameter {
-                variable,
-                parameter,
-            } => (*variable, parameter),
+            Secret::SsmParameter { variable, parameter } => (*variable, parameter),
         };
         let failed = |source: cakeshop_ports::BoxError| ConfigError::Parameter {
             variable,

@@ -11,8 +11,7 @@ fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
 
 #[test]
 fn every_missing_variable_is_named_at_once() {
-    let error = FulfillOrderConfig::from_lookup(lookup(&[("ORDERS_TABLE", "orders")]))
-        .expect_err("incomplete");
+    let error = FulfillOrderConfig::from_lookup(lookup(&[("ORDERS_TABLE", "orders")])).expect_err("incomplete");
     assert_eq!(
         error.to_string(),
         "missing environment variables: ORDER_STREAM, PUBLIC_BASE_URL, \
@@ -22,15 +21,9 @@ fn every_missing_variable_is_named_at_once() {
 
 #[test]
 fn one_missing_variable_reads_naturally_and_blank_counts_as_missing() {
-    let error = RequestDeliveryConfig::from_lookup(lookup(&[
-        ("ORDERS_TABLE", "orders"),
-        ("DELIVERY_QUEUE_URL", "  "),
-    ]))
-    .expect_err("incomplete");
-    assert_eq!(
-        error.to_string(),
-        "missing environment variable: DELIVERY_QUEUE_URL"
-    );
+    let error = RequestDeliveryConfig::from_lookup(lookup(&[("ORDERS_TABLE", "orders"), ("DELIVERY_QUEUE_URL", "  ")]))
+        .expect_err("incomplete");
+    assert_eq!(error.to_string(), "missing environment variable: DELIVERY_QUEUE_URL");
 }
 
 #[test]
@@ -52,10 +45,7 @@ fn secrets_come_directly_or_from_a_parameter() {
             },
         }
     );
-    assert!(
-        !format!("{config:?}").contains("s3cret"),
-        "secrets are not printed"
-    );
+    assert!(!format!("{config:?}").contains("s3cret"), "secrets are not printed");
 }
 
 #[test]

@@ -2,9 +2,7 @@ use super::*;
 
 fn invalid_fields(result: Result<NewOrder, RequestError>) -> Vec<(&'static str, String)> {
     match result {
-        Err(RequestError::Invalid(errors)) => {
-            errors.into_iter().map(|e| (e.field, e.message)).collect()
-        }
+        Err(RequestError::Invalid(errors)) => errors.into_iter().map(|e| (e.field, e.message)).collect(),
         other => panic!("expected field errors, got {other:?}"),
     }
 }
@@ -48,9 +46,7 @@ fn refuses_oversized_bodies_before_parsing() {
     let body = vec![b' '; MAX_BODY_BYTES + 1];
     assert_eq!(
         parse_new_order(&body),
-        Err(RequestError::TooLarge {
-            limit: MAX_BODY_BYTES
-        })
+        Err(RequestError::TooLarge { limit: MAX_BODY_BYTES })
     );
 }
 
@@ -74,10 +70,7 @@ fn refuses_unknown_fields() {
         br#"{"name":"A","address":"B","productId":"red-velvet","quantity":1,"price":1}"#,
     ));
     assert_eq!(fields.len(), 1);
-    assert!(
-        fields[0].1.contains("unknown field \"price\""),
-        "{fields:?}"
-    );
+    assert!(fields[0].1.contains("unknown field \"price\""), "{fields:?}");
 }
 
 #[test]
@@ -90,9 +83,7 @@ fn refuses_quantities_that_are_not_sane() {
         ("1.5", "quantity must be a whole number"),
         ("\"2\"", "quantity must be a whole number"),
     ] {
-        let body = format!(
-            r#"{{"name":"A","address":"B","productId":"red-velvet","quantity":{quantity}}}"#
-        );
+        let body = format!(r#"{{"name":"A","address":"B","productId":"red-velvet","quantity":{quantity}}}"#);
         assert_eq!(
             invalid_fields(parse_new_order(body.as_bytes())),
             vec![("quantity", message.to_string())]
@@ -114,14 +105,9 @@ fn refuses_line_breaks_in_single_line_fields_and_bad_emails() {
     let fields = invalid_fields(parse_new_order(
         b"{\"name\":\"A\\r\\nBcc: x@y.z\",\"address\":\"B\",\"productId\":\"red-velvet\",\"quantity\":1,\"email\":\"a@b.c\\nBcc: evil@x.y\"}",
     ));
-    assert_eq!(
-        fields.iter().map(|f| f.0).collect::<Vec<_>>(),
-        vec!["name", "email"]
-    );
+    assert_eq!(fields.iter().map(|f| f.0).collect::<Vec<_>>(), vec!["name", "email"]);
     for email in ["nobody", "a@b", "a b@c.d", "<a@b.c>", "a@@b.c"] {
-        let body = format!(
-            r#"{{"name":"A","address":"B","productId":"red-velvet","quantity":1,"email":"{email}"}}"#
-        );
+        let body = format!(r#"{{"name":"A","address":"B","productId":"red-velvet","quantity":1,"email":"{email}"}}"#);
         assert_eq!(
             invalid_fields(parse_new_order(body.as_bytes()))[0].0,
             "email",
@@ -133,8 +119,7 @@ fn refuses_line_breaks_in_single_line_fields_and_bad_emails() {
 #[test]
 fn refuses_blank_and_overlong_text() {
     let long = "x".repeat(101);
-    let body =
-        format!(r#"{{"name":"{long}","address":"  ","productId":"red-velvet","quantity":1}}"#);
+    let body = format!(r#"{{"name":"{long}","address":"  ","productId":"red-velvet","quantity":1}}"#);
     assert_eq!(
         invalid_fields(parse_new_order(body.as_bytes())),
         vec![
@@ -147,8 +132,7 @@ fn refuses_blank_and_overlong_text() {
 #[test]
 fn reads_delivery_confirmations() {
     let confirmation =
-        parse_delivery_confirmation(br#"{"orderId":"abc","rating":5,"feedback":"Delicious"}"#)
-            .expect("valid");
+        parse_delivery_confirmation(br#"{"orderId":"abc","rating":5,"feedback":"Delicious"}"#).expect("valid");
     assert_eq!(confirmation.order_id.as_str(), "abc");
     assert_eq!(confirmation.rating, Some(5));
     assert_eq!(confirmation.feedback.as_deref(), Some("Delicious"));

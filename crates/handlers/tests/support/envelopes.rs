@@ -30,12 +30,7 @@ pub fn kinesis_event(events: &[OrderEvent], first_sequence: u128, arrival_second
     json!({ "Records": records })
 }
 
-pub fn kinesis_record(
-    data: &[u8],
-    partition_key: &str,
-    sequence: u128,
-    arrival_seconds: i64,
-) -> Value {
+pub fn kinesis_record(data: &[u8], partition_key: &str, sequence: u128, arrival_seconds: i64) -> Value {
     let sequence_number = format!("4965{sequence:052}");
     json!({
         "awsRegion": REGION,
@@ -60,14 +55,7 @@ pub fn sqs_event(bodies: &[String], queue_arn: &str, id_prefix: &str, sent_milli
     let records: Vec<Value> = bodies
         .iter()
         .enumerate()
-        .map(|(n, body)| {
-            sqs_message(
-                body,
-                queue_arn,
-                &format!("{id_prefix}-{n:012}"),
-                sent_millis,
-            )
-        })
+        .map(|(n, body)| sqs_message(body, queue_arn, &format!("{id_prefix}-{n:012}"), sent_millis))
         .collect();
     json!({ "Records": records })
 }
@@ -91,13 +79,7 @@ pub fn sqs_message(body: &str, queue_arn: &str, message_id: &str, sent_millis: i
 }
 
 /// An HTTP API (payload 2.0) request as API Gateway hands it to the function.
-pub fn http_request(
-    method: &str,
-    route: &str,
-    path: &str,
-    headers: Value,
-    body: Option<&str>,
-) -> Value {
+pub fn http_request(method: &str, route: &str, path: &str, headers: Value, body: Option<&str>) -> Value {
     let mut request = json!({
         "version": "2.0",
         "routeKey": format!("{method} {route}"),

@@ -3,17 +3,14 @@
 
 use cakeshop_domain::{Order, OrderEvent, OrderId, Status, Step, Timestamp};
 use cakeshop_ports::{
-    Clock, CreateOutcome, Email, EventPublisher, FailedMessage, IdGenerator, Mailer,
-    OrderRepository, OutgoingMessage, PartnerCall, PartnerClient, PartnerError, PortError,
-    QueueSender, SendReport, StepOutcome, TransitionOutcome,
+    Clock, CreateOutcome, Email, EventPublisher, FailedMessage, IdGenerator, Mailer, OrderRepository, OutgoingMessage,
+    PartnerCall, PartnerClient, PartnerError, PortError, QueueSender, SendReport, StepOutcome, TransitionOutcome,
 };
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn unavailable(operation: &'static str) -> PortError {
@@ -84,12 +81,7 @@ impl OrderRepository for MemoryOrders {
         Ok(TransitionOutcome::Applied(Box::new(order.clone())))
     }
 
-    async fn record_step(
-        &self,
-        order_id: &OrderId,
-        step: Step,
-        at: Timestamp,
-    ) -> Result<StepOutcome, PortError> {
+    async fn record_step(&self, order_id: &OrderId, step: Step, at: Timestamp) -> Result<StepOutcome, PortError> {
         if self.injected_failure() {
             return Err(unavailable("updating an order"));
         }

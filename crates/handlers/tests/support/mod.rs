@@ -8,13 +8,10 @@ pub mod fixtures;
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use aws_lambda_events::encodings::Body;
 use cakeshop_handlers::{
-    BakerKey, BakerMail, ConfirmDelivery, ForwardFeedback, FulfillOrder, NotifyBaker,
-    NotifyDelivery, OrderQueries, PlaceOrder, RequestDelivery, Signer,
+    BakerKey, BakerMail, ConfirmDelivery, ForwardFeedback, FulfillOrder, NotifyBaker, NotifyDelivery, OrderQueries,
+    PlaceOrder, RequestDelivery, Signer,
 };
-use fakes::{
-    FixedIds, MemoryOrders, RecordingMailer, RecordingPartner, RecordingQueue, RecordingStream,
-    TestClock,
-};
+use fakes::{FixedIds, MemoryOrders, RecordingMailer, RecordingPartner, RecordingQueue, RecordingStream, TestClock};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -84,27 +81,15 @@ impl Shop {
                 PUBLIC_BASE_URL.into(),
                 shared_clock.clone(),
             ),
-            request_delivery: RequestDelivery::new(
-                orders.clone(),
-                delivery_queue.clone(),
-                shared_clock.clone(),
-            ),
-            notify_delivery: NotifyDelivery::new(
-                orders.clone(),
-                delivery_company.clone(),
-                shared_clock.clone(),
-            ),
+            request_delivery: RequestDelivery::new(orders.clone(), delivery_queue.clone(), shared_clock.clone()),
+            notify_delivery: NotifyDelivery::new(orders.clone(), delivery_company.clone(), shared_clock.clone()),
             confirm_delivery: ConfirmDelivery::new(
                 orders.clone(),
                 feedback_queue.clone(),
                 signer.clone(),
                 shared_clock.clone(),
             ),
-            forward_feedback: ForwardFeedback::new(
-                orders.clone(),
-                customer_service.clone(),
-                shared_clock,
-            ),
+            forward_feedback: ForwardFeedback::new(orders.clone(), customer_service.clone(), shared_clock),
             order_queries: OrderQueries::new(orders.clone(), signer, BakerKey::new(BAKER_KEY)),
             orders,
             stream,
@@ -118,29 +103,10 @@ impl Shop {
     }
 
     pub fn nothing_sent(&self) -> bool {
-        self.stream
-            .events
-            .lock()
-            .map(|e| e.is_empty())
-            .unwrap_or(false)
-            && self
-                .delivery_queue
-                .bodies
-                .lock()
-                .map(|b| b.is_empty())
-                .unwrap_or(false)
-            && self
-                .feedback_queue
-                .bodies
-                .lock()
-                .map(|b| b.is_empty())
-                .unwrap_or(false)
-            && self
-                .mailer
-                .sent
-                .lock()
-                .map(|s| s.is_empty())
-                .unwrap_or(false)
+        self.stream.events.lock().map(|e| e.is_empty()).unwrap_or(false)
+            && self.delivery_queue.bodies.lock().map(|b| b.is_empty()).unwrap_or(false)
+            && self.feedback_queue.bodies.lock().map(|b| b.is_empty()).unwrap_or(false)
+            && self.mailer.sent.lock().map(|s| s.is_empty()).unwrap_or(false)
             && self.delivery_company.calls().is_empty()
             && self.customer_service.calls().is_empty()
     }
@@ -170,9 +136,7 @@ pub fn header<'a>(response: &'a ApiGatewayV2httpResponse, name: &str) -> &'a str
 }
 
 /// The sequence numbers a Kinesis handler reported as failed.
-pub fn failed_sequence_numbers(
-    response: &aws_lambda_events::event::streams::KinesisEventResponse,
-) -> Vec<String> {
+pub fn failed_sequence_numbers(response: &aws_lambda_events::event::streams::KinesisEventResponse) -> Vec<String> {
     response
         .batch_item_failures
         .iter()
@@ -180,9 +144,7 @@ pub fn failed_sequence_numbers(
         .collect()
 }
 
-pub fn failed_message_ids(
-    response: &aws_lambda_events::event::sqs::SqsBatchResponse,
-) -> Vec<String> {
+pub fn failed_message_ids(response: &aws_lambda_events::event::sqs::SqsBatchResponse) -> Vec<String> {
     response
         .batch_item_failures
         .iter()
@@ -195,13 +157,7 @@ pub const SAMPLE_ORDER: &str = r#"{"name":"Ada Lovelace","address":"12 Analytica
 impl Shop {
     /// Places an order with `body`; returns the response status and JSON.
     pub async fn place(&self, body: &str) -> (i64, Value) {
-        let request = envelopes::http_request(
-            "POST",
-            "/order",
-            "/order",
-            serde_json::json!({}),
-            Some(body),
-        );
+        let request = envelopes::http_request("POST", "/order", "/order", serde_json::json!({}), Some(body));
         status_and_json(&self.place_order.handle(envelopes::as_http(&request)).await)
     }
 
@@ -220,43 +176,22 @@ impl Shop {
             bearer,
             &serde_json::json!({ "orderId": order_id }).to_string(),
         );
-        status_and_json(
-            &self
-                .fulfill_order
-                .handle(envelopes::as_http(&request))
-                .await,
-        )
+        status_and_json(&self.fulfill_order.handle(envelopes::as_http(&request)).await)
     }
 
     /// `POST /order/delivered` with this body and bearer token, if any.
     pub async fn confirm(&self, body: &str, bearer: Option<&str>) -> (i64, Value) {
         let request = json_post("/order/delivered", bearer, body);
-        status_and_json(
-            &self
-                .confirm_delivery
-                .handle(envelopes::as_http(&request))
-                .await,
-        )
+        status_and_json(&self.confirm_delivery.handle(envelopes::as_http(&request)).await)
     }
 
     /// `GET /order/{orderId}` with this bearer token, if any.
     pub async fn read(&self, order_id: &str, bearer: Option<&str>) -> (i64, Value) {
         let headers = bearer.map(|t| serde_json::json!({ "authorization": format!("Bearer {t}") }));
         let path = format!("/order/{order_id}");
-        let mut request = envelopes::http_request(
-            "GET",
-            "/order/{orderId}",
-            &path,
-            headers.unwrap_or_default(),
-            None,
-        );
+        let mut request = envelopes::http_request("GET", "/order/{orderId}", &path, headers.unwrap_or_default(), None);
         request["pathParameters"] = serde_json::json!({ "orderId": order_id });
-        status_and_json(
-            &self
-                .order_queries
-                .handle(envelopes::as_http(&request))
-                .await,
-        )
+        status_and_json(&self.order_queries.handle(envelopes::as_http(&request)).await)
     }
 
     /// Runs the stream consumers on everything published so far, as Kinesis would.

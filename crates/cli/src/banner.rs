@@ -1,0 +1,66 @@
+//! What `cakeshop dev` tells a person when it is up.
+
+use cakeshop_local::RunningShop;
+use cakeshop_local::functions::KNOWN_FUNCTIONS;
+use cakeshop_local::wiring::Trigger;
+
+pub fn print(shop: &RunningShop) {
+    let base = &shop.base_url;
+    let stand_in = |url: &str| {
+        if url.starts_with(base.as_str()) {
+            " (stand-in; GET it to see the calls)"
+        } else {
+            " (real)"
+        }
+    };
+    println!("cakeshop dev is running");
+    println!("  HTTP API        {base}");
+    println!("  store           {}", shop.store.path().display());
+    println!(
+        "  baker key       {}   (Authorization: Bearer <key>)",
+        shop.baker_api_key
+    );
+    println!("  mailbox         {base}/_local/mail");
+    println!(
+        "  delivery API    {}{}",
+        shop.delivery_api_url,
+        stand_in(&shop.delivery_api_url)
+    );
+    println!(
+        "  customer svc    {}{}",
+        shop.customer_service_api_url,
+        stand_in(&shop.customer_service_api_url)
+    );
+    println!("  functions, as serverless.yml wires them:");
+    let mut functions: Vec<_> = shop.wiring.functions.iter().collect();
+    functions.sort_by_key(|f| KNOWN_FUNCTIONS.iter().position(|known| *known == f.name));
+    for function in functions {
+        let mut triggers: Vec<String> = function.routes.iter().map(|r| r.route_key()).collect();
+        match &function.trigger {
+            Some(Trigger::Stream(m)) => triggers.push(format!(
+                "Kinesis {} (batch {}, {} filter(s), retries {}, bisect {}, on failure → {})",
+                shop.wiring.stream.logical_id,
+                m.batch_size,
+                m.filters.len(),
+                m.maximum_retry_attempts.map_or("unbounded".into(), |n| n.to_string()),
+                m.bisect_on_error,
+                m.on_failure_queue.as_deref().unwrap_or("nowhere"),
+            )),
+            Some(Trigger::Queue(m)) => {
+                let spec = shop.wiring.queue(&m.queue);
+                let redrive = spec.and_then(|s| s.redrive.as_ref());
+                triggers.push(format!(
+                    "SQS {} (batch {}, visibility {} s, dead letters after {} receives → {})",
+                    m.queue,
+                    m.batch_size,
+                    spec.map_or(30, |s| s.visibility_timeout_seconds),
+                    redrive.map_or("∞".into(), |r| r.max_receive_count.to_string()),
+                    redrive.map_or("nowhere", |r| r.dead_letter_queue.as_str()),
+                ))
+            }
+            None => {}
+        }
+        println!("    {:<18} {}", function.name, triggers.join(", "));
+    }
+    println!("  ready");
+}

@@ -1,0 +1,110 @@
+//! `cakeshop`: run the whole shop locally (`cakeshop dev`) and deal with dead letters
+//! (`cakeshop dlq list|redrive`).
+
+mod banner;
+mod dlq;
+
+use anyhow::Context;
+use cakeshop_local::DevOptions;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "cakeshop",
+    version,
+    about = "The cake order lifecycle, on one machine or on AWS"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the whole shop: HTTP API, store, stream, queues, mailbox and partner stand-ins.
+    Dev(Shop),
+    /// See and replay what landed in dead-letter queues and on-failure destinations.
+    #[command(subcommand)]
+    Dlq(DlqCommand),
+}
+
+#[derive(Args, Clone)]
+struct Shop {
+    /// Port of the HTTP API on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 3000)]
+    port: u16,
+    /// Where the store (one SQLite file) and the local secrets live.
+    #[arg(long, default_value = "./.cakeshop")]
+    data_dir: PathBuf,
+    /// The deployment description to wire from.
+    #[arg(long, default_value = "serverless.yml")]
+    config: PathBuf,
+    /// Shards of the local stream.
+    #[arg(long, default_value_t = 4)]
+    shards: u32,
+}
+
+#[derive(Subcommand)]
+enum DlqCommand {
+    /// List every dead-letter queue and on-failure destination with what it holds.
+    List {
+        #[command(flatten)]
+        shop: Shop,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replay one: SQS dead letters go back to their queue; stream failures are re-read from
+    /// the stream and handed to their consumer again.
+    Redrive {
+        /// The queue's logical id in serverless.yml, e.g. DeliveryDeadLetterQueue.
+        queue: String,
+        #[command(flatten)]
+        shop: Shop,
+    },
+}
+
+impl Shop {
+    /// The options, with the settings a user may give in the environment.
+    fn options(&self) -> DevOptions {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let mut options = DevOptions::new(self.port, self.data_dir.clone(), self.config.clone());
+        options.stream_shards = self.shards;
+        if let Some(sender) = env("SENDER_EMAIL") {
+            options.sender_email = sender;
+        }
+        if let Some(baker) = env("BAKER_EMAIL") {
+            options.baker_email = baker;
+        }
+        options.public_base_url = env("PUBLIC_BASE_URL");
+        options.delivery_api_url = env("DELIVERY_API_URL");
+        options.customer_service_api_url = env("CUSTOMER_SERVICE_API_URL");
+        options.signing_secret = env("SIGNING_SECRET");
+        options.baker_api_key = env("BAKER_API_KEY");
+        options
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CAKESHOP_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    match Cli::parse().command {
+        Command::Dev(shop) => {
+            let shop = cakeshop_local::start(shop.options())
+                .await
+                .context("cakeshop dev could not start")?;
+            banner::print(&shop);
+            shop.serve().await.context("the HTTP server stopped")
+        }
+        Command::Dlq(DlqCommand::List { shop, json }) => dlq::list(&shop.options(), json),
+        Command::Dlq(DlqCommand::Redrive { queue, shop }) => dlq::redrive(&shop.options(), &queue).await,
+    }
+}

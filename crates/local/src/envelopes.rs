@@ -1,0 +1,79 @@
+//! The events AWS would deliver, built from what the local store holds: the same
+//! `aws_lambda_events` types, field for field, that the Lambdas receive.
+
+use crate::store::{QueueMessage, StreamRecord};
+use aws_lambda_events::encodings::SecondTimestamp;
+use aws_lambda_events::event::kinesis::{KinesisEvent, KinesisEventRecord, KinesisRecord};
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+
+pub const REGION: &str = "local";
+pub const ACCOUNT: &str = "000000000000";
+
+pub fn stream_arn(stream: &str) -> String {
+    format!("arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{stream}")
+}
+
+pub fn queue_arn(queue: &str) -> String {
+    format!("arn:aws:sqs:{REGION}:{ACCOUNT}:{queue}")
+}
+
+pub fn function_arn(function: &str) -> String {
+    format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function}")
+}
+
+pub fn shard_id(shard: u32) -> String {
+    format!("shardId-{shard:012}")
+}
+
+pub fn kinesis_event(records: &[StreamRecord], stream_arn: &str) -> KinesisEvent {
+    let mut event = KinesisEvent::default();
+    event.records = records
+        .iter()
+        .map(|record| {
+            let mut kinesis = KinesisRecord::default();
+            kinesis.approximate_arrival_timestamp =
+                SecondTimestamp(chrono::DateTime::from_timestamp_millis(record.arrived_ms).unwrap_or_default());
+            kinesis.data.0 = record.data.clone();
+            kinesis.partition_key = record.partition_key.clone();
+            kinesis.sequence_number = record.sequence_number();
+            kinesis.kinesis_schema_version = Some("1.0".into());
+            let mut envelope = KinesisEventRecord::default();
+            envelope.aws_region = Some(REGION.into());
+            envelope.event_id = Some(format!("{}:{}", shard_id(record.shard), record.sequence_number()));
+            envelope.event_name = Some("aws:kinesis:record".into());
+            envelope.event_source = Some("aws:kinesis".into());
+            envelope.event_source_arn = Some(stream_arn.to_owned());
+            envelope.event_version = Some("1.0".into());
+            envelope.kinesis = kinesis;
+            envelope
+        })
+        .collect();
+    event
+}
+
+pub fn sqs_event(messages: &[QueueMessage], queue_arn: &str) -> SqsEvent {
+    let mut event = SqsEvent::default();
+    event.records = messages
+        .iter()
+        .map(|message| {
+            let mut sqs = SqsMessage::default();
+            sqs.message_id = Some(message.message_id.clone());
+            sqs.receipt_handle = Some(format!("{}:{}", message.message_id, message.receive_count));
+            sqs.body = Some(message.body.clone());
+            sqs.attributes = [
+                ("ApproximateReceiveCount", message.receive_count.to_string()),
+                ("SentTimestamp", message.sent_ms.to_string()),
+                ("ApproximateFirstReceiveTimestamp", message.first_receive_ms.to_string()),
+                ("SenderId", ACCOUNT.to_string()),
+            ]
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect();
+            sqs.event_source = Some("aws:sqs".into());
+            sqs.event_source_arn = Some(queue_arn.to_owned());
+            sqs.aws_region = Some(REGION.into());
+            sqs
+        })
+        .collect();
+    event
+}

@@ -1,0 +1,116 @@
+//! An SQS event source mapping on a local queue: receives up to `batchSize` visible messages
+//! (hiding them for the queue's visibility timeout), invokes the function, and deletes what was
+//! handled. With `ReportBatchItemFailures` only the failed messages stay, to come back after the
+//! visibility timeout; a function error keeps them all. The queue's redrive policy moves a
+//! message to its dead-letter queue instead of a receive beyond `maxReceiveCount`.
+
+use super::IDLE_RECHECK;
+use crate::envelopes::sqs_event;
+use crate::functions::Invoke;
+use crate::store::{LocalQueue, QueueMessage, Redrive, StoreError};
+use crate::wiring::QueueMapping;
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct QueueConsumer<I> {
+    pub function: String,
+    pub mapping: QueueMapping,
+    pub timeout: Duration,
+    pub queue: LocalQueue,
+    pub queue_arn: String,
+    pub visibility_ms: i64,
+    pub redrive: Option<Redrive>,
+    pub invoker: I,
+    /// How many batches may be in flight at once, as Lambda scales pollers.
+    pub concurrency: usize,
+}
+
+impl<I: Invoke + Clone> QueueConsumer<I> {
+    pub fn start(self: Arc<Self>) {
+        for _ in 0..self.concurrency.max(1) {
+            let consumer = Arc::clone(&self);
+            tokio::spawn(async move { consumer.run().await });
+        }
+    }
+
+    async fn run(&self) {
+        let mut wake = self.queue.watch();
+        loop {
+            wake.borrow_and_update();
+            match self.poll_once().await {
+                Ok(true) => {}
+                Ok(false) => {
+                    let pause = self.until_next_visible().unwrap_or(IDLE_RECHECK).min(IDLE_RECHECK);
+                    let _ = tokio::time::timeout(pause, wake.changed()).await;
+                }
+                Err(error) => {
+                    tracing::error!(function = self.function, error = %crate::error_chain(&error), "queue consumer failed; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+
+    fn until_next_visible(&self) -> Option<Duration> {
+        let next = self.queue.next_visible_ms().ok().flatten()?;
+        let wait = next - crate::store::now_millis();
+        Some(Duration::from_millis(wait.max(1) as u64))
+    }
+
+    /// Receives and handles one batch; `false` when there was nothing to receive.
+    async fn poll_once(&self) -> Result<bool, StoreError> {
+        let mut batch = self
+            .queue
+            .receive(self.mapping.batch_size, self.visibility_ms, self.redrive.as_ref())?;
+        if batch.is_empty() {
+            return Ok(false);
+        }
+        let window = self.mapping.batching_window_ms;
+        if window > 0 && batch.len() < self.mapping.batch_size {
+            tokio::time::sleep(Duration::from_millis(window)).await;
+            let room = self.mapping.batch_size - batch.len();
+            batch.extend(self.queue.receive(room, self.visibility_ms, self.redrive.as_ref())?);
+        }
+        let failed = self.invoke(&batch).await;
+        for message in &batch {
+            if !failed.contains(&message.message_id) {
+                self.queue.delete(message)?;
+            }
+        }
+        Ok(true)
+    }
+
+    /// The ids of the messages to keep (all of them when the invocation failed).
+    async fn invoke(&self, batch: &[QueueMessage]) -> HashSet<String> {
+        let every = || batch.iter().map(|m| m.message_id.clone()).collect::<HashSet<_>>();
+        let event = sqs_event(batch, &self.queue_arn);
+        let response = match tokio::time::timeout(self.timeout, self.invoker.sqs(&self.function, event)).await {
+            Err(_) => {
+                tracing::warn!(
+                    function = self.function,
+                    "timed out; the batch comes back after the visibility timeout"
+                );
+                return every();
+            }
+            Ok(Err(error)) => {
+                tracing::warn!(function = self.function, %error, "failed; the batch comes back after the visibility timeout");
+                return every();
+            }
+            Ok(Ok(response)) => response,
+        };
+        if !self.mapping.report_batch_item_failures {
+            return HashSet::new();
+        }
+        let failed: HashSet<String> = response
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.clone())
+            .collect();
+        if failed.iter().any(|id| !batch.iter().any(|m| &m.message_id == id)) {
+            // As on AWS, an identifier that names no message of the batch fails the whole batch.
+            return every();
+        }
+        failed
+    }
+}

@@ -1,0 +1,345 @@
+//! Starting the local shop: read the wiring, open the store, build every function on the local
+//! adapters, start the event source mappings and serve the HTTP API.
+
+use crate::envelopes::{queue_arn, stream_arn};
+use crate::functions::{Functions, KNOWN_FUNCTIONS};
+use crate::gateway::Gateway;
+use crate::mappings::{QueueConsumer, StreamConsumer};
+use crate::secrets::{LocalSecrets, SecretsError};
+use crate::store::{LocalMailer, LocalOrders, LocalQueue, LocalStream, Redrive, Store, StoreError};
+use crate::wiring::{Trigger, Wiring, WiringError, read_serverless_yml};
+use cakeshop_aws::HttpPartner;
+use cakeshop_handlers::{
+    BakerKey, BakerMail, ConfirmDelivery, ForwardFeedback, FulfillOrder, NotifyBaker, NotifyDelivery, OrderQueries,
+    PlaceOrder, RequestDelivery, Signer,
+};
+use cakeshop_ports::{RandomIds, SystemClock};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What `cakeshop dev` is asked to do.
+#[derive(Debug, Clone)]
+pub struct DevOptions {
+    pub port: u16,
+    pub data_dir: PathBuf,
+    pub config: PathBuf,
+    pub stream_shards: u32,
+    pub sender_email: String,
+    pub baker_email: String,
+    /// Defaults to the local address.
+    pub public_base_url: Option<String>,
+    /// Real partner endpoints; by default the process serves stand-ins.
+    pub delivery_api_url: Option<String>,
+    pub customer_service_api_url: Option<String>,
+    pub signing_secret: Option<String>,
+    pub baker_api_key: Option<String>,
+    pub partner_timeout: Duration,
+}
+
+impl DevOptions {
+    pub fn new(port: u16, data_dir: PathBuf, config: PathBuf) -> DevOptions {
+        DevOptions {
+            port,
+            data_dir,
+            config,
+            stream_shards: 4,
+            sender_email: "orders@cakeshop.local".into(),
+            baker_email: "baker@cakeshop.local".into(),
+            public_base_url: None,
+            delivery_api_url: None,
+            customer_service_api_url: None,
+            signing_secret: None,
+            baker_api_key: None,
+            partner_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DevError {
+    #[error(transparent)]
+    Wiring(#[from] WiringError),
+    #[error("opening the store")]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Secrets(#[from] SecretsError),
+    #[error("cannot listen on 127.0.0.1:{port}")]
+    Listen {
+        port: u16,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the partner URL {url:?} is not usable")]
+    PartnerUrl {
+        url: String,
+        #[source]
+        source: cakeshop_aws::HttpPartnerError,
+    },
+}
+
+/// A started shop.
+pub struct RunningShop {
+    pub address: SocketAddr,
+    pub base_url: String,
+    pub baker_api_key: String,
+    pub wiring: Wiring,
+    pub store: Store,
+    pub delivery_api_url: String,
+    pub customer_service_api_url: String,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningShop {
+    /// Serves until the server stops (it does not, short of an error).
+    pub async fn serve(self) -> std::io::Result<()> {
+        self.server.await.unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    }
+}
+
+pub type LocalFunctions = Functions<LocalOrders, LocalStream, LocalQueue, LocalMailer, HttpPartner>;
+
+/// The functions on the local store without serving anything, for tools such as
+/// `cakeshop dlq redrive`; partner calls go to where a running `cakeshop dev` on
+/// `options.port` would serve them.
+pub fn offline_functions(
+    options: &DevOptions,
+    wiring: &Wiring,
+    store: &Store,
+) -> Result<Arc<LocalFunctions>, DevError> {
+    let secrets = LocalSecrets::load_or_create(
+        &options.data_dir,
+        options.signing_secret.clone(),
+        options.baker_api_key.clone(),
+    )?;
+    let base_url = options
+        .public_base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://127.0.0.1:{}", options.port));
+    let delivery = options
+        .delivery_api_url
+        .clone()
+        .unwrap_or_else(|| format!("{base_url}/_local/partners/delivery"));
+    let service = options
+        .customer_service_api_url
+        .clone()
+        .unwrap_or_else(|| format!("{base_url}/_local/partners/customer-service"));
+    Ok(Arc::new(build_functions(
+        options, wiring, store, &secrets, &base_url, &delivery, &service,
+    )?))
+}
+
+pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
+    let wiring = read_serverless_yml(&options.config)?;
+    for function in &wiring.functions {
+        if !KNOWN_FUNCTIONS.contains(&function.name.as_str()) {
+            return Err(WiringError::Unusable {
+                location: format!("function {}", function.name),
+                problem: format!(
+                    "cakeshop dev has no handler by that name; it runs {}",
+                    KNOWN_FUNCTIONS.join(", ")
+                ),
+            }
+            .into());
+        }
+    }
+    let store = Store::open(&options.data_dir, options.stream_shards)?;
+    let secrets = LocalSecrets::load_or_create(
+        &options.data_dir,
+        options.signing_secret.clone(),
+        options.baker_api_key.clone(),
+    )?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
+        .await
+        .map_err(|source| DevError::Listen {
+            port: options.port,
+            source,
+        })?;
+    let address = listener.local_addr().map_err(|source| DevError::Listen {
+        port: options.port,
+        source,
+    })?;
+    let base_url = options
+        .public_base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}"));
+    let delivery_api_url = options
+        .delivery_api_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}/_local/partners/delivery"));
+    let customer_service_api_url = options
+        .customer_service_api_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}/_local/partners/customer-service"));
+
+    let functions = Arc::new(build_functions(
+        &options,
+        &wiring,
+        &store,
+        &secrets,
+        &base_url,
+        &delivery_api_url,
+        &customer_service_api_url,
+    )?);
+    start_mappings(&wiring, &store, &functions)?;
+    start_retention(&wiring, &store);
+
+    let routes = wiring
+        .functions
+        .iter()
+        .flat_map(|f| f.routes.iter().map(|route| (route.clone(), f.name.clone())))
+        .collect();
+    let router = Gateway::new(routes, Arc::clone(&functions), store.clone()).router();
+    let server =
+        tokio::spawn(
+            async move { axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await },
+        );
+    Ok(RunningShop {
+        address,
+        base_url,
+        baker_api_key: secrets.baker_api_key,
+        wiring,
+        store,
+        delivery_api_url,
+        customer_service_api_url,
+        server,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_functions(
+    options: &DevOptions,
+    wiring: &Wiring,
+    store: &Store,
+    secrets: &LocalSecrets,
+    base_url: &str,
+    delivery_api_url: &str,
+    customer_service_api_url: &str,
+) -> Result<LocalFunctions, DevError> {
+    let orders = LocalOrders::new(store.clone());
+    let stream = LocalStream::new(store.clone());
+    let queue_for = |function: &str, variable: &str| -> Result<LocalQueue, DevError> {
+        let function = wiring.function(function).ok_or_else(|| WiringError::Unusable {
+            location: format!("function {function}"),
+            problem: "missing".into(),
+        })?;
+        Ok(LocalQueue::new(
+            store.clone(),
+            function.queue_in_environment(variable, wiring)?.logical_id.clone(),
+        ))
+    };
+    let partner = |url: &str| {
+        HttpPartner::new(url, options.partner_timeout).map_err(|source| DevError::PartnerUrl {
+            url: url.to_owned(),
+            source,
+        })
+    };
+    let signer = Signer::new(secrets.signing_secret.clone());
+    let baker_key = BakerKey::new(&secrets.baker_api_key);
+    let clock = Arc::new(SystemClock);
+    let mail = BakerMail {
+        from: options.sender_email.clone(),
+        to: options.baker_email.clone(),
+        public_base_url: base_url.to_owned(),
+    };
+    Ok(Functions {
+        place_order: PlaceOrder::new(
+            orders.clone(),
+            stream.clone(),
+            signer.clone(),
+            clock.clone(),
+            Arc::new(RandomIds),
+        ),
+        notify_baker: NotifyBaker::new(
+            orders.clone(),
+            LocalMailer::new(store.clone()),
+            signer.clone(),
+            mail,
+            clock.clone(),
+        ),
+        fulfill_order: FulfillOrder::new(
+            orders.clone(),
+            stream,
+            signer.clone(),
+            baker_key.clone(),
+            base_url.to_owned(),
+            clock.clone(),
+        ),
+        request_delivery: RequestDelivery::new(
+            orders.clone(),
+            queue_for("request-delivery", "DELIVERY_QUEUE_URL")?,
+            clock.clone(),
+        ),
+        notify_delivery: NotifyDelivery::new(orders.clone(), partner(delivery_api_url)?, clock.clone()),
+        confirm_delivery: ConfirmDelivery::new(
+            orders.clone(),
+            queue_for("confirm-delivery", "FEEDBACK_QUEUE_URL")?,
+            signer.clone(),
+            clock.clone(),
+        ),
+        forward_feedback: ForwardFeedback::new(orders.clone(), partner(customer_service_api_url)?, clock),
+        order_queries: OrderQueries::new(orders, signer, baker_key),
+    })
+}
+
+fn start_mappings(wiring: &Wiring, store: &Store, functions: &Arc<LocalFunctions>) -> Result<(), DevError> {
+    let stream = LocalStream::new(store.clone());
+    for function in &wiring.functions {
+        let timeout = Duration::from_secs(function.timeout_seconds);
+        match &function.trigger {
+            None => {}
+            Some(Trigger::Stream(mapping)) => {
+                let consumer = StreamConsumer {
+                    function: function.name.clone(),
+                    mapping: mapping.clone(),
+                    timeout,
+                    stream: stream.clone(),
+                    stream_arn: stream_arn(&wiring.stream.logical_id),
+                    on_failure: mapping
+                        .on_failure_queue
+                        .as_ref()
+                        .map(|q| LocalQueue::new(store.clone(), q.clone())),
+                    invoker: Arc::clone(functions),
+                };
+                Arc::new(consumer).start();
+            }
+            Some(Trigger::Queue(mapping)) => {
+                let spec = wiring.queue(&mapping.queue).ok_or_else(|| WiringError::Unusable {
+                    location: format!("function {}", function.name),
+                    problem: format!("queue {} is not defined", mapping.queue),
+                })?;
+                let consumer = QueueConsumer {
+                    function: function.name.clone(),
+                    mapping: mapping.clone(),
+                    timeout,
+                    queue: LocalQueue::new(store.clone(), mapping.queue.clone()),
+                    queue_arn: queue_arn(&mapping.queue),
+                    visibility_ms: spec.visibility_timeout_seconds as i64 * 1000,
+                    redrive: spec.redrive.as_ref().map(|r| Redrive {
+                        dead_letter_queue: r.dead_letter_queue.clone(),
+                        max_receive_count: i64::from(r.max_receive_count),
+                    }),
+                    invoker: Arc::clone(functions),
+                    concurrency: 4,
+                };
+                Arc::new(consumer).start();
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Drops stream records older than the stream's retention, once a minute.
+fn start_retention(wiring: &Wiring, store: &Store) {
+    let stream = LocalStream::new(store.clone());
+    let retention_ms = wiring.stream.retention_hours as i64 * 3_600_000;
+    tokio::spawn(async move {
+        loop {
+            if let Err(error) = stream.trim_before(crate::store::now_millis() - retention_ms) {
+                tracing::warn!(error = %crate::error_chain(&error), "trimming the stream failed");
+            }
+            tokio::time::sleep(Duration::from_secs(60)).await;
+        }
+    });
+}

@@ -1,0 +1,85 @@
+//! The SES stand-in: every email is kept, for `GET /_local/mail`.
+
+use super::{Store, StoreError, now_millis};
+use cakeshop_ports::{Email, Mailer, PortError};
+use rusqlite::params;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredEmail {
+    pub message_id: String,
+    pub order_id: String,
+    pub to: String,
+    pub from: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub sent_ms: i64,
+}
+
+#[derive(Clone)]
+pub struct LocalMailer {
+    store: Store,
+}
+
+impl LocalMailer {
+    pub fn new(store: Store) -> LocalMailer {
+        LocalMailer { store }
+    }
+
+    /// Every email, oldest first.
+    pub fn all(&self) -> Result<Vec<StoredEmail>, StoreError> {
+        self.store.with(|connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT message_id, order_id, recipient, sender, subject, text, html, sent_ms FROM mailbox ORDER BY id",
+            )?;
+            let rows = statement.query_map([], |row| {
+                Ok(StoredEmail {
+                    message_id: row.get(0)?,
+                    order_id: row.get(1)?,
+                    to: row.get(2)?,
+                    from: row.get(3)?,
+                    subject: row.get(4)?,
+                    text: row.get(5)?,
+                    html: row.get(6)?,
+                    sent_ms: row.get(7)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+}
+
+impl Mailer for LocalMailer {
+    async fn send(&self, email: &Email) -> Result<String, PortError> {
+        let fresh_id = format!("local-{}", uuid::Uuid::new_v4());
+        self.store
+            .with(|connection| {
+                let inserted = connection
+                    .prepare_cached(
+                        "INSERT INTO mailbox (message_id, idempotency_key, order_id, recipient, sender, subject, text, html, sent_ms) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (idempotency_key) DO NOTHING",
+                    )?
+                    .execute(params![
+                        fresh_id,
+                        email.idempotency_key,
+                        email.order_id.as_str(),
+                        email.to,
+                        email.from,
+                        email.subject,
+                        email.text,
+                        email.html,
+                        now_millis()
+                    ])?;
+                if inserted == 1 {
+                    return Ok(fresh_id);
+                }
+                tracing::info!(idempotency_key = email.idempotency_key, "repeated email not sent again");
+                Ok(connection
+                    .prepare_cached("SELECT message_id FROM mailbox WHERE idempotency_key = ?1")?
+                    .query_row([&email.idempotency_key], |row| row.get(0))?)
+            })
+            .map_err(|e| PortError::new("sending an email", e))
+    }
+}

@@ -1,0 +1,55 @@
+//! The partner stand-ins' memory: every call the local delivery company and customer service
+//! received, for `GET /_local/partners/...`.
+
+use super::{Store, StoreError, now_millis};
+use rusqlite::params;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordedCall {
+    pub idempotency_key: String,
+    /// A call whose key had been seen before: the partner acknowledges it and does nothing.
+    pub repeat: bool,
+    /// The JSON document received.
+    pub body: serde_json::Value,
+    pub received_ms: i64,
+}
+
+impl Store {
+    /// Records a call; returns whether it repeats an earlier key.
+    pub fn record_partner_call(&self, partner: &str, idempotency_key: &str, body: &str) -> Result<bool, StoreError> {
+        self.with(|connection| {
+            let transaction = connection.transaction()?;
+            let repeat: bool = !idempotency_key.is_empty()
+                && transaction
+                    .prepare_cached("SELECT EXISTS (SELECT 1 FROM partner_calls WHERE partner = ?1 AND idempotency_key = ?2)")?
+                    .query_row(params![partner, idempotency_key], |row| row.get(0))?;
+            transaction
+                .prepare_cached(
+                    "INSERT INTO partner_calls (partner, idempotency_key, repeat, body, received_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![partner, idempotency_key, repeat, body, now_millis()])?;
+            transaction.commit()?;
+            Ok(repeat)
+        })
+    }
+
+    pub fn partner_calls(&self, partner: &str) -> Result<Vec<RecordedCall>, StoreError> {
+        self.with(|connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT idempotency_key, repeat, body, received_ms FROM partner_calls WHERE partner = ?1 ORDER BY id",
+            )?;
+            let rows = statement.query_map([partner], |row| {
+                let body: String = row.get(2)?;
+                Ok(RecordedCall {
+                    idempotency_key: row.get(0)?,
+                    repeat: row.get(1)?,
+                    body: serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)),
+                    received_ms: row.get(3)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+}

@@ -1,0 +1,230 @@
+//! SQS-like queues: messages become invisible for the visibility timeout when received, count
+//! their receives, and are moved to the dead-letter queue when a receive would exceed
+//! `maxReceiveCount`; the dead-letter queue remembers where each message came from, for redrive.
+
+use super::{Store, StoreError, now_millis};
+use cakeshop_ports::{OutgoingMessage, PortError, QueueSender, SendReport};
+use rusqlite::params;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueMessage {
+    pub message_id: String,
+    pub body: String,
+    pub sent_ms: i64,
+    /// Receives so far, this one included.
+    pub receive_count: i64,
+    pub first_receive_ms: i64,
+    /// For a dead-lettered message, the queue it came from.
+    pub dead_letter_source: Option<String>,
+}
+
+/// Where messages go after too many receives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redrive {
+    pub dead_letter_queue: String,
+    pub max_receive_count: i64,
+}
+
+/// One named queue; the local implementation of the queue sender.
+#[derive(Clone)]
+pub struct LocalQueue {
+    store: Store,
+    name: String,
+}
+
+impl LocalQueue {
+    pub fn new(store: Store, name: impl Into<String>) -> LocalQueue {
+        LocalQueue {
+            store,
+            name: name.into(),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Changes whenever a message is added to this queue.
+    pub fn watch(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.store.queue_watch(&self.name)
+    }
+
+    /// Adds messages, all visible at once; returns their ids.
+    pub fn send_bodies<'a>(&self, bodies: impl IntoIterator<Item = &'a str>) -> Result<Vec<String>, StoreError> {
+        let ids = self.store.with(|connection| {
+            let transaction = connection.transaction()?;
+            let now = now_millis();
+            let mut ids = Vec::new();
+            {
+                let mut insert = transaction.prepare_cached(
+                    "INSERT INTO queue_messages (message_id, queue, body, sent_ms, visible_at_ms) VALUES (?1, ?2, ?3, ?4, ?4)",
+                )?;
+                for body in bodies {
+                    let id = uuid::Uuid::new_v4().to_string();
+                    insert.execute(params![id, self.name, body, now])?;
+                    ids.push(id);
+                }
+            }
+            transaction.commit()?;
+            Ok(ids)
+        })?;
+        self.store.queue_was_written(&self.name);
+        Ok(ids)
+    }
+
+    /// Receives up to `max` visible messages, hiding them for `visibility_ms`. Messages already
+    /// received `max_receive_count` times go to the dead-letter queue instead.
+    pub fn receive(
+        &self,
+        max: usize,
+        visibility_ms: i64,
+        redrive: Option<&Redrive>,
+    ) -> Result<Vec<QueueMessage>, StoreError> {
+        let (received, dead_lettered) = self.store.with(|connection| {
+            let transaction = connection.transaction()?;
+            let now = now_millis();
+            let mut received = Vec::new();
+            let mut dead_lettered = false;
+            {
+                let mut ready = transaction.prepare_cached(
+                    "SELECT message_id, body, sent_ms, receive_count, first_receive_ms, dead_letter_source \
+                     FROM queue_messages WHERE queue = ?1 AND visible_at_ms <= ?2 ORDER BY visible_at_ms, sent_ms LIMIT ?3",
+                )?;
+                let candidates = ready
+                    .query_map(params![self.name, now, (max * 2) as i64], |row| {
+                        Ok(QueueMessage {
+                            message_id: row.get(0)?,
+                            body: row.get(1)?,
+                            sent_ms: row.get(2)?,
+                            receive_count: row.get(3)?,
+                            first_receive_ms: row.get::<_, Option<i64>>(4)?.unwrap_or(now),
+                            dead_letter_source: row.get(5)?,
+                        })
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                let mut hide = transaction.prepare_cached(
+                    "UPDATE queue_messages SET visible_at_ms = ?2, receive_count = receive_count + 1, \
+                     first_receive_ms = COALESCE(first_receive_ms, ?3) WHERE message_id = ?1",
+                )?;
+                let mut move_to_dlq = transaction.prepare_cached(
+                    "UPDATE queue_messages SET queue = ?2, dead_letter_source = ?3, visible_at_ms = ?4 WHERE message_id = ?1",
+                )?;
+                for mut message in candidates {
+                    if let Some(redrive) = redrive.filter(|r| message.receive_count >= r.max_receive_count) {
+                        move_to_dlq.execute(params![message.message_id, redrive.dead_letter_queue, self.name, now])?;
+                        tracing::warn!(queue = self.name, message_id = message.message_id, receives = message.receive_count, "moved to the dead-letter queue");
+                        dead_lettered = true;
+                        continue;
+                    }
+                    if received.len() == max {
+                        break;
+                    }
+                    hide.execute(params![message.message_id, now + visibility_ms, now])?;
+                    message.receive_count += 1;
+                    received.push(message);
+                }
+            }
+            transaction.commit()?;
+            Ok((received, dead_lettered))
+        })?;
+        if let (true, Some(redrive)) = (dead_lettered, redrive) {
+            self.store.queue_was_written(&redrive.dead_letter_queue);
+        }
+        Ok(received)
+    }
+
+    /// Deletes a message after it was handled, unless it has been received again since
+    /// (its visibility timeout ran out and another receive owns it now).
+    pub fn delete(&self, message: &QueueMessage) -> Result<bool, StoreError> {
+        self.store.with(|connection| {
+            let deleted = connection
+                .prepare_cached(
+                    "DELETE FROM queue_messages WHERE message_id = ?1 AND queue = ?2 AND receive_count = ?3",
+                )?
+                .execute(params![message.message_id, self.name, message.receive_count])?;
+            Ok(deleted == 1)
+        })
+    }
+
+    /// Deletes a message whatever its receive count (for dead letters a person dealt with).
+    pub fn delete_any(&self, message_id: &str) -> Result<bool, StoreError> {
+        self.store.with(|connection| {
+            let deleted = connection
+                .prepare_cached("DELETE FROM queue_messages WHERE message_id = ?1 AND queue = ?2")?
+                .execute(params![message_id, self.name])?;
+            Ok(deleted == 1)
+        })
+    }
+
+    /// The earliest time a hidden message becomes visible again, if any is hidden.
+    pub fn next_visible_ms(&self) -> Result<Option<i64>, StoreError> {
+        self.store.with(|connection| {
+            Ok(connection
+                .prepare_cached("SELECT MIN(visible_at_ms) FROM queue_messages WHERE queue = ?1")?
+                .query_row([&self.name], |row| row.get(0))?)
+        })
+    }
+
+    /// Every message in the queue, visible or not, oldest first.
+    pub fn list(&self) -> Result<Vec<QueueMessage>, StoreError> {
+        self.store.with(|connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT message_id, body, sent_ms, receive_count, first_receive_ms, dead_letter_source \
+                 FROM queue_messages WHERE queue = ?1 ORDER BY sent_ms, message_id",
+            )?;
+            let rows = statement.query_map([&self.name], |row| {
+                Ok(QueueMessage {
+                    message_id: row.get(0)?,
+                    body: row.get(1)?,
+                    sent_ms: row.get(2)?,
+                    receive_count: row.get(3)?,
+                    first_receive_ms: row.get::<_, Option<i64>>(4)?.unwrap_or_default(),
+                    dead_letter_source: row.get(5)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    /// Moves every message of this (dead-letter) queue back to the queue it came from, as new,
+    /// visible, never-received messages. Returns how many moved, by destination.
+    pub fn redrive(&self) -> Result<Vec<(String, usize)>, StoreError> {
+        let moved = self.store.with(|connection| {
+            let transaction = connection.transaction()?;
+            let now = now_millis();
+            let mut moved: Vec<(String, usize)> = Vec::new();
+            {
+                let mut sources = transaction.prepare_cached(
+                    "SELECT DISTINCT dead_letter_source FROM queue_messages WHERE queue = ?1 AND dead_letter_source IS NOT NULL",
+                )?;
+                let sources = sources.query_map([&self.name], |row| row.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+                let mut back = transaction.prepare_cached(
+                    "UPDATE queue_messages SET queue = ?2, dead_letter_source = NULL, receive_count = 0, \
+                     first_receive_ms = NULL, visible_at_ms = ?3 WHERE queue = ?1 AND dead_letter_source = ?2",
+                )?;
+                for source in sources {
+                    let count = back.execute(params![self.name, source, now])?;
+                    moved.push((source, count));
+                }
+            }
+            transaction.commit()?;
+            Ok(moved)
+        })?;
+        for (queue, _) in &moved {
+            self.store.queue_was_written(queue);
+        }
+        Ok(moved)
+    }
+}
+
+impl QueueSender for LocalQueue {
+    async fn send_batch(&self, messages: &[OutgoingMessage]) -> Result<SendReport, PortError> {
+        if messages.is_empty() {
+            return Ok(SendReport::default());
+        }
+        // One transaction: either every message is in the queue or none is.
+        self.send_bodies(messages.iter().map(|m| m.body.as_str()))
+            .map(|_| SendReport::default())
+            .map_err(|e| PortError::new("sending messages", e))
+    }
+}

@@ -1,0 +1,82 @@
+//! The store's tables. Created on first open; `IF NOT EXISTS` makes reopening a no-op.
+
+use rusqlite::Connection;
+
+const SCHEMA: &str = "
+PRAGMA journal_mode = WAL;
+-- In WAL mode NORMAL survives any crash of the process (a commit is in the log before the
+-- call returns); only a power cut can lose the last commits.
+PRAGMA synchronous = NORMAL;
+PRAGMA busy_timeout = 5000;
+
+CREATE TABLE IF NOT EXISTS orders (
+    order_id   TEXT PRIMARY KEY,
+    status     TEXT NOT NULL,
+    document   TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS order_steps (
+    order_id   TEXT NOT NULL,
+    step       TEXT NOT NULL,
+    at         TEXT NOT NULL,
+    PRIMARY KEY (order_id, step)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS stream_records (
+    shard         INTEGER NOT NULL,
+    sequence      INTEGER NOT NULL,
+    partition_key TEXT NOT NULL,
+    data          BLOB NOT NULL,
+    arrived_ms    INTEGER NOT NULL,
+    PRIMARY KEY (shard, sequence)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS stream_checkpoints (
+    consumer   TEXT NOT NULL,
+    shard      INTEGER NOT NULL,
+    sequence   INTEGER NOT NULL,
+    PRIMARY KEY (consumer, shard)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS queue_messages (
+    message_id     TEXT PRIMARY KEY,
+    queue          TEXT NOT NULL,
+    body           TEXT NOT NULL,
+    sent_ms        INTEGER NOT NULL,
+    visible_at_ms  INTEGER NOT NULL,
+    receive_count  INTEGER NOT NULL DEFAULT 0,
+    first_receive_ms INTEGER,
+    -- Set when a message was dead-lettered: the queue it came from, for redrive.
+    dead_letter_source TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS queue_messages_ready ON queue_messages (queue, visible_at_ms);
+
+CREATE TABLE IF NOT EXISTS mailbox (
+    id         INTEGER PRIMARY KEY,
+    message_id TEXT NOT NULL,
+    -- A retried send of the same email (same key) is kept once, as an idempotent provider would.
+    idempotency_key TEXT NOT NULL UNIQUE,
+    order_id   TEXT NOT NULL,
+    recipient  TEXT NOT NULL,
+    sender     TEXT NOT NULL,
+    subject    TEXT NOT NULL,
+    text       TEXT NOT NULL,
+    html       TEXT NOT NULL,
+    sent_ms    INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS partner_calls (
+    id              INTEGER PRIMARY KEY,
+    partner         TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    -- Whether a call with this key had come before: the partner would not act on it again.
+    repeat          INTEGER NOT NULL,
+    body            TEXT NOT NULL,
+    received_ms     INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS partner_calls_by_partner ON partner_calls (partner, id);
+";
+
+pub fn prepare(connection: &Connection) -> rusqlite::Result<()> {
+    connection.execute_batch(SCHEMA)
+}

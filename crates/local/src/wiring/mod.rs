@@ -1,0 +1,122 @@
+//! What `cakeshop dev` wires, read from `serverless.yml`: the functions, their HTTP routes and
+//! event source mappings, and the queues (visibility timeouts, redrive) they use.
+
+mod filter;
+mod serverless;
+
+pub use filter::{FilterPattern, PatternError};
+pub use serverless::{WiringError, read_serverless_yml};
+
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Wiring {
+    pub functions: Vec<Function>,
+    /// Queues by CloudFormation logical id.
+    pub queues: BTreeMap<String, QueueSpec>,
+    pub stream: StreamSpec,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Function {
+    pub name: String,
+    /// How long one invocation may run before it counts as failed.
+    pub timeout_seconds: u64,
+    pub routes: Vec<Route>,
+    pub trigger: Option<Trigger>,
+    /// The function's environment as written (values may be CloudFormation references).
+    pub environment: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub method: http::Method,
+    /// The path template, e.g. `/order/{orderId}`.
+    pub path: String,
+}
+
+impl Route {
+    pub fn route_key(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Trigger {
+    Stream(StreamMapping),
+    Queue(QueueMapping),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamMapping {
+    pub batch_size: usize,
+    pub batching_window_ms: u64,
+    /// A record is delivered if it matches any pattern (or if there are none).
+    pub filters: Vec<FilterPattern>,
+    pub report_batch_item_failures: bool,
+    pub bisect_on_error: bool,
+    /// `None`: retry until the record expires, as AWS does for -1.
+    pub maximum_retry_attempts: Option<u32>,
+    pub maximum_record_age_seconds: Option<u64>,
+    /// Logical id of the on-failure destination queue.
+    pub on_failure_queue: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueMapping {
+    /// Logical id of the source queue.
+    pub queue: String,
+    pub batch_size: usize,
+    pub batching_window_ms: u64,
+    pub report_batch_item_failures: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueSpec {
+    pub logical_id: String,
+    pub visibility_timeout_seconds: u64,
+    pub redrive: Option<RedriveSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedriveSpec {
+    pub dead_letter_queue: String,
+    pub max_receive_count: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamSpec {
+    pub logical_id: String,
+    pub retention_hours: u64,
+}
+
+impl Function {
+    /// The queue an environment variable points at (`VAR: {Ref: SomeQueue}`).
+    pub fn queue_in_environment<'w>(&self, variable: &str, wiring: &'w Wiring) -> Result<&'w QueueSpec, WiringError> {
+        let location = format!("function {}: environment.{variable}", self.name);
+        let logical_id = self
+            .environment
+            .get(variable)
+            .and_then(|value| value.get("Ref"))
+            .and_then(serde_json::Value::as_str)
+            .ok_or_else(|| WiringError::Unusable {
+                location: location.clone(),
+                problem: "must be `Ref: <queue>`".into(),
+            })?;
+        wiring.queue(logical_id).ok_or_else(|| WiringError::Unusable {
+            location,
+            problem: format!("{logical_id} is not an AWS::SQS::Queue in resources"),
+        })
+    }
+}
+
+impl Wiring {
+    pub fn function(&self, name: &str) -> Option<&Function> {
+        self.functions.iter().find(|f| f.name == name)
+    }
+
+    /// The queue a function's SQS mapping reads, with its settings.
+    pub fn queue(&self, logical_id: &str) -> Option<&QueueSpec> {
+        self.queues.get(logical_id)
+    }
+}
