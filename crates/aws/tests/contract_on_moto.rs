@@ -1,11 +1,8 @@
 //! The ports' shared contract, run against the AWS adapters on moto (an AWS emulator).
 //!
-//! Set `CAKESHOP_TEST_AWS_ENDPOINT` to a running `moto_server` (e.g. `http://127.0.0.1:5000`);
-//! without it every test here says it was skipped and passes. Each test makes its own
-//! resources with fresh names, so the tests can run in parallel and again on the same server.
+//! Each test starts its own `moto_server` on a free loopback port (installed by `tools/test`
+//! into the project's virtualenv) and makes the resources it needs the way the stack does.
 
-use aws_config::{BehaviorVersion, Region};
-use aws_sdk_dynamodb::config::Credentials;
 use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
 use aws_sdk_kinesis::types::{ShardIteratorType, StreamStatus};
 use aws_sdk_ssm::types::ParameterType;
@@ -17,36 +14,15 @@ use cakeshop_aws::{
 use cakeshop_domain::OrderId;
 use cakeshop_ports::contract::{self, MailboxProbe, QueueProbe, StreamProbe};
 use cakeshop_ports::{Email, IdGenerator, OutgoingMessage, QueueSender, RandomIds};
+use cakeshop_test_support::MotoServer;
 use serde_json::Value;
-use std::io::Write;
 use std::time::Duration;
 
-const ENDPOINT_VARIABLE: &str = "CAKESHOP_TEST_AWS_ENDPOINT";
-
-/// The emulator's endpoint and clients pointed at it, or `None` (after saying so) when no
-/// emulator was given.
-async fn moto(test: &str) -> Option<(String, AwsClients)> {
-    let Ok(endpoint) = std::env::var(ENDPOINT_VARIABLE) else {
-        // Straight to stderr, past the test harness's capture, so the skip shows in every log.
-        let _ = writeln!(
-            std::io::stderr(),
-            "{test}: skipped, {ENDPOINT_VARIABLE} is not set (no AWS emulator to run on)"
-        );
-        return None;
-    };
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(&endpoint)
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            "testing",
-            "testing",
-            None,
-            None,
-            "cakeshop-contract-test",
-        ))
-        .load()
-        .await;
-    Some((endpoint, AwsClients::from_config(&config)))
+/// An emulator of the test's own and clients pointed at it.
+async fn moto() -> (MotoServer, AwsClients) {
+    let server = MotoServer::start();
+    let clients = AwsClients::from_config(&server.sdk_config().await);
+    (server, clients)
 }
 
 /// A name no earlier run used.
@@ -56,9 +32,7 @@ fn fresh_name(prefix: &str) -> String {
 
 #[tokio::test]
 async fn dynamo_orders_keep_the_order_repository_contract() {
-    let Some((_, aws)) = moto("dynamo orders").await else {
-        return;
-    };
+    let (_moto, aws) = moto().await;
     let table = fresh_name("orders");
     aws.dynamodb()
         .create_table()
@@ -139,9 +113,7 @@ impl StreamProbe for KinesisProbe {
 
 #[tokio::test]
 async fn kinesis_events_keep_the_event_publisher_contract() {
-    let Some((_, aws)) = moto("kinesis events").await else {
-        return;
-    };
+    let (_moto, aws) = moto().await;
     let client = aws.kinesis();
     let stream_name = fresh_name("order-events");
     client
@@ -212,9 +184,7 @@ impl QueueProbe for SqsProbe {
 
 #[tokio::test]
 async fn sqs_queue_keeps_the_queue_sender_contract() {
-    let Some((_, aws)) = moto("sqs queue").await else {
-        return;
-    };
+    let (_moto, aws) = moto().await;
     let client = aws.sqs();
     let queue_url = client
         .create_queue()
@@ -232,9 +202,8 @@ async fn sqs_queue_keeps_the_queue_sender_contract() {
 
 #[tokio::test]
 async fn sqs_queue_fails_the_batch_when_no_call_went_through() {
-    let Some((endpoint, aws)) = moto("sqs queue failure").await else {
-        return;
-    };
+    let (moto, aws) = moto().await;
+    let endpoint = moto.endpoint.clone();
     let absent = format!("{endpoint}/123456789012/{}", fresh_name("never-made"));
     let messages: Vec<OutgoingMessage> = (0..13)
         .map(|n| OutgoingMessage {
@@ -343,9 +312,8 @@ impl MailboxProbe for MotoMailbox {
 
 #[tokio::test]
 async fn ses_mailer_keeps_the_mailer_contract() {
-    let Some((endpoint, aws)) = moto("ses mailer").await else {
-        return;
-    };
+    let (moto, aws) = moto().await;
+    let endpoint = moto.endpoint.clone();
     aws.sesv2()
         .create_email_identity()
         .email_identity("orders@example.com")
@@ -364,9 +332,7 @@ async fn ses_mailer_keeps_the_mailer_contract() {
 
 #[tokio::test]
 async fn secrets_are_fetched_from_ssm_parameters() {
-    let Some((_, aws)) = moto("ssm secrets").await else {
-        return;
-    };
+    let (_moto, aws) = moto().await;
     let parameter = format!("/cakeshop/{}/signing-secret", fresh_name("test"));
     aws.ssm()
         .put_parameter()

@@ -1,0 +1,98 @@
+//! Test-only helpers shared by the crates' tests.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Where `tools/test` installs the emulator; `CAKESHOP_MOTO_SERVER` overrides it.
+fn moto_server_path() -> PathBuf {
+    if let Some(path) = std::env::var_os("CAKESHOP_MOTO_SERVER") {
+        return PathBuf::from(path);
+    }
+    let cache = std::env::var_os("CAKESHOP_CACHE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../.cache")));
+    cache.join("venv/bin/moto_server")
+}
+
+/// A `moto_server` (AWS emulator) of this test's own, on a free loopback port, stopped on drop.
+pub struct MotoServer {
+    child: Child,
+    pub endpoint: String,
+    _workdir: tempfile::TempDir,
+}
+
+impl MotoServer {
+    pub fn start() -> MotoServer {
+        let program = moto_server_path();
+        assert!(
+            program.exists(),
+            "{} not found: run tools/test, which installs moto into a project-local virtualenv \
+             (or set CAKESHOP_MOTO_SERVER)",
+            program.display()
+        );
+        let port = free_port();
+        // moto writes a request recording into its working directory.
+        let workdir = tempfile::tempdir().expect("a working directory for moto");
+        let child = Command::new(&program)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .current_dir(workdir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", program.display()));
+        let server = MotoServer {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            _workdir: workdir,
+        };
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "moto_server did not start on port {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    /// SDK configuration for this emulator: its endpoint, a region, dummy credentials.
+    pub async fn sdk_config(&self) -> SdkConfig {
+        aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(&self.endpoint)
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "cakeshop-tests"))
+            .load()
+            .await
+    }
+
+    /// Environment for a child process that should use this emulator.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL", self.endpoint.clone()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("AWS_ACCESS_KEY_ID", "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ]
+    }
+}
+
+impl Drop for MotoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
