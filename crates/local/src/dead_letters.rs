@@ -8,7 +8,7 @@
 use crate::envelopes::{kinesis_event, stream_arn};
 use crate::functions::Invoke;
 use crate::mappings::StreamFailure;
-use crate::store::{LocalQueue, LocalStream, QueueMessage, Store, StoreError, parse_sequence_number};
+use crate::store::{LocalQueue, LocalStream, QueueMessage, Store, StoreError, StreamRecord, parse_sequence_number};
 use crate::wiring::{Trigger, Wiring};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,14 +105,23 @@ pub async fn redrive<I: Invoke>(
             })
         }
         DeadLetterKind::StreamFailures { function } => {
+            // The pointer covers a sequence range; only the records the mapping's filter lets
+            // through were ever meant for this function.
+            let filters = match wiring.function(function).and_then(|f| f.trigger.as_ref()) {
+                Some(Trigger::Stream(mapping)) => mapping.filters.clone(),
+                _ => Vec::new(),
+            };
+            let wanted =
+                |r: &StreamRecord| filters.is_empty() || filters.iter().any(|f| f.matches(&r.partition_key, &r.data));
             let stream = LocalStream::new(store.clone());
             let arn = stream_arn(&wiring.stream.logical_id);
             let mut report = RedriveReport::default();
             for message in dead_letters.list()? {
-                let records = match serde_json::from_str::<StreamFailure>(&message.body) {
+                let mut records = match serde_json::from_str::<StreamFailure>(&message.body) {
                     Ok(failure) => records_of(&stream, &failure)?,
                     Err(_) => Vec::new(),
                 };
+                records.retain(wanted);
                 if records.is_empty() {
                     report.expired += 1;
                     continue;

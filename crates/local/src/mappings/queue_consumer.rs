@@ -66,9 +66,11 @@ impl<I: Invoke + Clone> QueueConsumer<I> {
         if batch.is_empty() {
             return Ok(false);
         }
-        let window = self.mapping.batching_window_ms;
-        if window > 0 && batch.len() < self.mapping.batch_size {
-            tokio::time::sleep(Duration::from_millis(window)).await;
+        // The batching window: gather more until the batch is full or the window has passed.
+        let window_ends = tokio::time::Instant::now() + Duration::from_millis(self.mapping.batching_window_ms);
+        let mut wake = self.queue.watch();
+        while batch.len() < self.mapping.batch_size && tokio::time::Instant::now() < window_ends {
+            let _ = tokio::time::timeout_at(window_ends, wake.changed()).await;
             let room = self.mapping.batch_size - batch.len();
             batch.extend(self.queue.receive(room, self.visibility_ms, self.redrive.as_ref())?);
         }

@@ -73,6 +73,8 @@ impl<I: Invoke + Clone> StreamConsumer<I> {
     async fn poll_shard(&self, shard: u32, wake: &mut watch::Receiver<u64>) -> Result<(), StoreError> {
         let mut checkpoint = self.stream.checkpoint(&self.function, shard)?;
         let mut limit = self.mapping.batch_size;
+        // While bisecting: the sizes of the second halves still to be tried, innermost last.
+        let mut halves: Vec<usize> = Vec::new();
         let mut retrying: Option<Retrying> = None;
         loop {
             wake.borrow_and_update();
@@ -81,7 +83,7 @@ impl<I: Invoke + Clone> StreamConsumer<I> {
                 let _ = tokio::time::timeout(IDLE_RECHECK, wake.changed()).await;
                 continue;
             }
-            if self.waiting_for_window(&scanned, limit).await {
+            if self.waiting_for_window(&scanned, limit, wake).await {
                 continue;
             }
             let (batch, skipped_to, expired) = self.select(&scanned, limit);
@@ -100,7 +102,7 @@ impl<I: Invoke + Clone> StreamConsumer<I> {
             match self.invoke(&batch).await {
                 Outcome::Success => {
                     checkpoint = skipped_to;
-                    limit = self.mapping.batch_size;
+                    limit = halves.pop().unwrap_or(self.mapping.batch_size);
                     retrying = None;
                 }
                 Outcome::FailedFrom(failed) => {
@@ -126,13 +128,14 @@ impl<I: Invoke + Clone> StreamConsumer<I> {
                     );
                     if self.mapping.bisect_on_error && batch.len() > 1 {
                         limit = batch.len().div_ceil(2);
+                        halves.push(batch.len() - limit);
                         continue;
                     }
                     let attempts = next_attempt(&mut retrying, first);
                     if self.exhausted(attempts) {
                         self.send_to_destination(shard, &batch, FailureCondition::RetryAttemptsExhausted, attempts)?;
                         checkpoint = batch.last().map_or(checkpoint, |r| r.sequence);
-                        limit = self.mapping.batch_size;
+                        limit = halves.pop().unwrap_or(self.mapping.batch_size);
                         retrying = None;
                     } else {
                         tokio::time::sleep(retry_backoff(attempts)).await;
@@ -143,8 +146,14 @@ impl<I: Invoke + Clone> StreamConsumer<I> {
         }
     }
 
-    /// With a batching window, waits (once) for the batch to fill or the window to pass.
-    async fn waiting_for_window(&self, scanned: &[StreamRecord], limit: usize) -> bool {
+    /// With a batching window, waits for the batch to fill or the window to pass: `true` when
+    /// the shard should be read again (a record was put, or the window passed).
+    async fn waiting_for_window(
+        &self,
+        scanned: &[StreamRecord],
+        limit: usize,
+        wake: &mut watch::Receiver<u64>,
+    ) -> bool {
         let window = self.mapping.batching_window_ms as i64;
         let Some(oldest) = scanned.first() else {
             return false;
@@ -153,7 +162,7 @@ impl<I: Invoke + Clone> StreamConsumer<I> {
         if window == 0 || scanned.len() >= limit || waited >= window {
             return false;
         }
-        tokio::time::sleep(Duration::from_millis((window - waited) as u64)).await;
+        let _ = tokio::time::timeout(Duration::from_millis((window - waited) as u64), wake.changed()).await;
         true
     }
 

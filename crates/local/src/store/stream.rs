@@ -62,6 +62,12 @@ impl LocalStream {
 
     /// Appends a record and returns its shard and sequence number.
     pub fn put(&self, partition_key: &str, data: &[u8]) -> Result<(u32, i64), StoreError> {
+        self.put_at(partition_key, data, now_millis())
+    }
+
+    /// `put` with a given arrival time, for tests of record age.
+    #[doc(hidden)]
+    pub fn put_at(&self, partition_key: &str, data: &[u8], arrived_ms: i64) -> Result<(u32, i64), StoreError> {
         let shard = shard_for(partition_key, self.store.stream_shards());
         let sequence = self.store.with(|connection| {
             let sequence: i64 = connection
@@ -70,7 +76,7 @@ impl LocalStream {
                      SELECT ?1, COALESCE(MAX(sequence), 0) + 1, ?2, ?3, ?4 FROM stream_records WHERE shard = ?1 \
                      RETURNING sequence",
                 )?
-                .query_row(params![shard, partition_key, data, now_millis()], |row| row.get(0))?;
+                .query_row(params![shard, partition_key, data, arrived_ms], |row| row.get(0))?;
             Ok(sequence)
         })?;
         self.store.stream_was_written();
