@@ -1,0 +1,225 @@
+"""What the stack must be, written out by hand rather than read from serverless.yml.
+
+Every grant below is traced to the AWS call that needs it (crates/aws/src, called from
+crates/handlers/src through lambdas/<name>/src/main.rs), or to what Lambda itself does with the
+function's role (an event source mapping reads its stream or queue, and sends to its on-failure
+destination, as the function's role).
+
+Resources are written as `checks.resource_name` renders them: a resource of this template by its
+logical id, or an ARN built with `Fn::Sub` as `<service>:<the part after the account id>`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SERVICE = "cakeshop"
+STAGE = "dev"
+
+# The values the template is packaged with (serverless.yml's `params.default`).
+SENDER_EMAIL = "orders@example.com"
+SES_IDENTITY = "orders@example.com"
+BAKER_EMAIL = "baker@example.com"
+
+SIGNING_SECRET = f"ssm:parameter/{SERVICE}/{STAGE}/signing-secret"
+BAKER_API_KEY = f"ssm:parameter/{SERVICE}/{STAGE}/baker-api-key"
+
+# The retries Lambda allows a stream mapping (0-10) and the most a record's age may be: the
+# stream's retention (24 h).
+MAX_STREAM_RETRIES = 10
+MIN_RECORD_AGE_S = 60
+# AWS advises at least 5 receives before dead-lettering a Lambda-consumed queue, so that a burst
+# of throttling does not dead-letter good messages.
+MIN_MAX_RECEIVE_COUNT = 5
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A Kinesis event source mapping."""
+
+    stream: str  # logical id of the AWS::Kinesis::Stream
+    event_type: str  # the only `type` the filter lets through
+    failure_queue: str  # logical id of the function's own on-failure SQS queue
+
+
+@dataclass(frozen=True)
+class Queue:
+    """An SQS event source mapping."""
+
+    queue: str  # logical id of the source queue
+    dead_letter_queue: str  # logical id of its dead-letter queue
+
+
+@dataclass(frozen=True)
+class Function:
+    role: str
+    timeout: int
+    # (action, resource) pairs: the role's whole allow-list, nothing more, nothing less.
+    grants: frozenset[tuple[str, str]]
+    routes: frozenset[str] = frozenset()  # HTTP API route keys
+    stream: Stream | None = None
+    queue: Queue | None = None
+    ses_from: str | None = field(default=None)  # ses:FromAddress the SES grant is limited to
+
+
+def grant(actions: list[str], *resources: str) -> set[tuple[str, str]]:
+    return {(action, resource) for action in actions for resource in resources}
+
+
+def logs(function: str) -> set[tuple[str, str]]:
+    """Writing to its own log group (osls creates the group, so no logs:CreateLogGroup)."""
+    group = f"logs:log-group:/aws/lambda/{SERVICE}-{STAGE}-{function}:*"
+    return grant(["logs:CreateLogStream", "logs:PutLogEvents"], group)
+
+
+# Secret::resolve (crates/aws/src/config/secret.rs): GetParameter with decryption, once at start.
+# The parameters are SecureStrings under the AWS managed key aws/ssm: no kms:Decrypt grant.
+READ_SECRET = ["ssm:GetParameter"]
+# KinesisEvents::publish (crates/aws/src/events.rs).
+PUT_RECORD = ["kinesis:PutRecord"]
+# What Lambda does for a standard-iterator Kinesis mapping.
+READ_STREAM = [
+    "kinesis:DescribeStream",
+    "kinesis:DescribeStreamSummary",
+    "kinesis:GetRecords",
+    "kinesis:GetShardIterator",
+    "kinesis:ListShards",
+]
+# What Lambda does for an SQS mapping.
+CONSUME_QUEUE = [
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:ChangeMessageVisibility",
+]
+# SqsQueue::send_batch (crates/aws/src/queue.rs) calls SendMessageBatch, which sqs:SendMessage
+# authorises; a mapping's on-failure destination is sent to with sqs:SendMessage too.
+SEND_MESSAGE = ["sqs:SendMessage"]
+# DynamoOrders (crates/aws/src/orders.rs): create = PutItem (conditional; a refusal returns the
+# stored item, ALL_OLD); get = GetItem; transition and record_step = UpdateItem (conditional),
+# plus a GetItem when a refusal returns no item (the order is absent: 404, not 500).
+CREATE_ORDER = ["dynamodb:PutItem"]
+READ_ORDER = ["dynamodb:GetItem"]
+CHANGE_ORDER = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+
+HTTP_TIMEOUT = 6
+CONSUMER_TIMEOUT = 10  # provider.timeout
+
+FUNCTIONS: dict[str, Function] = {
+    # PlaceOrder: orders.create, events.publish(order_placed); the signing secret for the
+    # customer token.
+    "place-order": Function(
+        role="PlaceOrderRole",
+        timeout=HTTP_TIMEOUT,
+        routes=frozenset({"POST /order"}),
+        grants=frozenset(
+            logs("place-order")
+            | grant(CREATE_ORDER, "OrdersTable")
+            | grant(PUT_RECORD, "OrderStream")
+            | grant(READ_SECRET, SIGNING_SECRET)
+        ),
+    ),
+    # FulfillOrder: orders.get (the confirmation page), orders.transition, events.publish
+    # (order_fulfilled); the signing secret (email link) and the baker's key.
+    "fulfill-order": Function(
+        role="FulfillOrderRole",
+        timeout=HTTP_TIMEOUT,
+        routes=frozenset({"GET /order/fulfilled", "POST /order/fulfilled"}),
+        grants=frozenset(
+            logs("fulfill-order")
+            | grant(CHANGE_ORDER, "OrdersTable")
+            | grant(PUT_RECORD, "OrderStream")
+            | grant(READ_SECRET, SIGNING_SECRET, BAKER_API_KEY)
+        ),
+    ),
+    # ConfirmDelivery: orders.transition, feedback queue send_batch; the signing secret for the
+    # customer token.
+    "confirm-delivery": Function(
+        role="ConfirmDeliveryRole",
+        timeout=HTTP_TIMEOUT,
+        routes=frozenset({"POST /order/delivered"}),
+        grants=frozenset(
+            logs("confirm-delivery")
+            | grant(CHANGE_ORDER, "OrdersTable")
+            | grant(SEND_MESSAGE, "FeedbackQueue")
+            | grant(READ_SECRET, SIGNING_SECRET)
+        ),
+    ),
+    # OrderQueries: orders.get only (read-only); the signing secret and the baker's key to
+    # authorise the reader. /products is static.
+    "order-queries": Function(
+        role="OrderQueriesRole",
+        timeout=HTTP_TIMEOUT,
+        routes=frozenset({"GET /order/{orderId}", "GET /products"}),
+        grants=frozenset(
+            logs("order-queries")
+            | grant(READ_ORDER, "OrdersTable")
+            | grant(READ_SECRET, SIGNING_SECRET, BAKER_API_KEY)
+        ),
+    ),
+    # NotifyBaker: orders.get, SesMailer::send (SESv2 SendEmail, authorised as ses:SendEmail on
+    # the sender's identity and, in the SES sandbox, the recipient's), orders.record_step; the
+    # signing secret for the link. The mapping reads the stream and sends failures to its queue.
+    "notify-baker": Function(
+        role="NotifyBakerRole",
+        timeout=CONSUMER_TIMEOUT,
+        stream=Stream("OrderStream", "order_placed", "NotifyBakerFailureQueue"),
+        ses_from=SENDER_EMAIL,
+        grants=frozenset(
+            logs("notify-baker")
+            | grant(CHANGE_ORDER, "OrdersTable")
+            | grant(READ_STREAM, "OrderStream")
+            | grant(SEND_MESSAGE, "NotifyBakerFailureQueue")
+            | grant(["ses:SendEmail"], f"ses:identity/{SES_IDENTITY}", f"ses:identity/{BAKER_EMAIL}")
+            | grant(READ_SECRET, SIGNING_SECRET)
+        ),
+    ),
+    # RequestDelivery: orders.transition, delivery queue send_batch. The mapping reads the
+    # stream and sends failures to its queue.
+    "request-delivery": Function(
+        role="RequestDeliveryRole",
+        timeout=CONSUMER_TIMEOUT,
+        stream=Stream("OrderStream", "order_fulfilled", "RequestDeliveryFailureQueue"),
+        grants=frozenset(
+            logs("request-delivery")
+            | grant(CHANGE_ORDER, "OrdersTable")
+            | grant(READ_STREAM, "OrderStream")
+            | grant(SEND_MESSAGE, "DeliveryQueue", "RequestDeliveryFailureQueue")
+        ),
+    ),
+    # NotifyDelivery (partner_forwarding.rs): orders.get, the partner over HTTPS (no IAM),
+    # orders.record_step. The mapping consumes the delivery queue.
+    "notify-delivery": Function(
+        role="NotifyDeliveryRole",
+        timeout=CONSUMER_TIMEOUT,
+        queue=Queue("DeliveryQueue", "DeliveryDeadLetterQueue"),
+        grants=frozenset(
+            logs("notify-delivery")
+            | grant(CHANGE_ORDER, "OrdersTable")
+            | grant(CONSUME_QUEUE, "DeliveryQueue")
+        ),
+    ),
+    # ForwardFeedback (partner_forwarding.rs): as notify-delivery, on the feedback queue.
+    "forward-feedback": Function(
+        role="ForwardFeedbackRole",
+        timeout=CONSUMER_TIMEOUT,
+        queue=Queue("FeedbackQueue", "FeedbackDeadLetterQueue"),
+        grants=frozenset(
+            logs("forward-feedback")
+            | grant(CHANGE_ORDER, "OrdersTable")
+            | grant(CONSUME_QUEUE, "FeedbackQueue")
+        ),
+    ),
+}
+
+LIFECYCLE = [
+    "place-order",
+    "notify-baker",
+    "fulfill-order",
+    "request-delivery",
+    "notify-delivery",
+    "confirm-delivery",
+    "forward-feedback",
+]
+QUERIES = ["order-queries"]
+assert sorted(LIFECYCLE + QUERIES) == sorted(FUNCTIONS)

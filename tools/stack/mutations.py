@@ -1,0 +1,183 @@
+"""Deliberately broken copies of serverless.yml: one defect each, and which check must catch it.
+
+Each edit must match the real file exactly as often as it says, so that a change to
+serverless.yml that moves the text makes the test fail loudly instead of testing an unbroken copy.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+import checks
+
+
+@dataclass(frozen=True)
+class Mutation:
+    name: str
+    what: str
+    edit: Callable[[str], str]
+    check: Callable[[dict, dict], None]
+    message: str  # a regular expression the check's AssertionError must match
+
+
+def replace(old: str, new: str, count: int = 1) -> Callable[[str], str]:
+    def edit(text: str) -> str:
+        found = text.count(old)
+        if found != count:
+            raise ValueError(f"expected {count} occurrence(s) of this text in serverless.yml, found {found}:\n{old}")
+        return text.replace(old, new)
+
+    return edit
+
+
+def regex(pattern: str, new: str, count: int) -> Callable[[str], str]:
+    def edit(text: str) -> str:
+        result, found = re.subn(pattern, new, text)
+        if found != count:
+            raise ValueError(f"expected {count} match(es) of {pattern!r} in serverless.yml, found {found}")
+        return result
+
+    return edit
+
+
+def policy_start(policy: str) -> str:
+    return (
+        f"          - PolicyName: {policy}\n"
+        "            PolicyDocument:\n"
+        "              Version: '2012-10-17'\n"
+        "              Statement:\n"
+    )
+
+
+MUTATIONS = [
+    Mutation(
+        "iam-wildcard-action",
+        "notify-delivery's role also allows dynamodb:* on the table",
+        replace(
+            policy_start("notify-delivery"),
+            policy_start("notify-delivery")
+            + "                - Effect: Allow\n"
+            "                  Action: dynamodb:*\n"
+            "                  Resource:\n"
+            "                    Fn::GetAtt: [OrdersTable, Arn]\n",
+        ),
+        checks.check_iam,
+        r"notify-delivery \(NotifyDeliveryRole\): wildcard action 'dynamodb:\*'",
+    ),
+    Mutation(
+        "iam-resource-star",
+        'confirm-delivery\'s role may send to any queue (Resource: "*")',
+        replace(
+            policy_start("confirm-delivery"),
+            policy_start("confirm-delivery")
+            + "                - Effect: Allow\n"
+            "                  Action: sqs:SendMessage\n"
+            "                  Resource: '*'\n",
+        ),
+        checks.check_iam,
+        r'confirm-delivery \(ConfirmDeliveryRole\): Resource "\*"',
+    ),
+    Mutation(
+        "iam-foreign-queue",
+        "notify-delivery's role consumes the feedback queue instead of its own delivery queue",
+        replace(
+            "                    - sqs:ChangeMessageVisibility\n"
+            "                  Resource:\n"
+            "                    Fn::GetAtt: [DeliveryQueue, Arn]\n",
+            "                    - sqs:ChangeMessageVisibility\n"
+            "                  Resource:\n"
+            "                    Fn::GetAtt: [FeedbackQueue, Arn]\n",
+        ),
+        checks.check_iam,
+        r"notify-delivery \(NotifyDeliveryRole\): grants more than it needs: .*FeedbackQueue",
+    ),
+    Mutation(
+        "kinesis-filter-removed",
+        "notify-baker's Kinesis trigger loses its filter on type = order_placed",
+        replace(
+            "          filterPatterns:\n"
+            "            - data:\n"
+            "                type: [order_placed]\n",
+            "",
+        ),
+        checks.check_triggers,
+        r"notify-baker \(\w+\): filter patterns \[\]",
+    ),
+    Mutation(
+        "kinesis-response-type-dropped",
+        "request-delivery's Kinesis trigger no longer reports batch item failures",
+        replace(
+            "          functionResponseType: ReportBatchItemFailures\n"
+            "          bisectBatchOnFunctionError: true\n"
+            "          maximumRetryAttempts: 5\n"
+            "          maximumRecordAgeInSeconds: 3600\n"
+            "          destinations:\n"
+            "            onFailure:\n"
+            "              type: sqs\n"
+            "              arn:\n"
+            "                Fn::GetAtt: [RequestDeliveryFailureQueue, Arn]\n",
+            "          bisectBatchOnFunctionError: true\n"
+            "          maximumRetryAttempts: 5\n"
+            "          maximumRecordAgeInSeconds: 3600\n"
+            "          destinations:\n"
+            "            onFailure:\n"
+            "              type: sqs\n"
+            "              arn:\n"
+            "                Fn::GetAtt: [RequestDeliveryFailureQueue, Arn]\n",
+        ),
+        checks.check_triggers,
+        r"request-delivery \(\w+\): FunctionResponseTypes None, expected \['ReportBatchItemFailures'\]",
+    ),
+    Mutation(
+        "queue-redrive-removed",
+        "the delivery queue has no RedrivePolicy",
+        replace(
+            "        RedrivePolicy:\n"
+            "          deadLetterTargetArn:\n"
+            "            Fn::GetAtt: [DeliveryDeadLetterQueue, Arn]\n"
+            "          maxReceiveCount: 5\n",
+            "",
+        ),
+        checks.check_queues,
+        r"DeliveryQueue: no RedrivePolicy",
+    ),
+    Mutation(
+        "dead-letter-queue-removed",
+        "the feedback queue's dead-letter queue (and its output) is deleted",
+        lambda text: replace(
+            "    FeedbackDeadLetterQueue:\n"
+            "      Type: AWS::SQS::Queue\n"
+            "      Properties:\n"
+            "        QueueName: ${self:service}-${sls:stage}-feedback-dlq\n"
+            "        MessageRetentionPeriod: 1209600\n"
+            "        SqsManagedSseEnabled: true\n",
+            "",
+        )(
+            replace(
+                "    FeedbackDeadLetterQueueUrl:\n      Value:\n        Ref: FeedbackDeadLetterQueue\n",
+                "",
+            )(text)
+        ),
+        checks.check_queues,
+        r"FeedbackQueue: its dead-letter queue FeedbackDeadLetterQueue does not exist",
+    ),
+    Mutation(
+        "visibility-timeout-too-low",
+        "the delivery queue's visibility timeout drops to 30 s, under 6 x notify-delivery's 10 s",
+        replace(
+            "        QueueName: ${self:service}-${sls:stage}-delivery\n        VisibilityTimeout: 90\n",
+            "        QueueName: ${self:service}-${sls:stage}-delivery\n        VisibilityTimeout: 30\n",
+        ),
+        checks.check_queues,
+        r"DeliveryQueue: VisibilityTimeout 30 s < 6 x notify-delivery's Timeout 10 s",
+    ),
+    Mutation(
+        "artifacts-share-a-name",
+        "every function's artifact is cargo lambda's own target/lambda/<name>/bootstrap.zip",
+        regex(r"artifact: target/lambda/([a-z-]+)\.zip", r"artifact: target/lambda/\1/bootstrap.zip", 8),
+        checks.check_functions,
+        r"all deploy the S3 object serverless/cakeshop/dev/[^ ]+/bootstrap\.zip",
+    ),
+]
