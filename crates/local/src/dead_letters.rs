@@ -7,7 +7,7 @@
 
 use crate::envelopes::{kinesis_event, stream_arn};
 use crate::functions::Invoke;
-use crate::mappings::StreamFailure;
+use crate::mappings::{StreamFailure, source_record};
 use crate::store::{LocalQueue, LocalStream, QueueMessage, Store, StoreError, StreamRecord, parse_sequence_number};
 use crate::wiring::{Trigger, Wiring};
 
@@ -126,6 +126,7 @@ pub async fn redrive<I: Invoke>(
                     report.expired += 1;
                     continue;
                 }
+                let records: Vec<_> = records.into_iter().map(source_record).collect();
                 match invoker.kinesis(function, kinesis_event(&records, &arn)).await {
                     Ok(response) if response.batch_item_failures.is_empty() => {
                         dead_letters.delete_any(&message.message_id)?;

@@ -1,7 +1,7 @@
 //! The events AWS would deliver, built from what the local store holds: the same
 //! `aws_lambda_events` types, field for field, that the Lambdas receive.
 
-use crate::store::{QueueMessage, StreamRecord};
+use crate::mappings::{ReceivedMessage, SourceRecord};
 use aws_lambda_events::encodings::SecondTimestamp;
 use aws_lambda_events::event::kinesis::{KinesisEvent, KinesisEventRecord, KinesisRecord};
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
@@ -25,7 +25,7 @@ pub fn shard_id(shard: u32) -> String {
     format!("shardId-{shard:012}")
 }
 
-pub fn kinesis_event(records: &[StreamRecord], stream_arn: &str) -> KinesisEvent {
+pub fn kinesis_event(records: &[SourceRecord], stream_arn: &str) -> KinesisEvent {
     let mut event = KinesisEvent::default();
     event.records = records
         .iter()
@@ -35,11 +35,11 @@ pub fn kinesis_event(records: &[StreamRecord], stream_arn: &str) -> KinesisEvent
                 SecondTimestamp(chrono::DateTime::from_timestamp_millis(record.arrived_ms).unwrap_or_default());
             kinesis.data.0 = record.data.clone();
             kinesis.partition_key = record.partition_key.clone();
-            kinesis.sequence_number = record.sequence_number();
+            kinesis.sequence_number = record.sequence.as_str().to_owned();
             kinesis.kinesis_schema_version = Some("1.0".into());
             let mut envelope = KinesisEventRecord::default();
             envelope.aws_region = Some(REGION.into());
-            envelope.event_id = Some(format!("{}:{}", shard_id(record.shard), record.sequence_number()));
+            envelope.event_id = Some(format!("{}:{}", record.shard_id, record.sequence.as_str()));
             envelope.event_name = Some("aws:kinesis:record".into());
             envelope.event_source = Some("aws:kinesis".into());
             envelope.event_source_arn = Some(stream_arn.to_owned());
@@ -51,24 +51,16 @@ pub fn kinesis_event(records: &[StreamRecord], stream_arn: &str) -> KinesisEvent
     event
 }
 
-pub fn sqs_event(messages: &[QueueMessage], queue_arn: &str) -> SqsEvent {
+pub fn sqs_event(messages: &[ReceivedMessage], queue_arn: &str) -> SqsEvent {
     let mut event = SqsEvent::default();
     event.records = messages
         .iter()
         .map(|message| {
             let mut sqs = SqsMessage::default();
             sqs.message_id = Some(message.message_id.clone());
-            sqs.receipt_handle = Some(format!("{}:{}", message.message_id, message.receive_count));
+            sqs.receipt_handle = Some(message.receipt_handle.clone());
             sqs.body = Some(message.body.clone());
-            sqs.attributes = [
-                ("ApproximateReceiveCount", message.receive_count.to_string()),
-                ("SentTimestamp", message.sent_ms.to_string()),
-                ("ApproximateFirstReceiveTimestamp", message.first_receive_ms.to_string()),
-                ("SenderId", ACCOUNT.to_string()),
-            ]
-            .into_iter()
-            .map(|(name, value)| (name.to_owned(), value))
-            .collect();
+            sqs.attributes = message.attributes.clone();
             sqs.event_source = Some("aws:sqs".into());
             sqs.event_source_arn = Some(queue_arn.to_owned());
             sqs.aws_region = Some(REGION.into());

@@ -4,7 +4,7 @@
 use crate::envelopes::{queue_arn, stream_arn};
 use crate::functions::{Functions, KNOWN_FUNCTIONS};
 use crate::gateway::Gateway;
-use crate::mappings::{QueueConsumer, StreamConsumer};
+use crate::mappings::{LocalMessages, LocalShards, QueueConsumer, StreamConsumer};
 use crate::secrets::{LocalSecrets, SecretsError};
 use crate::store::{LocalMailer, LocalOrders, LocalQueue, LocalStream, Redrive, Store, StoreError};
 use crate::wiring::{Trigger, Wiring, WiringError, read_serverless_yml};
@@ -294,7 +294,7 @@ fn start_mappings(wiring: &Wiring, store: &Store, functions: &Arc<LocalFunctions
                     function: function.name.clone(),
                     mapping: mapping.clone(),
                     timeout,
-                    stream: stream.clone(),
+                    stream: LocalShards::new(stream.clone()),
                     stream_arn: stream_arn(&wiring.stream.logical_id),
                     on_failure: mapping
                         .on_failure_queue
@@ -313,13 +313,15 @@ fn start_mappings(wiring: &Wiring, store: &Store, functions: &Arc<LocalFunctions
                     function: function.name.clone(),
                     mapping: mapping.clone(),
                     timeout,
-                    queue: LocalQueue::new(store.clone(), mapping.queue.clone()),
+                    queue: LocalMessages {
+                        queue: LocalQueue::new(store.clone(), mapping.queue.clone()),
+                        visibility_ms: spec.visibility_timeout_seconds as i64 * 1000,
+                        redrive: spec.redrive.as_ref().map(|r| Redrive {
+                            dead_letter_queue: r.dead_letter_queue.clone(),
+                            max_receive_count: i64::from(r.max_receive_count),
+                        }),
+                    },
                     queue_arn: queue_arn(&mapping.queue),
-                    visibility_ms: spec.visibility_timeout_seconds as i64 * 1000,
-                    redrive: spec.redrive.as_ref().map(|r| Redrive {
-                        dead_letter_queue: r.dead_letter_queue.clone(),
-                        max_receive_count: i64::from(r.max_receive_count),
-                    }),
                     invoker: Arc::clone(functions),
                     concurrency: 4,
                 };

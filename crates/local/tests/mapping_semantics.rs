@@ -835,7 +835,7 @@ async fn notify_baker_batches(text: &str) -> Vec<support::Batch> {
         function: function.name.clone(),
         mapping: mapping.clone(),
         timeout: Duration::from_secs(function.timeout_seconds),
-        stream: shop.stream.clone(),
+        stream: cakeshop_local::mappings::LocalShards::new(shop.stream.clone()),
         stream_arn: cakeshop_local::envelopes::stream_arn(&wiring.stream.logical_id),
         on_failure: mapping
             .on_failure_queue

@@ -1,18 +1,23 @@
 //! Event source mappings: the loops that feed stream records and queue messages to functions
-//! the way Lambda's mappings do.
+//! the way Lambda's mappings do, from the local store or from a real (or emulated) AWS.
 
 mod failure_record;
+mod local_sources;
 mod queue_consumer;
+pub mod sources;
 mod stream_consumer;
 
 pub use failure_record::{FailureCondition, StreamFailure};
+pub use local_sources::{LocalMessages, LocalShards, source_record};
 pub use queue_consumer::QueueConsumer;
+pub use sources::{MessageSource, ReceivedMessage, SequenceNumber, ShardSource, SourceError, SourceRecord};
 pub use stream_consumer::StreamConsumer;
 
 use std::time::Duration;
 
-/// How long a consumer with nothing to do sleeps before looking again even without a wake-up
-/// (another process may have written to the store, e.g. `cakeshop dlq redrive`).
+/// How long a consumer with nothing to do waits before looking again even without a wake-up
+/// (another process may have written to the store, e.g. `cakeshop dlq redrive`; a real stream
+/// cannot signal at all).
 pub const IDLE_RECHECK: Duration = Duration::from_millis(500);
 
 /// Pause before retrying a failed batch: short at first, then up to a few seconds.

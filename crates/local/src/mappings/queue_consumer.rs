@@ -1,32 +1,29 @@
-//! An SQS event source mapping on a local queue: receives up to `batchSize` visible messages
-//! (hiding them for the queue's visibility timeout), invokes the function, and deletes what was
-//! handled. With `ReportBatchItemFailures` only the failed messages stay, to come back after the
-//! visibility timeout; a function error keeps them all. The queue's redrive policy moves a
-//! message to its dead-letter queue instead of a receive beyond `maxReceiveCount`.
+//! An SQS event source mapping: receives up to `batchSize` messages (which the queue hides for
+//! its visibility timeout), invokes the function, and deletes what was handled. With
+//! `ReportBatchItemFailures` only the failed messages stay, to come back after the visibility
+//! timeout; a function error keeps them all. The queue's redrive policy moves a message to its
+//! dead-letter queue instead of a receive beyond `maxReceiveCount`.
 
-use super::IDLE_RECHECK;
+use super::sources::{MessageSource, ReceivedMessage, SourceError};
 use crate::envelopes::sqs_event;
 use crate::functions::Invoke;
-use crate::store::{LocalQueue, QueueMessage, Redrive, StoreError};
 use crate::wiring::QueueMapping;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub struct QueueConsumer<I> {
+pub struct QueueConsumer<I, M> {
     pub function: String,
     pub mapping: QueueMapping,
     pub timeout: Duration,
-    pub queue: LocalQueue,
+    pub queue: M,
     pub queue_arn: String,
-    pub visibility_ms: i64,
-    pub redrive: Option<Redrive>,
     pub invoker: I,
     /// How many batches may be in flight at once, as Lambda scales pollers.
     pub concurrency: usize,
 }
 
-impl<I: Invoke + Clone> QueueConsumer<I> {
+impl<I: Invoke + Clone, M: MessageSource> QueueConsumer<I, M> {
     pub fn start(self: Arc<Self>) {
         for _ in 0..self.concurrency.max(1) {
             let consumer = Arc::clone(&self);
@@ -35,14 +32,13 @@ impl<I: Invoke + Clone> QueueConsumer<I> {
     }
 
     async fn run(&self) {
-        let mut wake = self.queue.watch();
+        let mut wake = self.queue.wake();
         loop {
             wake.borrow_and_update();
             match self.poll_once().await {
                 Ok(true) => {}
                 Ok(false) => {
-                    let pause = self.until_next_visible().unwrap_or(IDLE_RECHECK).min(IDLE_RECHECK);
-                    let _ = tokio::time::timeout(pause, wake.changed()).await;
+                    let _ = tokio::time::timeout(self.queue.idle_pause(), wake.changed()).await;
                 }
                 Err(error) => {
                     tracing::error!(function = self.function, error = %crate::error_chain(&error), "queue consumer failed; retrying");
@@ -52,39 +48,31 @@ impl<I: Invoke + Clone> QueueConsumer<I> {
         }
     }
 
-    fn until_next_visible(&self) -> Option<Duration> {
-        let next = self.queue.next_visible_ms().ok().flatten()?;
-        let wait = next - crate::store::now_millis();
-        Some(Duration::from_millis(wait.max(1) as u64))
-    }
-
     /// Receives and handles one batch; `false` when there was nothing to receive.
-    async fn poll_once(&self) -> Result<bool, StoreError> {
-        let mut batch = self
-            .queue
-            .receive(self.mapping.batch_size, self.visibility_ms, self.redrive.as_ref())?;
+    async fn poll_once(&self) -> Result<bool, SourceError> {
+        let mut batch = self.queue.receive(self.mapping.batch_size).await?;
         if batch.is_empty() {
             return Ok(false);
         }
         // The batching window: gather more until the batch is full or the window has passed.
         let window_ends = tokio::time::Instant::now() + Duration::from_millis(self.mapping.batching_window_ms);
-        let mut wake = self.queue.watch();
+        let mut wake = self.queue.wake();
         while batch.len() < self.mapping.batch_size && tokio::time::Instant::now() < window_ends {
             let _ = tokio::time::timeout_at(window_ends, wake.changed()).await;
             let room = self.mapping.batch_size - batch.len();
-            batch.extend(self.queue.receive(room, self.visibility_ms, self.redrive.as_ref())?);
+            batch.extend(self.queue.receive(room).await?);
         }
         let failed = self.invoke(&batch).await;
         for message in &batch {
             if !failed.contains(&message.message_id) {
-                self.queue.delete(message)?;
+                self.queue.delete(message).await?;
             }
         }
         Ok(true)
     }
 
     /// The ids of the messages to keep (all of them when the invocation failed).
-    async fn invoke(&self, batch: &[QueueMessage]) -> HashSet<String> {
+    async fn invoke(&self, batch: &[ReceivedMessage]) -> HashSet<String> {
         let every = || batch.iter().map(|m| m.message_id.clone()).collect::<HashSet<_>>();
         let event = sqs_event(batch, &self.queue_arn);
         let response = match tokio::time::timeout(self.timeout, self.invoker.sqs(&self.function, event)).await {

@@ -1,4 +1,4 @@
-//! A Kinesis event source mapping on the local stream, one loop per shard (so records of one
+//! A Kinesis event source mapping, one loop per shard (so records of one
 //! partition key stay in order while other shards go on), honouring the mapping's settings:
 //!
 //! - `batchSize` and `batchWindow`; `filterPatterns` (records that match none are skipped);
@@ -10,26 +10,29 @@
 //!   destination and the shard moves on; `maximumRecordAgeInSeconds` sends records that are too
 //!   old there unprocessed.
 //!
-//! Consumers wake on every write to the stream, so a record reaches them within milliseconds.
+//! On the local stream, consumers wake on every write, so a record reaches them within
+//! milliseconds; a real stream is polled.
 
 use super::failure_record::{FailureCondition, KinesisBatchInfo, RequestContext, StreamFailure};
+use super::sources::{SequenceNumber, ShardSource, SourceError, SourceRecord};
 use super::{IDLE_RECHECK, retry_backoff};
-use crate::envelopes::{kinesis_event, shard_id};
+use crate::envelopes::kinesis_event;
 use crate::functions::Invoke;
-use crate::store::{LocalQueue, LocalStream, StoreError, StreamRecord};
 use crate::wiring::StreamMapping;
 use cakeshop_domain::Timestamp;
+use cakeshop_ports::{OutgoingMessage, QueueSender};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
-pub struct StreamConsumer<I> {
+pub struct StreamConsumer<I, S, F> {
     pub function: String,
     pub mapping: StreamMapping,
     pub timeout: Duration,
-    pub stream: LocalStream,
+    pub stream: S,
     pub stream_arn: String,
-    pub on_failure: Option<LocalQueue>,
+    /// The on-failure destination, a queue.
+    pub on_failure: Option<F>,
     pub invoker: I,
 }
 
@@ -37,48 +40,72 @@ pub struct StreamConsumer<I> {
 enum Outcome {
     Success,
     /// The lowest sequence number the function reported as failed.
-    FailedFrom(i64),
+    FailedFrom(SequenceNumber),
     FunctionError(String),
 }
 
 /// Where a shard's retries stand: the record they start at and how many were made.
 struct Retrying {
-    sequence: i64,
+    sequence: SequenceNumber,
     attempts: u32,
 }
 
-impl<I: Invoke + Clone> StreamConsumer<I> {
+/// What to do with a scan of the shard.
+struct Selection {
+    batch: Vec<SourceRecord>,
+    /// The last record the scan considered (the batch's end, or past skipped records).
+    scanned_to: Option<SequenceNumber>,
+    expired: Vec<SourceRecord>,
+}
+
+impl<I, S, F> StreamConsumer<I, S, F>
+where
+    I: Invoke + Clone,
+    S: ShardSource,
+    F: QueueSender + 'static,
+{
     /// Starts one loop per shard; they run until the runtime stops.
     pub fn start(self: Arc<Self>) {
-        for shard in 0..self.stream.shards() {
-            let consumer = Arc::clone(&self);
-            let wake = self.stream.store_watch();
-            tokio::spawn(async move { consumer.run_shard(shard, wake).await });
-        }
+        tokio::spawn(async move {
+            let shard_ids = loop {
+                match self.stream.shard_ids().await {
+                    Ok(ids) => break ids,
+                    Err(error) => {
+                        tracing::error!(function = self.function, error = %crate::error_chain(&error), "listing shards failed; retrying");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            };
+            for shard_id in shard_ids {
+                let consumer = Arc::clone(&self);
+                let wake = self.stream.wake();
+                tokio::spawn(async move { consumer.run_shard(shard_id, wake).await });
+            }
+        });
     }
 
-    async fn run_shard(&self, shard: u32, mut wake: watch::Receiver<u64>) {
+    async fn run_shard(&self, shard_id: String, mut wake: watch::Receiver<u64>) {
         loop {
-            match self.poll_shard(shard, &mut wake).await {
-                Ok(()) => {}
-                Err(error) => {
-                    tracing::error!(function = self.function, shard, error = %crate::error_chain(&error), "stream consumer failed; retrying");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
+            if let Err(error) = self.poll_shard(&shard_id, &mut wake).await {
+                tracing::error!(function = self.function, shard_id, error = %crate::error_chain(&error), "stream consumer failed; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
     }
 
-    /// Consumes the shard until the store fails.
-    async fn poll_shard(&self, shard: u32, wake: &mut watch::Receiver<u64>) -> Result<(), StoreError> {
-        let mut checkpoint = self.stream.checkpoint(&self.function, shard)?;
+    /// Consumes the shard until its source fails.
+    async fn poll_shard(&self, shard_id: &str, wake: &mut watch::Receiver<u64>) -> Result<(), SourceError> {
+        let mut checkpoint = self.stream.checkpoint(&self.function, shard_id).await?;
         let mut limit = self.mapping.batch_size;
         // While bisecting: the sizes of the second halves still to be tried, innermost last.
         let mut halves: Vec<usize> = Vec::new();
         let mut retrying: Option<Retrying> = None;
         loop {
             wake.borrow_and_update();
-            let scanned = self.stream.read_after(shard, checkpoint, limit.max(64) * 4)?;
+            let scanned = self
+                .stream
+                .read_after(shard_id, checkpoint.as_ref(), limit.max(64) * 4)
+                .await?;
             if scanned.is_empty() {
                 let _ = tokio::time::timeout(IDLE_RECHECK, wake.changed()).await;
                 continue;
@@ -86,33 +113,43 @@ impl<I: Invoke + Clone> StreamConsumer<I> {
             if self.waiting_for_window(&scanned, limit, wake).await {
                 continue;
             }
-            let (batch, skipped_to, expired) = self.select(&scanned, limit);
+            let Selection {
+                batch,
+                scanned_to,
+                expired,
+            } = self.select(&scanned, limit);
             if !expired.is_empty() {
-                self.send_to_destination(shard, &expired, FailureCondition::RecordAgeExceeded, 0)?;
+                self.send_to_destination(shard_id, &expired, FailureCondition::RecordAgeExceeded, 0)
+                    .await;
             }
-            let Some(first) = batch.first().map(|r| r.sequence) else {
-                checkpoint = skipped_to;
-                self.stream.set_checkpoint(&self.function, shard, checkpoint)?;
+            let Some(first) = batch.first().map(|r| r.sequence.clone()) else {
+                checkpoint = scanned_to;
+                self.stream
+                    .set_checkpoint(&self.function, shard_id, checkpoint.as_ref())
+                    .await?;
                 continue;
             };
             // Whatever was skipped before the batch is done with, whatever happens next.
-            checkpoint = first - 1;
-            self.stream.set_checkpoint(&self.function, shard, checkpoint)?;
+            checkpoint = position_before(&scanned, &checkpoint, &first);
+            self.stream
+                .set_checkpoint(&self.function, shard_id, checkpoint.as_ref())
+                .await?;
 
             match self.invoke(&batch).await {
                 Outcome::Success => {
-                    checkpoint = skipped_to;
+                    checkpoint = scanned_to;
                     limit = halves.pop().unwrap_or(self.mapping.batch_size);
                     retrying = None;
                 }
                 Outcome::FailedFrom(failed) => {
-                    checkpoint = failed - 1;
-                    let attempts = next_attempt(&mut retrying, failed);
+                    checkpoint = position_before(&scanned, &checkpoint, &failed);
+                    let attempts = next_attempt(&mut retrying, &failed);
                     if self.exhausted(attempts) {
-                        let record: Vec<StreamRecord> =
+                        let record: Vec<SourceRecord> =
                             batch.iter().filter(|r| r.sequence == failed).cloned().collect();
-                        self.send_to_destination(shard, &record, FailureCondition::RetryAttemptsExhausted, attempts)?;
-                        checkpoint = failed;
+                        self.send_to_destination(shard_id, &record, FailureCondition::RetryAttemptsExhausted, attempts)
+                            .await;
+                        checkpoint = Some(failed);
                         retrying = None;
                     } else {
                         tokio::time::sleep(retry_backoff(attempts)).await;
@@ -121,7 +158,7 @@ impl<I: Invoke + Clone> StreamConsumer<I> {
                 Outcome::FunctionError(reason) => {
                     tracing::warn!(
                         function = self.function,
-                        shard,
+                        shard_id,
                         records = batch.len(),
                         reason,
                         "batch failed"
@@ -131,10 +168,11 @@ impl<I: Invoke + Clone> StreamConsumer<I> {
                         halves.push(batch.len() - limit);
                         continue;
                     }
-                    let attempts = next_attempt(&mut retrying, first);
+                    let attempts = next_attempt(&mut retrying, &first);
                     if self.exhausted(attempts) {
-                        self.send_to_destination(shard, &batch, FailureCondition::RetryAttemptsExhausted, attempts)?;
-                        checkpoint = batch.last().map_or(checkpoint, |r| r.sequence);
+                        self.send_to_destination(shard_id, &batch, FailureCondition::RetryAttemptsExhausted, attempts)
+                            .await;
+                        checkpoint = batch.last().map(|r| r.sequence.clone()).or(checkpoint);
                         limit = halves.pop().unwrap_or(self.mapping.batch_size);
                         retrying = None;
                     } else {
@@ -142,7 +180,9 @@ impl<I: Invoke + Clone> StreamConsumer<I> {
                     }
                 }
             }
-            self.stream.set_checkpoint(&self.function, shard, checkpoint)?;
+            self.stream
+                .set_checkpoint(&self.function, shard_id, checkpoint.as_ref())
+                .await?;
         }
     }
 
@@ -150,7 +190,7 @@ impl<I: Invoke + Clone> StreamConsumer<I> {
     /// the shard should be read again (a record was put, or the window passed).
     async fn waiting_for_window(
         &self,
-        scanned: &[StreamRecord],
+        scanned: &[SourceRecord],
         limit: usize,
         wake: &mut watch::Receiver<u64>,
     ) -> bool {
@@ -166,16 +206,16 @@ impl<I: Invoke + Clone> StreamConsumer<I> {
         true
     }
 
-    /// The next batch (matching records, at most `limit`), the sequence number up to which the
-    /// scan went, and records too old to deliver.
-    fn select(&self, scanned: &[StreamRecord], limit: usize) -> (Vec<StreamRecord>, i64, Vec<StreamRecord>) {
+    /// The next batch (matching records, at most `limit`), how far the scan went, and records
+    /// too old to deliver.
+    fn select(&self, scanned: &[SourceRecord], limit: usize) -> Selection {
         let now = crate::store::now_millis();
-        let too_old = |record: &StreamRecord| {
+        let too_old = |record: &SourceRecord| {
             self.mapping
                 .maximum_record_age_seconds
                 .is_some_and(|age| now - record.arrived_ms > age as i64 * 1000)
         };
-        let wanted = |record: &StreamRecord| {
+        let wanted = |record: &SourceRecord| {
             self.mapping.filters.is_empty()
                 || self
                     .mapping
@@ -183,47 +223,47 @@ impl<I: Invoke + Clone> StreamConsumer<I> {
                     .iter()
                     .any(|f| f.matches(&record.partition_key, &record.data))
         };
-        let mut batch = Vec::new();
-        let mut expired = Vec::new();
-        let mut scanned_to = 0;
+        let mut selection = Selection {
+            batch: Vec::new(),
+            scanned_to: None,
+            expired: Vec::new(),
+        };
         for record in scanned {
-            if batch.len() == limit {
+            if selection.batch.len() == limit {
                 break;
             }
-            scanned_to = record.sequence;
+            selection.scanned_to = Some(record.sequence.clone());
             if !wanted(record) {
                 continue;
             }
             if too_old(record) {
-                expired.push(record.clone());
+                selection.expired.push(record.clone());
             } else {
-                batch.push(record.clone());
+                selection.batch.push(record.clone());
             }
         }
-        (batch, scanned_to, expired)
+        selection
     }
 
-    async fn invoke(&self, batch: &[StreamRecord]) -> Outcome {
+    async fn invoke(&self, batch: &[SourceRecord]) -> Outcome {
         let event = kinesis_event(batch, &self.stream_arn);
         let response = match tokio::time::timeout(self.timeout, self.invoker.kinesis(&self.function, event)).await {
-            Err(_) => {
-                return Outcome::FunctionError(format!("timed out after {:?}", self.timeout));
-            }
+            Err(_) => return Outcome::FunctionError(format!("timed out after {:?}", self.timeout)),
             Ok(Err(error)) => return Outcome::FunctionError(error.to_string()),
             Ok(Ok(response)) => response,
         };
         if !self.mapping.report_batch_item_failures || response.batch_item_failures.is_empty() {
             return Outcome::Success;
         }
-        let failed: Option<Vec<i64>> = response
+        let failed: Option<Vec<SequenceNumber>> = response
             .batch_item_failures
             .iter()
             .map(|f| {
-                let sequence = f
-                    .item_identifier
-                    .as_deref()
-                    .and_then(crate::store::parse_sequence_number)?;
-                batch.iter().any(|r| r.sequence == sequence).then_some(sequence)
+                let identifier = f.item_identifier.as_deref()?;
+                batch
+                    .iter()
+                    .find(|r| r.sequence.as_str() == identifier)
+                    .map(|r| r.sequence.clone())
             })
             .collect();
         match failed.and_then(|failed| failed.into_iter().min()) {
@@ -237,26 +277,29 @@ impl<I: Invoke + Clone> StreamConsumer<I> {
         self.mapping.maximum_retry_attempts.is_some_and(|max| attempts > max)
     }
 
-    fn send_to_destination(
+    /// Gives up on records: logs them and, with a destination, sends it a pointer to them.
+    /// A destination that cannot take the pointer is logged too; the shard moves on regardless,
+    /// as Lambda's does.
+    async fn send_to_destination(
         &self,
-        shard: u32,
-        records: &[StreamRecord],
+        shard_id: &str,
+        records: &[SourceRecord],
         condition: FailureCondition,
         attempts: u32,
-    ) -> Result<(), StoreError> {
+    ) {
         let (Some(first), Some(last)) = (records.first(), records.last()) else {
-            return Ok(());
+            return;
         };
         tracing::warn!(
             function = self.function,
-            shard,
-            from = first.sequence_number(),
-            to = last.sequence_number(),
+            shard_id,
+            from = first.sequence.as_str(),
+            to = last.sequence.as_str(),
             ?condition,
             "records given up on"
         );
         let Some(destination) = &self.on_failure else {
-            return Ok(());
+            return;
         };
         let failure = StreamFailure {
             request_context: RequestContext {
@@ -266,28 +309,54 @@ impl<I: Invoke + Clone> StreamConsumer<I> {
                 approximate_invoke_count: attempts,
             },
             version: "1.0".into(),
-            timestamp: now_text(),
+            timestamp: time_text(crate::store::now_millis()),
             batch: KinesisBatchInfo {
-                shard_id: shard_id(shard),
-                start_sequence_number: first.sequence_number(),
-                end_sequence_number: last.sequence_number(),
+                shard_id: shard_id.to_owned(),
+                start_sequence_number: first.sequence.as_str().to_owned(),
+                end_sequence_number: last.sequence.as_str().to_owned(),
                 approximate_arrival_of_first_record: time_text(first.arrived_ms),
                 approximate_arrival_of_last_record: time_text(last.arrived_ms),
                 batch_size: records.len(),
                 stream_arn: self.stream_arn.clone(),
             },
         };
-        let body = serde_json::to_string(&failure).unwrap_or_default();
-        destination.send_bodies([body.as_str()])?;
-        Ok(())
+        let message = OutgoingMessage {
+            key: first.sequence.as_str().to_owned(),
+            body: serde_json::to_string(&failure).unwrap_or_default(),
+        };
+        if let Err(error) = destination.send(message).await {
+            tracing::error!(function = self.function, shard_id, error = %crate::error_chain(&error), "the on-failure destination refused the record");
+        }
     }
 }
 
+/// The position just before `sequence`: the record scanned before it, or the checkpoint the
+/// scan started from.
+fn position_before(
+    scanned: &[SourceRecord],
+    checkpoint: &Option<SequenceNumber>,
+    sequence: &SequenceNumber,
+) -> Option<SequenceNumber> {
+    let mut previous = checkpoint.clone();
+    for record in scanned {
+        if &record.sequence == sequence {
+            break;
+        }
+        previous = Some(record.sequence.clone());
+    }
+    previous
+}
+
 /// Counts an attempt at the batch starting at `sequence` (a new start resets the count).
-fn next_attempt(retrying: &mut Option<Retrying>, sequence: i64) -> u32 {
+fn next_attempt(retrying: &mut Option<Retrying>, sequence: &SequenceNumber) -> u32 {
     match retrying {
-        Some(state) if state.sequence == sequence => state.attempts += 1,
-        _ => *retrying = Some(Retrying { sequence, attempts: 1 }),
+        Some(state) if &state.sequence == sequence => state.attempts += 1,
+        _ => {
+            *retrying = Some(Retrying {
+                sequence: sequence.clone(),
+                attempts: 1,
+            })
+        }
     }
     retrying.as_ref().map_or(1, |state| state.attempts)
 }
@@ -296,8 +365,4 @@ fn time_text(millis: i64) -> String {
     Timestamp::from_unix_millis(millis)
         .map(|t| t.to_string())
         .unwrap_or_default()
-}
-
-fn now_text() -> String {
-    time_text(crate::store::now_millis())
 }

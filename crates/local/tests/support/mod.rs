@@ -8,7 +8,7 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use aws_lambda_events::event::streams::KinesisEventResponse;
 use cakeshop_local::envelopes::{queue_arn, stream_arn};
 use cakeshop_local::functions::{Invoke, InvokeError};
-use cakeshop_local::mappings::{QueueConsumer, StreamConsumer, StreamFailure};
+use cakeshop_local::mappings::{LocalMessages, LocalShards, QueueConsumer, StreamConsumer, StreamFailure};
 use cakeshop_local::store::{LocalQueue, LocalStream, Redrive, Store, sequence_number};
 use cakeshop_local::wiring::{QueueMapping, StreamMapping, Trigger, Wiring};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -291,7 +291,7 @@ impl Shop {
         Arc::new(StreamConsumer {
             function: FUNCTION.to_owned(),
             timeout,
-            stream: self.stream.clone(),
+            stream: LocalShards::new(self.stream.clone()),
             stream_arn: stream_arn(STREAM),
             on_failure: mapping.on_failure_queue.as_ref().map(|q| self.queue(q)),
             mapping,
@@ -312,11 +312,13 @@ impl Shop {
         Arc::new(QueueConsumer {
             function: FUNCTION.to_owned(),
             timeout: Duration::from_secs(5),
-            queue: self.queue(&mapping.queue),
+            queue: LocalMessages {
+                queue: self.queue(&mapping.queue),
+                visibility_ms,
+                redrive,
+            },
             queue_arn: queue_arn(&mapping.queue),
             mapping,
-            visibility_ms,
-            redrive,
             invoker,
             concurrency,
         })
