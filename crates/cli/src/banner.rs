@@ -1,8 +1,8 @@
 //! What `cakeshop dev` tells a person when it is up.
 
-use cakeshop_local::RunningShop;
 use cakeshop_local::functions::KNOWN_FUNCTIONS;
 use cakeshop_local::wiring::Trigger;
+use cakeshop_local::{Backend, RunningShop};
 
 pub fn print(shop: &RunningShop) {
     let base = &shop.base_url;
@@ -20,7 +20,10 @@ pub fn print(shop: &RunningShop) {
         "  baker key       {}   (Authorization: Bearer <key>)",
         shop.baker_api_key
     );
-    println!("  mailbox         {base}/_local/mail");
+    match &shop.backend {
+        Backend::Local => println!("  mailbox         {base}/_local/mail"),
+        Backend::Aws { stage, .. } => println!("  backend         AWS SDK, stage {stage} (emails go to SES)"),
+    }
     println!(
         "  delivery API    {}{}",
         shop.delivery_api_url,

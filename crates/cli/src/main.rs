@@ -5,7 +5,7 @@ mod banner;
 mod dlq;
 
 use anyhow::Context;
-use cakeshop_local::DevOptions;
+use cakeshop_local::{Backend, DevOptions};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -43,6 +43,23 @@ struct Shop {
     /// Shards of the local stream.
     #[arg(long, default_value_t = 4)]
     shards: u32,
+    /// `local`: the embedded store. `aws`: DynamoDB, Kinesis, SQS and SES through the AWS SDK,
+    /// at AWS_ENDPOINT_URL (an emulator such as moto or LocalStack) or in your account.
+    #[arg(long, value_enum, default_value_t = BackendArg::Local)]
+    backend: BackendArg,
+    /// With --backend aws: the stage whose resource names serverless.yml gives.
+    #[arg(long, default_value = "dev")]
+    stage: String,
+    /// With --backend aws: first create the table, stream, queues and SES identity that
+    /// serverless.yml defines, where they are missing.
+    #[arg(long)]
+    provision: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum BackendArg {
+    Local,
+    Aws,
 }
 
 #[derive(Subcommand)]
@@ -71,6 +88,13 @@ impl Shop {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let mut options = DevOptions::new(self.port, self.data_dir.clone(), self.config.clone());
         options.stream_shards = self.shards;
+        options.backend = match self.backend {
+            BackendArg::Local => Backend::Local,
+            BackendArg::Aws => Backend::Aws {
+                stage: self.stage.clone(),
+                provision: self.provision,
+            },
+        };
         if let Some(sender) = env("SENDER_EMAIL") {
             options.sender_email = sender;
         }

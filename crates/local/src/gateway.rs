@@ -32,15 +32,22 @@ pub struct Gateway<I> {
     routes: Vec<(Route, String)>,
     invoker: I,
     store: Store,
+    /// Whether emails land in the local mailbox (with `--backend aws` they go to SES).
+    local_mailbox: bool,
 }
 
 impl<I: Invoke + Clone> Gateway<I> {
-    pub fn new(routes: Vec<(Route, String)>, invoker: I, store: Store) -> Gateway<I> {
+    pub fn new(routes: Vec<(Route, String)>, invoker: I, store: Store, local_mailbox: bool) -> Gateway<I> {
         let mut routes = routes;
         // API Gateway prefers the route with more literal segments.
         routes
             .sort_by_key(|(route, _)| std::cmp::Reverse(route.path.split('/').filter(|s| !s.starts_with('{')).count()));
-        Gateway { routes, invoker, store }
+        Gateway {
+            routes,
+            invoker,
+            store,
+            local_mailbox,
+        }
     }
 
     pub fn router(self) -> Router {
@@ -212,6 +219,13 @@ fn http_response(response: ApiGatewayV2httpResponse) -> Response {
 }
 
 async fn mail<I: Invoke + Clone>(State(gateway): State<Arc<Gateway<I>>>) -> Response {
+    if !gateway.local_mailbox {
+        return error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "with --backend aws the emails go to SES, not to a local mailbox",
+        );
+    }
     match LocalMailer::new(gateway.store.clone()).all() {
         Ok(emails) => Json(emails).into_response(),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", crate::error_chain(&e)),

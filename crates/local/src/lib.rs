@@ -2,6 +2,8 @@
 //! on an embedded SQLite store, with Kinesis, SQS and SES stand-ins that behave like AWS where it
 //! matters, all wired from the project's `serverless.yml`.
 
+pub mod assembly;
+pub mod aws_backend;
 pub mod dead_letters;
 pub mod envelopes;
 pub mod functions;
@@ -12,7 +14,7 @@ pub mod secrets;
 pub mod store;
 pub mod wiring;
 
-pub use runtime::{DevError, DevOptions, LocalFunctions, RunningShop, offline_functions, start};
+pub use runtime::{Backend, DevError, DevOptions, LocalFunctions, RunningShop, offline_functions, start};
 
 /// An error and its causes on one line: `a: b: c`.
 pub fn error_chain(error: &dyn std::error::Error) -> String {

@@ -1,6 +1,8 @@
-//! Starting the local shop: read the wiring, open the store, build every function on the local
-//! adapters, start the event source mappings and serve the HTTP API.
+//! Starting the shop: read the wiring, open the store, build every function on the chosen
+//! backend's adapters, start the event source mappings and serve the HTTP API.
 
+use crate::assembly::{Adapters, Endpoints, assemble};
+use crate::aws_backend::{self, AwsBackendError};
 use crate::envelopes::{queue_arn, stream_arn};
 use crate::functions::{Functions, KNOWN_FUNCTIONS};
 use crate::gateway::Gateway;
@@ -9,15 +11,20 @@ use crate::secrets::{LocalSecrets, SecretsError};
 use crate::store::{LocalMailer, LocalOrders, LocalQueue, LocalStream, Redrive, Store, StoreError};
 use crate::wiring::{Trigger, Wiring, WiringError, read_serverless_yml};
 use cakeshop_aws::HttpPartner;
-use cakeshop_handlers::{
-    BakerKey, BakerMail, ConfirmDelivery, ForwardFeedback, FulfillOrder, NotifyBaker, NotifyDelivery, OrderQueries,
-    PlaceOrder, RequestDelivery, Signer,
-};
-use cakeshop_ports::{RandomIds, SystemClock};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Where the shop keeps its state and sends its events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// Everything in the embedded store.
+    Local,
+    /// DynamoDB, Kinesis, SQS and SES through the AWS SDK, at `AWS_ENDPOINT_URL` (an emulator)
+    /// or in an AWS account; resources named as `serverless.yml` names them for `stage`.
+    Aws { stage: String, provision: bool },
+}
 
 /// What `cakeshop dev` is asked to do.
 #[derive(Debug, Clone)]
@@ -25,6 +32,7 @@ pub struct DevOptions {
     pub port: u16,
     pub data_dir: PathBuf,
     pub config: PathBuf,
+    pub backend: Backend,
     pub stream_shards: u32,
     pub sender_email: String,
     pub baker_email: String,
@@ -44,6 +52,7 @@ impl DevOptions {
             port,
             data_dir,
             config,
+            backend: Backend::Local,
             stream_shards: 4,
             sender_email: "orders@cakeshop.local".into(),
             baker_email: "baker@cakeshop.local".into(),
@@ -77,6 +86,8 @@ pub enum DevError {
         #[source]
         source: cakeshop_aws::HttpPartnerError,
     },
+    #[error("the AWS backend")]
+    Aws(#[from] AwsBackendError),
 }
 
 /// A started shop.
@@ -86,6 +97,7 @@ pub struct RunningShop {
     pub baker_api_key: String,
     pub wiring: Wiring,
     pub store: Store,
+    pub backend: Backend,
     pub delivery_api_url: String,
     pub customer_service_api_url: String,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -100,50 +112,8 @@ impl RunningShop {
 
 pub type LocalFunctions = Functions<LocalOrders, LocalStream, LocalQueue, LocalMailer, HttpPartner>;
 
-/// The functions on the local store without serving anything, for tools such as
-/// `cakeshop dlq redrive`; partner calls go to where a running `cakeshop dev` on
-/// `options.port` would serve them.
-pub fn offline_functions(
-    options: &DevOptions,
-    wiring: &Wiring,
-    store: &Store,
-) -> Result<Arc<LocalFunctions>, DevError> {
-    let secrets = LocalSecrets::load_or_create(
-        &options.data_dir,
-        options.signing_secret.clone(),
-        options.baker_api_key.clone(),
-    )?;
-    let base_url = options
-        .public_base_url
-        .clone()
-        .unwrap_or_else(|| format!("http://127.0.0.1:{}", options.port));
-    let delivery = options
-        .delivery_api_url
-        .clone()
-        .unwrap_or_else(|| format!("{base_url}/_local/partners/delivery"));
-    let service = options
-        .customer_service_api_url
-        .clone()
-        .unwrap_or_else(|| format!("{base_url}/_local/partners/customer-service"));
-    Ok(Arc::new(build_functions(
-        options, wiring, store, &secrets, &base_url, &delivery, &service,
-    )?))
-}
-
 pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
-    let wiring = read_serverless_yml(&options.config)?;
-    for function in &wiring.functions {
-        if !KNOWN_FUNCTIONS.contains(&function.name.as_str()) {
-            return Err(WiringError::Unusable {
-                location: format!("function {}", function.name),
-                problem: format!(
-                    "cakeshop dev has no handler by that name; it runs {}",
-                    KNOWN_FUNCTIONS.join(", ")
-                ),
-            }
-            .into());
-        }
-    }
+    let wiring = read_wiring(&options)?;
     let store = Store::open(&options.data_dir, options.stream_shards)?;
     let secrets = LocalSecrets::load_or_create(
         &options.data_dir,
@@ -160,130 +130,102 @@ pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
         port: options.port,
         source,
     })?;
-    let base_url = options
-        .public_base_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{address}"));
-    let delivery_api_url = options
-        .delivery_api_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{address}/_local/partners/delivery"));
-    let customer_service_api_url = options
-        .customer_service_api_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{address}/_local/partners/customer-service"));
-
-    let functions = Arc::new(build_functions(
-        &options,
-        &wiring,
-        &store,
-        &secrets,
-        &base_url,
-        &delivery_api_url,
-        &customer_service_api_url,
-    )?);
-    start_mappings(&wiring, &store, &functions)?;
-    start_retention(&wiring, &store);
+    let endpoints = Endpoints::new(&options, &format!("http://{address}"));
 
     let routes = wiring
         .functions
         .iter()
         .flat_map(|f| f.routes.iter().map(|route| (route.clone(), f.name.clone())))
         .collect();
-    let router = Gateway::new(routes, Arc::clone(&functions), store.clone()).router();
+    let router = match &options.backend {
+        Backend::Local => {
+            let functions = Arc::new(local_functions(&options, &wiring, &store, &secrets, &endpoints)?);
+            start_local_mappings(&wiring, &store, &functions)?;
+            start_retention(&wiring, &store);
+            Gateway::new(routes, functions, store.clone(), true).router()
+        }
+        Backend::Aws { stage, provision } => {
+            let functions =
+                aws_backend::start(&options, &wiring, &store, &secrets, &endpoints, stage, *provision).await?;
+            Gateway::new(routes, functions, store.clone(), false).router()
+        }
+    };
     let server =
         tokio::spawn(
             async move { axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await },
         );
     Ok(RunningShop {
         address,
-        base_url,
+        base_url: endpoints.base_url,
         baker_api_key: secrets.baker_api_key,
         wiring,
         store,
-        delivery_api_url,
-        customer_service_api_url,
+        backend: options.backend.clone(),
+        delivery_api_url: endpoints.delivery_api_url,
+        customer_service_api_url: endpoints.customer_service_api_url,
         server,
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn build_functions(
+/// The wiring, refusing functions this runtime has no handler for.
+fn read_wiring(options: &DevOptions) -> Result<Wiring, DevError> {
+    let wiring = read_serverless_yml(&options.config)?;
+    for function in &wiring.functions {
+        if !KNOWN_FUNCTIONS.contains(&function.name.as_str()) {
+            return Err(WiringError::Unusable {
+                location: format!("function {}", function.name),
+                problem: format!(
+                    "cakeshop dev has no handler by that name; it runs {}",
+                    KNOWN_FUNCTIONS.join(", ")
+                ),
+            }
+            .into());
+        }
+    }
+    Ok(wiring)
+}
+
+/// The functions on the local store without serving anything, for tools such as
+/// `cakeshop dlq redrive`; partner calls go to where a running `cakeshop dev` on
+/// `options.port` would serve them.
+pub fn offline_functions(
+    options: &DevOptions,
+    wiring: &Wiring,
+    store: &Store,
+) -> Result<Arc<LocalFunctions>, DevError> {
+    let secrets = LocalSecrets::load_or_create(
+        &options.data_dir,
+        options.signing_secret.clone(),
+        options.baker_api_key.clone(),
+    )?;
+    let endpoints = Endpoints::new(options, &format!("http://127.0.0.1:{}", options.port));
+    Ok(Arc::new(local_functions(options, wiring, store, &secrets, &endpoints)?))
+}
+
+fn local_functions(
     options: &DevOptions,
     wiring: &Wiring,
     store: &Store,
     secrets: &LocalSecrets,
-    base_url: &str,
-    delivery_api_url: &str,
-    customer_service_api_url: &str,
+    endpoints: &Endpoints,
 ) -> Result<LocalFunctions, DevError> {
-    let orders = LocalOrders::new(store.clone());
-    let stream = LocalStream::new(store.clone());
-    let queue_for = |function: &str, variable: &str| -> Result<LocalQueue, DevError> {
-        let function = wiring.function(function).ok_or_else(|| WiringError::Unusable {
-            location: format!("function {function}"),
-            problem: "missing".into(),
-        })?;
+    let queue = |function: &str, variable: &str| -> Result<LocalQueue, DevError> {
         Ok(LocalQueue::new(
             store.clone(),
-            function.queue_in_environment(variable, wiring)?.logical_id.clone(),
+            wiring.queue_of(function, variable)?.logical_id.clone(),
         ))
     };
-    let partner = |url: &str| {
-        HttpPartner::new(url, options.partner_timeout).map_err(|source| DevError::PartnerUrl {
-            url: url.to_owned(),
-            source,
-        })
+    let adapters = Adapters {
+        orders: LocalOrders::new(store.clone()),
+        events: LocalStream::new(store.clone()),
+        delivery_queue: queue("request-delivery", "DELIVERY_QUEUE_URL")?,
+        feedback_queue: queue("confirm-delivery", "FEEDBACK_QUEUE_URL")?,
+        mailer: LocalMailer::new(store.clone()),
     };
-    let signer = Signer::new(secrets.signing_secret.clone());
-    let baker_key = BakerKey::new(&secrets.baker_api_key);
-    let clock = Arc::new(SystemClock);
-    let mail = BakerMail {
-        from: options.sender_email.clone(),
-        to: options.baker_email.clone(),
-        public_base_url: base_url.to_owned(),
-    };
-    Ok(Functions {
-        place_order: PlaceOrder::new(
-            orders.clone(),
-            stream.clone(),
-            signer.clone(),
-            clock.clone(),
-            Arc::new(RandomIds),
-        ),
-        notify_baker: NotifyBaker::new(
-            orders.clone(),
-            LocalMailer::new(store.clone()),
-            signer.clone(),
-            mail,
-            clock.clone(),
-        ),
-        fulfill_order: FulfillOrder::new(
-            orders.clone(),
-            stream,
-            signer.clone(),
-            baker_key.clone(),
-            base_url.to_owned(),
-            clock.clone(),
-        ),
-        request_delivery: RequestDelivery::new(
-            orders.clone(),
-            queue_for("request-delivery", "DELIVERY_QUEUE_URL")?,
-            clock.clone(),
-        ),
-        notify_delivery: NotifyDelivery::new(orders.clone(), partner(delivery_api_url)?, clock.clone()),
-        confirm_delivery: ConfirmDelivery::new(
-            orders.clone(),
-            queue_for("confirm-delivery", "FEEDBACK_QUEUE_URL")?,
-            signer.clone(),
-            clock.clone(),
-        ),
-        forward_feedback: ForwardFeedback::new(orders.clone(), partner(customer_service_api_url)?, clock),
-        order_queries: OrderQueries::new(orders, signer, baker_key),
-    })
+    assemble(options, secrets, endpoints, adapters)
 }
 
-fn start_mappings(wiring: &Wiring, store: &Store, functions: &Arc<LocalFunctions>) -> Result<(), DevError> {
+fn start_local_mappings(wiring: &Wiring, store: &Store, functions: &Arc<LocalFunctions>) -> Result<(), DevError> {
     let stream = LocalStream::new(store.clone());
     for function in &wiring.functions {
         let timeout = Duration::from_secs(function.timeout_seconds);

@@ -2,6 +2,7 @@
 //! directory, driven over HTTP, killed when dropped.
 #![allow(dead_code)]
 
+use cakeshop_test_support::MotoServer;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -17,16 +18,38 @@ pub struct DevProcess {
     pub base: String,
     pub baker_key: String,
     pub http: reqwest::Client,
+    /// With `--backend aws`: the emulator, whose SES holds the emails.
+    moto_endpoint: Option<String>,
 }
 
 impl DevProcess {
     /// Starts `cakeshop dev --port 0` on `data_dir` and waits for its banner.
     pub fn start(data_dir: &Path, config: &Path) -> DevProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cakeshop"))
+        DevProcess::launch(data_dir, config, &[], None)
+    }
+
+    /// Starts `cakeshop dev --backend aws --provision` against the emulator.
+    pub fn start_on_aws(data_dir: &Path, config: &Path, moto: &MotoServer) -> DevProcess {
+        DevProcess::launch(
+            data_dir,
+            config,
+            &["--backend", "aws", "--provision", "--stage", "e2e"],
+            Some(moto),
+        )
+    }
+
+    fn launch(data_dir: &Path, config: &Path, extra: &[&str], moto: Option<&MotoServer>) -> DevProcess {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_cakeshop"));
+        command
             .args(["dev", "--port", "0", "--data-dir"])
             .arg(data_dir)
             .arg("--config")
             .arg(config)
+            .args(extra);
+        for (name, value) in moto.map(MotoServer::env).unwrap_or_default() {
+            command.env(name, value);
+        }
+        let mut child = command
             .env("CAKESHOP_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -61,6 +84,7 @@ impl DevProcess {
             base,
             baker_key,
             http,
+            moto_endpoint: moto.map(|m| m.endpoint.clone()),
         }
     }
 
@@ -91,8 +115,28 @@ impl DevProcess {
         self.post("/order", None, &body).await
     }
 
+    /// Every email sent, as `{orderId, subject, text}`: from the local mailbox, or from the
+    /// emulator's SES (which keeps the HTML part as the body).
     pub async fn mail(&self) -> Vec<Value> {
-        list(self.get("/_local/mail", None).await)
+        let Some(moto) = &self.moto_endpoint else {
+            return list(self.get("/_local/mail", None).await);
+        };
+        let data: Value = match self.http.get(format!("{moto}/moto-api/data.json")).send().await {
+            Ok(response) => response.json().await.unwrap_or_default(),
+            Err(_) => Value::Null,
+        };
+        let messages = data["ses"]["Message"].as_array().cloned().unwrap_or_default();
+        messages
+            .into_iter()
+            .map(|message| {
+                let subject = message["subject"].as_str().unwrap_or_default().to_owned();
+                let order_id = subject
+                    .strip_prefix("New order ")
+                    .and_then(|rest| rest.split(':').next())
+                    .unwrap_or_default();
+                json!({ "orderId": order_id, "subject": subject, "text": message["body"] })
+            })
+            .collect()
     }
 
     pub async fn partner_calls(&self, partner: &str) -> Vec<Value> {

@@ -9,6 +9,7 @@ mod mailbox;
 mod orders;
 mod partners;
 mod queues;
+mod remote_checkpoints;
 mod schema;
 mod stream;
 

@@ -38,6 +38,16 @@ CREATE TABLE IF NOT EXISTS stream_checkpoints (
     PRIMARY KEY (consumer, shard)
 ) WITHOUT ROWID;
 
+-- Checkpoints of mappings on a real (or emulated) Kinesis stream, run by `--backend aws`:
+-- shard ids and sequence numbers as Kinesis writes them.
+CREATE TABLE IF NOT EXISTS remote_checkpoints (
+    stream     TEXT NOT NULL,
+    consumer   TEXT NOT NULL,
+    shard_id   TEXT NOT NULL,
+    sequence   TEXT,
+    PRIMARY KEY (stream, consumer, shard_id)
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS queue_messages (
     message_id     TEXT PRIMARY KEY,
     queue          TEXT NOT NULL,

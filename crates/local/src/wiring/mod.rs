@@ -11,7 +11,11 @@ use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Wiring {
+    /// The `service:` name, used in resource names.
+    pub service: String,
     pub functions: Vec<Function>,
+    /// The CloudFormation resources as written, for `--backend aws` to name and provision.
+    pub resources: serde_json::Map<String, serde_json::Value>,
     /// Queues by CloudFormation logical id.
     pub queues: BTreeMap<String, QueueSpec>,
     pub stream: StreamSpec,
@@ -113,6 +117,15 @@ impl Function {
 impl Wiring {
     pub fn function(&self, name: &str) -> Option<&Function> {
         self.functions.iter().find(|f| f.name == name)
+    }
+
+    /// The queue that `function`'s environment variable `variable` names (`Ref: <queue>`).
+    pub fn queue_of(&self, function: &str, variable: &str) -> Result<&QueueSpec, WiringError> {
+        let found = self.function(function).ok_or_else(|| WiringError::Unusable {
+            location: format!("function {function}"),
+            problem: "missing from functions".into(),
+        })?;
+        found.queue_in_environment(variable, self)
     }
 
     /// The queue a function's SQS mapping reads, with its settings.

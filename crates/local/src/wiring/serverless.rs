@@ -69,8 +69,15 @@ pub fn parse(text: &str) -> Result<Wiring, WiringError> {
         1,
         900,
     )?;
+    let service = document
+        .get("service")
+        .and_then(Value::as_str)
+        .unwrap_or("cakeshop")
+        .to_owned();
     let mut wiring = Wiring {
+        service,
         functions: Vec::new(),
+        resources: resources.clone(),
         queues,
         stream,
     };

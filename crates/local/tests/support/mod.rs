@@ -353,6 +353,8 @@ pub fn queue_mapping(queue: &str) -> QueueMapping {
 /// The wiring `dead_letters::redrive` needs: `FUNCTION` on `mapping` and the queues named.
 pub fn wiring(trigger: Option<Trigger>, queues: Vec<cakeshop_local::wiring::QueueSpec>) -> Wiring {
     Wiring {
+        service: "cakeshop".to_owned(),
+        resources: Default::default(),
         functions: vec![cakeshop_local::wiring::Function {
             name: FUNCTION.to_owned(),
             timeout_seconds: 5,
