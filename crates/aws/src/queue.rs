@@ -2,8 +2,8 @@
 
 use aws_sdk_sqs::operation::send_message_batch::SendMessageBatchOutput;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
+use cakeshop_ports::error_chain;
 use cakeshop_ports::{FailedMessage, OutgoingMessage, PortError, QueueSender, SendReport};
-use std::error::Error;
 
 const SEND: &str = "sending messages to SQS";
 
@@ -74,18 +74,6 @@ fn refusals(chunk: &[OutgoingMessage], output: &SendMessageBatchOutput) -> Vec<F
             })
         })
         .collect()
-}
-
-/// An error and its causes on one line, e.g. `sending messages to SQS failed: service error: …`.
-fn error_chain(error: &dyn Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 impl QueueSender for SqsQueue {

@@ -66,17 +66,7 @@ impl From<RequestError> for ApiError {
     }
 }
 
-/// An error and its causes on one line: `a: b: c`.
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
+pub use cakeshop_ports::error_chain;
 
 pub fn json_response<T: Serialize + ?Sized>(status: u16, value: &T) -> ApiGatewayV2httpResponse {
     let body = serde_json::to_string(value).unwrap_or_else(|_| "{}".into());

@@ -16,14 +16,4 @@ pub mod wiring;
 
 pub use runtime::{Backend, DevError, DevOptions, LocalFunctions, RunningShop, offline_functions, start};
 
-/// An error and its causes on one line: `a: b: c`.
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
+pub use cakeshop_ports::error_chain;

@@ -15,7 +15,7 @@ pub mod queue;
 pub mod contract;
 
 pub use clock::{Clock, IdGenerator, RandomIds, SystemClock};
-pub use error::{BoxError, PortError};
+pub use error::{BoxError, PortError, error_chain};
 pub use events::EventPublisher;
 pub use mail::{Email, Mailer};
 pub use orders::{CreateOutcome, OrderRepository, StepOutcome, TransitionOutcome};
