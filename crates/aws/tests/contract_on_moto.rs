@@ -201,6 +201,71 @@ async fn sqs_queue_keeps_the_queue_sender_contract() {
 }
 
 #[tokio::test]
+async fn a_message_sent_by_the_adapter_is_dead_lettered_after_max_receive_count_receives() {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    let (_moto, aws) = moto().await;
+    let client = aws.sqs();
+    let create = |name: String| client.create_queue().queue_name(name);
+    let dlq_url = create(fresh_name("delivery-dlq"))
+        .send()
+        .await
+        .expect("create the DLQ")
+        .queue_url()
+        .expect("url")
+        .to_owned();
+    let dlq_arn = client
+        .get_queue_attributes()
+        .queue_url(&dlq_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("the DLQ's attributes")
+        .attributes()
+        .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+        .expect("the DLQ's ARN");
+    let policy = serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2 }).to_string();
+    let queue_url = create(fresh_name("delivery"))
+        .attributes(QueueAttributeName::RedrivePolicy, policy)
+        .attributes(QueueAttributeName::VisibilityTimeout, "0")
+        .send()
+        .await
+        .expect("create the queue")
+        .queue_url()
+        .expect("url")
+        .to_owned();
+    SqsQueue::new(client.clone(), queue_url.clone())
+        .send(OutgoingMessage {
+            key: "poison".into(),
+            body: "{\"poison\":true}".into(),
+        })
+        .await
+        .expect("send");
+    let receive = |url: String| {
+        let client = client.clone();
+        async move {
+            client
+                .receive_message()
+                .queue_url(url)
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .expect("receive")
+                .messages()
+                .len()
+        }
+    };
+    // Received and never deleted (as a consumer that keeps failing would): twice, then no more.
+    assert_eq!(receive(queue_url.clone()).await, 1, "first receive");
+    assert_eq!(receive(queue_url.clone()).await, 1, "second receive");
+    assert_eq!(
+        receive(queue_url.clone()).await,
+        0,
+        "gone from the queue after maxReceiveCount receives"
+    );
+    assert_eq!(receive(dlq_url.clone()).await, 1, "and in the dead-letter queue");
+}
+
+#[tokio::test]
 async fn sqs_queue_fails_the_batch_when_no_call_went_through() {
     let (moto, aws) = moto().await;
     let endpoint = moto.endpoint.clone();
