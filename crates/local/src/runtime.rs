@@ -6,10 +6,10 @@ use crate::aws_backend::{self, AwsBackendError};
 use crate::envelopes::{queue_arn, stream_arn};
 use crate::functions::{Functions, KNOWN_FUNCTIONS};
 use crate::gateway::Gateway;
-use crate::mappings::{LocalMessages, LocalShards, QueueConsumer, StreamConsumer};
+use crate::mappings::{LocalMessages, LocalShards, MappingSources, start_all};
 use crate::secrets::{LocalSecrets, SecretsError};
 use crate::store::{LocalMailer, LocalOrders, LocalQueue, LocalStream, Redrive, Store, StoreError};
-use crate::wiring::{Trigger, Wiring, WiringError, read_serverless_yml};
+use crate::wiring::{QueueSpec, Wiring, WiringError, read_serverless_yml};
 use cakeshop_aws::HttpPartner;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -140,7 +140,11 @@ pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
     let router = match &options.backend {
         Backend::Local => {
             let functions = Arc::new(local_functions(&options, &wiring, &store, &secrets, &endpoints)?);
-            start_local_mappings(&wiring, &store, &functions)?;
+            let sources = LocalSources {
+                store: store.clone(),
+                stream_arn: stream_arn(&wiring.stream.logical_id),
+            };
+            start_all(&wiring, &sources, &functions)?;
             start_retention(&wiring, &store);
             Gateway::new(routes, functions, store.clone(), true).router()
         }
@@ -225,53 +229,47 @@ fn local_functions(
     assemble(options, secrets, endpoints, adapters)
 }
 
-fn start_local_mappings(wiring: &Wiring, store: &Store, functions: &Arc<LocalFunctions>) -> Result<(), DevError> {
-    let stream = LocalStream::new(store.clone());
-    for function in &wiring.functions {
-        let timeout = Duration::from_secs(function.timeout_seconds);
-        match &function.trigger {
-            None => {}
-            Some(Trigger::Stream(mapping)) => {
-                let consumer = StreamConsumer {
-                    function: function.name.clone(),
-                    mapping: mapping.clone(),
-                    timeout,
-                    stream: LocalShards::new(stream.clone()),
-                    stream_arn: stream_arn(&wiring.stream.logical_id),
-                    on_failure: mapping
-                        .on_failure_queue
-                        .as_ref()
-                        .map(|q| LocalQueue::new(store.clone(), q.clone())),
-                    invoker: Arc::clone(functions),
-                };
-                Arc::new(consumer).start();
-            }
-            Some(Trigger::Queue(mapping)) => {
-                let spec = wiring.queue(&mapping.queue).ok_or_else(|| WiringError::Unusable {
-                    location: format!("function {}", function.name),
-                    problem: format!("queue {} is not defined", mapping.queue),
-                })?;
-                let consumer = QueueConsumer {
-                    function: function.name.clone(),
-                    mapping: mapping.clone(),
-                    timeout,
-                    queue: LocalMessages {
-                        queue: LocalQueue::new(store.clone(), mapping.queue.clone()),
-                        visibility_ms: spec.visibility_timeout_seconds as i64 * 1000,
-                        redrive: spec.redrive.as_ref().map(|r| Redrive {
-                            dead_letter_queue: r.dead_letter_queue.clone(),
-                            max_receive_count: i64::from(r.max_receive_count),
-                        }),
-                    },
-                    queue_arn: queue_arn(&mapping.queue),
-                    invoker: Arc::clone(functions),
-                    concurrency: 4,
-                };
-                Arc::new(consumer).start();
-            }
+/// The local store as the mappings' sources.
+struct LocalSources {
+    store: Store,
+    stream_arn: String,
+}
+
+impl MappingSources for LocalSources {
+    type Shards = LocalShards;
+    type Messages = LocalMessages;
+    type Destination = LocalQueue;
+
+    fn shards(&self) -> LocalShards {
+        LocalShards::new(LocalStream::new(self.store.clone()))
+    }
+
+    fn stream_arn(&self) -> String {
+        self.stream_arn.clone()
+    }
+
+    fn destination(&self, queue: &str) -> LocalQueue {
+        LocalQueue::new(self.store.clone(), queue)
+    }
+
+    fn messages(&self, spec: &QueueSpec) -> LocalMessages {
+        LocalMessages {
+            queue: LocalQueue::new(self.store.clone(), spec.logical_id.clone()),
+            visibility_ms: spec.visibility_timeout_seconds as i64 * 1000,
+            redrive: spec.redrive.as_ref().map(|r| Redrive {
+                dead_letter_queue: r.dead_letter_queue.clone(),
+                max_receive_count: i64::from(r.max_receive_count),
+            }),
         }
     }
-    Ok(())
+
+    fn queue_arn(&self, queue: &str) -> String {
+        queue_arn(queue)
+    }
+
+    fn queue_concurrency(&self) -> usize {
+        4
+    }
 }
 
 /// Drops stream records older than the stream's retention, once a minute.

@@ -13,15 +13,14 @@ pub use sources::{KinesisShards, SqsMessages};
 use crate::assembly::{Adapters, Endpoints, assemble};
 use crate::envelopes::{queue_arn, stream_arn};
 use crate::functions::Functions;
-use crate::mappings::{QueueConsumer, StreamConsumer};
+use crate::mappings::{MappingSources, start_all};
 use crate::runtime::{DevError, DevOptions};
 use crate::secrets::LocalSecrets;
 use crate::store::Store;
-use crate::wiring::{Trigger, Wiring};
+use crate::wiring::{QueueSpec, Wiring};
 use cakeshop_aws::{AwsClients, DynamoOrders, HttpPartner, KinesisEvents, SesMailer, SqsQueue};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 pub type AwsFunctions = Functions<DynamoOrders, KinesisEvents, SqsQueue, SesMailer, HttpPartner>;
 
@@ -70,7 +69,16 @@ pub async fn start(
         mailer: SesMailer::new(aws.sesv2()),
     };
     let functions = Arc::new(assemble(options, secrets, endpoints, adapters)?);
-    start_mappings(wiring, store, &aws, &names, &urls, &functions);
+    start_all(
+        wiring,
+        &AwsSources {
+            aws: &aws,
+            store,
+            names: &names,
+            urls: &urls,
+        },
+        &functions,
+    )?;
     Ok(functions)
 }
 
@@ -93,45 +101,41 @@ async fn queue_urls(aws: &AwsClients, names: &AwsNames) -> Result<BTreeMap<Strin
     Ok(urls)
 }
 
-fn start_mappings(
-    wiring: &Wiring,
-    store: &Store,
-    aws: &AwsClients,
-    names: &AwsNames,
-    urls: &BTreeMap<String, String>,
-    functions: &Arc<AwsFunctions>,
-) {
-    for function in &wiring.functions {
-        let timeout = Duration::from_secs(function.timeout_seconds);
-        match &function.trigger {
-            None => {}
-            Some(Trigger::Stream(mapping)) => {
-                let consumer = StreamConsumer {
-                    function: function.name.clone(),
-                    mapping: mapping.clone(),
-                    timeout,
-                    stream: KinesisShards::new(aws.kinesis(), names.stream.clone(), store.clone()),
-                    stream_arn: stream_arn(&names.stream),
-                    on_failure: mapping
-                        .on_failure_queue
-                        .as_ref()
-                        .map(|q| SqsQueue::new(aws.sqs(), urls[q].clone())),
-                    invoker: Arc::clone(functions),
-                };
-                Arc::new(consumer).start();
-            }
-            Some(Trigger::Queue(mapping)) => {
-                let consumer = QueueConsumer {
-                    function: function.name.clone(),
-                    mapping: mapping.clone(),
-                    timeout,
-                    queue: SqsMessages::new(aws.sqs(), urls[&mapping.queue].clone()),
-                    queue_arn: queue_arn(&names.queues[&mapping.queue]),
-                    invoker: Arc::clone(functions),
-                    concurrency: 2,
-                };
-                Arc::new(consumer).start();
-            }
-        }
+/// The real (or emulated) Kinesis stream and SQS queues as the mappings' sources.
+struct AwsSources<'a> {
+    aws: &'a AwsClients,
+    store: &'a Store,
+    names: &'a AwsNames,
+    urls: &'a BTreeMap<String, String>,
+}
+
+impl MappingSources for AwsSources<'_> {
+    type Shards = KinesisShards;
+    type Messages = SqsMessages;
+    type Destination = SqsQueue;
+
+    fn shards(&self) -> KinesisShards {
+        KinesisShards::new(self.aws.kinesis(), self.names.stream.clone(), self.store.clone())
+    }
+
+    fn stream_arn(&self) -> String {
+        stream_arn(&self.names.stream)
+    }
+
+    fn destination(&self, queue: &str) -> SqsQueue {
+        SqsQueue::new(self.aws.sqs(), self.urls[queue].clone())
+    }
+
+    /// Visibility and redrive are the queue's own.
+    fn messages(&self, spec: &QueueSpec) -> SqsMessages {
+        SqsMessages::new(self.aws.sqs(), self.urls[&spec.logical_id].clone())
+    }
+
+    fn queue_arn(&self, queue: &str) -> String {
+        queue_arn(&self.names.queues[queue])
+    }
+
+    fn queue_concurrency(&self) -> usize {
+        2
     }
 }

@@ -6,12 +6,14 @@ mod local_sources;
 mod queue_consumer;
 pub mod sources;
 mod stream_consumer;
+mod wire;
 
 pub use failure_record::{FailureCondition, StreamFailure};
 pub use local_sources::{LocalMessages, LocalShards, source_record};
 pub use queue_consumer::QueueConsumer;
 pub use sources::{MessageSource, ReceivedMessage, SequenceNumber, ShardSource, SourceError, SourceRecord};
 pub use stream_consumer::StreamConsumer;
+pub use wire::{MappingSources, start_all};
 
 use std::time::Duration;
 

@@ -1,0 +1,66 @@
+//! Starting every function's mapping as the wiring says, on whichever sources a backend gives:
+//! the one place that turns `serverless.yml` triggers into running consumers.
+
+use super::{MessageSource, QueueConsumer, ShardSource, StreamConsumer};
+use crate::functions::Invoke;
+use crate::wiring::{QueueSpec, Trigger, Wiring, WiringError};
+use cakeshop_ports::QueueSender;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What a backend provides to the mappings.
+pub trait MappingSources {
+    type Shards: ShardSource;
+    type Messages: MessageSource;
+    type Destination: QueueSender + 'static;
+
+    fn shards(&self) -> Self::Shards;
+    fn stream_arn(&self) -> String;
+    /// The queue with this logical id, as an on-failure destination.
+    fn destination(&self, queue: &str) -> Self::Destination;
+    /// The queue with this logical id (and its settings), as a mapping's source.
+    fn messages(&self, spec: &QueueSpec) -> Self::Messages;
+    fn queue_arn(&self, queue: &str) -> String;
+    /// Batches in flight at once per queue mapping.
+    fn queue_concurrency(&self) -> usize;
+}
+
+pub fn start_all<I: Invoke + Clone, S: MappingSources>(
+    wiring: &Wiring,
+    sources: &S,
+    invoker: &I,
+) -> Result<(), WiringError> {
+    for function in &wiring.functions {
+        let timeout = Duration::from_secs(function.timeout_seconds);
+        match &function.trigger {
+            None => {}
+            Some(Trigger::Stream(mapping)) => Arc::new(StreamConsumer {
+                function: function.name.clone(),
+                mapping: mapping.clone(),
+                timeout,
+                stream: sources.shards(),
+                stream_arn: sources.stream_arn(),
+                on_failure: mapping.on_failure_queue.as_deref().map(|q| sources.destination(q)),
+                invoker: invoker.clone(),
+            })
+            .start(),
+            Some(Trigger::Queue(mapping)) => {
+                let spec = wiring.queue(&mapping.queue).ok_or_else(|| WiringError::Unusable {
+                    location: format!("function {}", function.name),
+                    problem: format!("queue {} is not defined", mapping.queue),
+                })?;
+                Arc::new(QueueConsumer {
+                    function: function.name.clone(),
+                    mapping: mapping.clone(),
+                    timeout,
+                    queue: sources.messages(spec),
+                    queue_arn: sources.queue_arn(&mapping.queue),
+                    invoker: invoker.clone(),
+                    concurrency: sources.queue_concurrency(),
+                })
+                .start()
+            }
+        }
+    }
+    Ok(())
+}
