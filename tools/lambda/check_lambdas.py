@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Runs every Lambda's real `bootstrap` binary against a local Lambda Runtime API and moto.
 
-For each of the eight functions this starts the binary as Lambda would (the runtime API address,
+For each of the nine functions this starts the binary as Lambda would (the runtime API address,
 the function's name, memory and version, and the same environment serverless.yml gives it, with
 the secrets as SSM SecureString parameters), answers its first `GET .../invocation/next` with the
 function's sample from events/, and checks what it answered and what it did on the wire: the
-order in DynamoDB, the records on the Kinesis stream, the messages on the SQS queues, the email
-in SES (all in moto) and the calls to the two partner APIs (a small HTTP server here).
+order in DynamoDB (and its outbox marks), the records on the Kinesis stream, the messages on the
+SQS queues, the email in SES (all in moto) and the calls to the two partner APIs (a small HTTP
+server here). The relay gets an order that a "crash" left with order_fulfilled unpublished.
 
 Two ways of running the same code:
   arm64 (qemu)  the `bootstrap` from target/lambda/<name>/bootstrap.zip, the artifact that is
@@ -53,6 +54,7 @@ FUNCTIONS = [
     "confirm-delivery",
     "forward-feedback",
     "order-queries",
+    "relay-events",
 ]
 
 REGION = "eu-west-1"
@@ -72,6 +74,14 @@ BAKER_API_KEY = "test-baker-key"
 SIGNING_SECRET_PARAMETER = f"/cakeshop/{STAGE}/signing-secret"
 BAKER_API_KEY_PARAMETER = f"/cakeshop/{STAGE}/baker-api-key"
 MEMORY_MB = 128
+# serverless.yml's RELAY_AFTER_SECONDS.
+RELAY_AFTER_SECONDS = "10"
+# The outbox on an order item and its index (crates/aws/src/outbox_item.rs).
+PENDING_EVENTS = "pendingEvents"
+OUTBOX_BUCKET = "outboxBucket"
+OUTBOX_SINCE = "outboxSince"
+PENDING_EVENTS_INDEX = "pending-events"
+OUTBOX_ATTRIBUTES = (PENDING_EVENTS, OUTBOX_BUCKET, OUTBOX_SINCE)
 
 # The order's journey: each step, the status it leaves the order in and when (fixed times, so a
 # seeded order looks like one the previous function left behind).
@@ -372,8 +382,20 @@ class Shop:
         dynamodb = self.moto.client("dynamodb")
         dynamodb.create_table(
             TableName=TABLE,
-            AttributeDefinitions=[{"AttributeName": "orderId", "AttributeType": "S"}],
+            AttributeDefinitions=[
+                {"AttributeName": name, "AttributeType": "S"} for name in ("orderId", OUTBOX_BUCKET, OUTBOX_SINCE)
+            ],
             KeySchema=[{"AttributeName": "orderId", "KeyType": "HASH"}],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": PENDING_EVENTS_INDEX,
+                    "KeySchema": [
+                        {"AttributeName": OUTBOX_BUCKET, "KeyType": "HASH"},
+                        {"AttributeName": OUTBOX_SINCE, "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": [PENDING_EVENTS]},
+                }
+            ],
             BillingMode="PAY_PER_REQUEST",
         )
         kinesis = self.moto.client("kinesis")
@@ -419,6 +441,7 @@ class Shop:
                 "CUSTOMER_SERVICE_API_URL": self.partners.base_url + "/customer-service",
             },
             "order-queries": {**table, **signing, **baker_key},
+            "relay-events": {**table, "ORDER_STREAM": STREAM, "RELAY_AFTER_SECONDS": RELAY_AFTER_SECONDS},
         }[name]
 
     # ---- reading what the functions did
@@ -429,6 +452,17 @@ class Shop:
 
     def put_order(self, item: dict) -> None:
         self.moto.client("dynamodb").put_item(TableName=TABLE, Item=item)
+
+    def marked_orders(self) -> list[str]:
+        """Every order that still carries an outbox attribute (a Scan: fine for a check)."""
+        dynamodb = self.moto.client("dynamodb")
+        marked, start = [], {}
+        while True:
+            page = dynamodb.scan(TableName=TABLE, ConsistentRead=True, **start)
+            marked += [i["orderId"]["S"] for i in page["Items"] if any(a in i for a in OUTBOX_ATTRIBUTES)]
+            if "LastEvaluatedKey" not in page:
+                return marked
+            start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
 
     def stream_events(self) -> list[dict]:
         kinesis = self.moto.client("kinesis")
@@ -496,6 +530,27 @@ def order_item(order: dict, steps_done: int) -> dict:
     return item
 
 
+def sortable_time(at: str) -> str:
+    """A JOURNEY time as outboxSince holds it: RFC 3339 UTC with exactly three fractional digits."""
+    expect(at.endswith("Z") and "." not in at, f"unexpected journey time {at}")
+    return at[:-1] + ".000Z"
+
+
+def mark_pending(item: dict, kind: str, since: str) -> dict:
+    """The item with `kind` marked unpublished since `since`, as a crash after the write left it."""
+    return {
+        **item,
+        PENDING_EVENTS: {"SS": [kind]},
+        OUTBOX_BUCKET: {"S": "pending"},
+        OUTBOX_SINCE: {"S": sortable_time(since)},
+    }
+
+
+def outbox_left(item: dict | None) -> list[str]:
+    """The outbox attributes still on a stored order."""
+    return [name for name in OUTBOX_ATTRIBUTES if name in (item or {})]
+
+
 def stored_steps(item: dict | None) -> list[str]:
     if not item:
         return []
@@ -527,6 +582,8 @@ class Scenario:
     seed_steps: int | None  # the order's journey so far, or None to seed nothing
     check: Callable[[Shop, dict, dict, str], None]  # (shop, answer, before, order_id)
     before: Callable[[Shop, str], dict] = lambda shop, order_id: {}
+    # An event the seeded order's last step left unpublished in the outbox, as a crash would.
+    seed_pending: str | None = None
 
 
 def check_place_order(shop: Shop, answer: dict, before: dict, _: str) -> None:
@@ -542,6 +599,7 @@ def check_place_order(shop: Shop, answer: dict, before: dict, _: str) -> None:
     placed = [e for e in shop.stream_events() if e.get("type") == "order_placed" and e.get("orderId") == order_id]
     expect(len(placed) == 1, f"expected one order_placed record for {order_id} on the stream, found {len(placed)}")
     expect(placed[0]["partitionKey"] == order_id, "the stream record's partition key is not the order id")
+    expect(not outbox_left(item), f"the published order_placed is still marked in the outbox: {outbox_left(item)}")
 
 
 def emails_to_baker(shop: Shop) -> list[dict]:
@@ -565,6 +623,8 @@ def check_fulfill_order(shop: Shop, answer: dict, before: dict, order_id: str) -
     expect(shop.order(order_id)["status"]["S"] == "fulfilled", "the stored order is not fulfilled")
     fulfilled = [e for e in shop.stream_events() if e.get("type") == "order_fulfilled" and e.get("orderId") == order_id]
     expect(len(fulfilled) == before["fulfilled"] + 1, "no new order_fulfilled record on the stream")
+    left = outbox_left(shop.order(order_id))
+    expect(not left, f"the published order_fulfilled is still marked in the outbox: {left}")
 
 
 def check_request_delivery(shop: Shop, answer: dict, before: dict, order_id: str) -> None:
@@ -606,6 +666,34 @@ def check_order_queries(shop: Shop, answer: dict, before: dict, order_id: str) -
     expect([entry.get("step") for entry in body.get("history", [])] == STEPS, f"history {body.get('history')}")
 
 
+def check_relay_events(shop: Shop, answer: dict, before: dict, order_id: str) -> None:
+    expect(answer.get("published") == 1, f"expected a report of one published event, got {answer}")
+    new = shop.stream_events()[before["events"] :]
+    expect(len(new) == 1, f"expected exactly one new record on the stream, found {len(new)}: {new}")
+    record = new[0]
+    expect(
+        (record.get("type"), record.get("orderId"), record["partitionKey"]) == ("order_fulfilled", order_id, order_id),
+        f"expected order_fulfilled for {order_id} keyed by it, got {record}",
+    )
+    fulfilled_at = next(at for step, _, at in JOURNEY if step == "fulfilled")
+    expect(record.get("occurredAt") == fulfilled_at, f"occurredAt {record.get('occurredAt')}, expected {fulfilled_at}")
+    earlier = [e for e in before["fulfilled"] if e.get("orderId") == order_id]
+    expect(
+        all(e.get("eventId") == record.get("eventId") for e in earlier),
+        f"the relayed event id {record.get('eventId')} differs from fulfill-order's {[e.get('eventId') for e in earlier]}",
+    )
+    item = shop.order(order_id)
+    expect(not outbox_left(item), f"the relayed event's mark is not cleared: {outbox_left(item)}")
+    expect(item["status"]["S"] == "fulfilled", f"the relay changed the order's status to {item['status']['S']!r}")
+    marked = shop.marked_orders()
+    expect(not marked, f"orders still marked in the outbox after every function ran: {marked}")
+
+
+def relay_before(shop: Shop, order_id: str) -> dict:
+    events = shop.stream_events()
+    return {"events": len(events), "fulfilled": [e for e in events if e.get("type") == "order_fulfilled"]}
+
+
 SCENARIOS: dict[str, Scenario] = {
     "place-order": Scenario(None, check_place_order),
     "notify-baker": Scenario(1, check_notify_baker, lambda shop, _: {"emails": len(emails_to_baker(shop))}),
@@ -629,6 +717,8 @@ SCENARIOS: dict[str, Scenario] = {
         lambda shop, _: {"calls": len(shop.partners.calls_to("/customer-service"))},
     ),
     "order-queries": Scenario(7, check_order_queries),
+    # Runs last: by then no other function may have left a mark behind.
+    "relay-events": Scenario(3, check_relay_events, relay_before, seed_pending="order_fulfilled"),
 }
 
 
@@ -746,7 +836,10 @@ def check_function(flavour: Flavour, name: str, events_dir: Path, shop: Shop, or
     scenario = SCENARIOS[name]
     order_id = order["orderId"]
     if scenario.seed_steps is not None:
-        shop.put_order(order_item(order, scenario.seed_steps))
+        item = order_item(order, scenario.seed_steps)
+        if scenario.seed_pending is not None:
+            item = mark_pending(item, scenario.seed_pending, JOURNEY[scenario.seed_steps - 1][2])
+        shop.put_order(item)
     before = scenario.before(shop, order_id)
     event = (events_dir / f"{name}.json").read_bytes()
     run = run_function(flavour, name, event, shop, workdir, invoke=True)
@@ -855,7 +948,7 @@ def main() -> int:
             [[n, f"{z:,}", f"{z / 2**20:.2f}", f"{b / 2**20:.2f}", f"{native[n].stat().st_size / 2**20:.2f}"] for n, z, b in zip_sizes],
         ))
         total = sum(z for _, z, _ in zip_sizes)
-        print(f"total of the eight zips: {total:,} bytes ({total / 2**20:.1f} MiB)")
+        print(f"total of the {len(zip_sizes)} zips: {total:,} bytes ({total / 2**20:.1f} MiB)")
         report["zips"] = {n: {"zipBytes": z, "bootstrapBytes": b, "nativeBytes": native[n].stat().st_size} for n, z, b in zip_sizes}
 
         flavours = [Flavour("x86_64 native", False, native)]

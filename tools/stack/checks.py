@@ -11,7 +11,7 @@ import json
 import re
 from collections import defaultdict
 
-from expected import MAX_STREAM_RETRIES, MIN_MAX_RECEIVE_COUNT, MIN_RECORD_AGE_S, SERVICE, STAGE, Function
+from expected import INDEXES, MAX_STREAM_RETRIES, MIN_MAX_RECEIVE_COUNT, MIN_RECORD_AGE_S, SERVICE, STAGE, Function
 
 # CloudFormation's defaults for what a template may leave out.
 SQS_DEFAULT_VISIBILITY_TIMEOUT = 30
@@ -21,6 +21,8 @@ KINESIS_DEFAULT_RETENTION_HOURS = 24
 _SUB_ARN = re.compile(
     r"arn:\$\{AWS::Partition\}:([a-z0-9-]+):\$\{AWS::Region\}:\$\{AWS::AccountId\}:(.+)"
 )
+# A path under a resource of this template, e.g. `${OrdersTable.Arn}/index/pending-events`.
+_SUB_UNDER_RESOURCE = re.compile(r"\$\{([A-Za-z0-9]+)\.Arn\}(/.+)")
 
 
 class Problems:
@@ -62,18 +64,31 @@ def logical_id(value) -> str | None:
 
 
 def resource_name(value) -> str:
-    """How expected.py writes a policy resource: a logical id, `<service>:<resource part>` for
-    an ARN built with Fn::Sub in this account and region, or else the value itself."""
+    """How expected.py writes a policy resource: a logical id, `<logical id>/<path>` for a path
+    under one (`Fn::Sub: ${X.Arn}/<path>`), `<service>:<resource part>` for an ARN built with
+    Fn::Sub in this account and region, or else the value itself."""
     if isinstance(value, str):
         return value
     target = logical_id(value)
     if target is not None:
         return target
     if isinstance(value, dict) and set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
+        under = _SUB_UNDER_RESOURCE.fullmatch(value["Fn::Sub"])
+        if under:
+            return f"{under[1]}{under[2]}"
         match = _SUB_ARN.fullmatch(value["Fn::Sub"])
         if match:
             return f"{match[1]}:{match[2]}"
     return json.dumps(value, sort_keys=True)
+
+
+def referenced_resource(value) -> str | None:
+    """The resource of this template a policy resource names, by Ref, GetAtt or `${X.Arn}`."""
+    target = logical_id(value)
+    if target is None and isinstance(value, dict) and isinstance(value.get("Fn::Sub"), str):
+        under = _SUB_UNDER_RESOURCE.fullmatch(value["Fn::Sub"])
+        target = under[1] if under else None
+    return target
 
 
 def functions_by_name(template: dict) -> dict[str, tuple[str, dict]]:
@@ -157,6 +172,36 @@ def mappings_by_function(template: dict) -> dict[str, list[tuple[str, dict]]]:
     return found
 
 
+def schedules_by_function(template: dict) -> dict[str, list[tuple[str, dict]]]:
+    """{function logical id: [(rule logical id, rule properties)]} for every EventBridge rule
+    that targets a function."""
+    found = defaultdict(list)
+    for name, rule in of_type(template, "AWS::Events::Rule").items():
+        properties = rule.get("Properties", {})
+        for target in properties.get("Targets") or []:
+            found[logical_id(target.get("Arn"))].append((name, properties))
+    return found
+
+
+def _check_schedules(problems, name, function_id, got, want: Function, permissions: dict) -> None:
+    expressions = sorted(p.get("ScheduleExpression") for _, p in got)
+    wanted = [want.schedule] if want.schedule else []
+    if expressions != wanted:
+        problems.add(f"{name}: schedules {expressions}, expected {wanted}")
+    for rule_id, rule in got:
+        if rule.get("State") != "ENABLED":
+            problems.add(f"{name}: its schedule {rule_id} is {rule.get('State')}, not ENABLED")
+        allowed = [
+            p["Properties"]
+            for p in permissions.values()
+            if logical_id(p.get("Properties", {}).get("FunctionName")) == function_id
+            and p["Properties"].get("Principal") == "events.amazonaws.com"
+            and logical_id(p["Properties"].get("SourceArn")) == rule_id
+        ]
+        if not allowed:
+            problems.add(f"{name}: EventBridge has no permission to invoke it from {rule_id}")
+
+
 def check_triggers(template: dict, expected: dict[str, Function]) -> None:
     """Each function is triggered by exactly what it should be, and mappings are configured for
     partial batch failures, bounded retries and an on-failure destination."""
@@ -165,6 +210,7 @@ def check_triggers(template: dict, expected: dict[str, Function]) -> None:
     functions = functions_by_name(template)
     routes = routes_by_function(template)
     mappings = mappings_by_function(template)
+    schedules = schedules_by_function(template)
     integrations = of_type(template, "AWS::ApiGatewayV2::Integration")
     permissions = of_type(template, "AWS::Lambda::Permission")
 
@@ -173,6 +219,7 @@ def check_triggers(template: dict, expected: dict[str, Function]) -> None:
             problems.add(f"{name}: no such function in the template")
             continue
         function_id = functions[name][0]
+        _check_schedules(problems, name, function_id, schedules.pop(function_id, []), want, permissions)
 
         got_routes = routes.pop(function_id, set())
         if got_routes != set(want.routes):
@@ -229,6 +276,8 @@ def check_triggers(template: dict, expected: dict[str, Function]) -> None:
         problems.add(f"{function_id}: unexpected routes {sorted(keys)}")
     for function_id, got in mappings.items():
         problems.add(f"{function_id}: unexpected event source mappings {[m for m, _ in got]}")
+    for function_id, got in schedules.items():
+        problems.add(f"{function_id}: unexpected schedules {[r for r, _ in got]}")
     problems.raise_any()
 
 
@@ -359,6 +408,47 @@ def check_queues(template: dict, expected: dict[str, Function]) -> None:
     problems.raise_any()
 
 
+# ------------------------------------------------------------------------------ tables
+
+
+def check_tables(template: dict, expected: dict[str, Function]) -> None:
+    """Every index the adapters query exists with the keys and projected attributes they read,
+    on an on-demand table (an index of a provisioned table would need capacity of its own)."""
+    problems = Problems("tables")
+    all_resources = resources(template)
+    for index in INDEXES:
+        table = all_resources.get(index.table)
+        if table is None or table.get("Type") != "AWS::DynamoDB::Table":
+            problems.add(f"{index.table}: no such DynamoDB table")
+            continue
+        properties = table.get("Properties", {})
+        if properties.get("BillingMode") != "PAY_PER_REQUEST":
+            problems.add(f"{index.table}: BillingMode {properties.get('BillingMode')}, expected PAY_PER_REQUEST")
+        found = [i for i in properties.get("GlobalSecondaryIndexes") or [] if i.get("IndexName") == index.name]
+        if not found:
+            problems.add(f"{index.table}: no global secondary index {index.name}")
+            continue
+        keys = {k.get("KeyType"): k.get("AttributeName") for k in found[0].get("KeySchema") or []}
+        if keys != {"HASH": index.partition_key, "RANGE": index.sort_key}:
+            problems.add(
+                f"{index.table}/{index.name}: keys {keys}, expected partition {index.partition_key} "
+                f"and sort {index.sort_key}"
+            )
+        defined = {d.get("AttributeName"): d.get("AttributeType") for d in properties.get("AttributeDefinitions") or []}
+        for key in (index.partition_key, index.sort_key):
+            if defined.get(key) != "S":
+                problems.add(f"{index.table}: attribute {key} is defined as {defined.get(key)}, expected S")
+        projection = found[0].get("Projection") or {}
+        kind = projection.get("ProjectionType")
+        projected = set(projection.get("NonKeyAttributes") or [])
+        if kind != "ALL" and not (kind == "INCLUDE" and index.projected <= projected):
+            problems.add(
+                f"{index.table}/{index.name}: projects {kind} {sorted(projected)}, "
+                f"its readers need {sorted(index.projected)}"
+            )
+    problems.raise_any()
+
+
 # ------------------------------------------------------------------------------ IAM
 
 
@@ -389,7 +479,7 @@ def role_grants(role: dict, problems: Problems, name: str, all_resources: dict) 
                 rendered = resource_name(resource)
                 if rendered == "*":
                     problems.add(f'{name}: Resource "*" for {actions}; every resource here can be named')
-                target = logical_id(resource)
+                target = referenced_resource(resource)
                 if target is not None and target not in all_resources:
                     problems.add(f"{name}: grants on {target}, which does not exist in this stack")
                 for action in actions:
@@ -437,4 +527,4 @@ def check_iam(template: dict, expected: dict[str, Function]) -> None:
     problems.raise_any()
 
 
-ALL_CHECKS = [check_functions, check_triggers, check_queues, check_iam]
+ALL_CHECKS = [check_functions, check_triggers, check_queues, check_tables, check_iam]

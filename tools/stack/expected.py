@@ -51,6 +51,24 @@ class Queue:
 
 
 @dataclass(frozen=True)
+class Index:
+    """A global secondary index of a DynamoDB table."""
+
+    table: str  # logical id of the AWS::DynamoDB::Table
+    name: str
+    partition_key: str
+    sort_key: str
+    projected: frozenset[str]  # non-key attributes the readers of the index need
+
+
+# The outbox (crates/aws/src/outbox_item.rs): orders with events not yet on the stream carry
+# outboxBucket and outboxSince, the keys of this sparse index, and pendingEvents, which the relay
+# reads from it.
+PENDING_EVENTS_INDEX = Index("OrdersTable", "pending-events", "outboxBucket", "outboxSince", frozenset({"pendingEvents"}))
+INDEXES = [PENDING_EVENTS_INDEX]
+
+
+@dataclass(frozen=True)
 class Function:
     role: str
     timeout: int
@@ -60,6 +78,7 @@ class Function:
     stream: Stream | None = None
     queue: Queue | None = None
     ses_from: str | None = field(default=None)  # ses:FromAddress the SES grant is limited to
+    schedule: str | None = None  # an EventBridge schedule expression
 
 
 def grant(actions: list[str], *resources: str) -> set[tuple[str, str]]:
@@ -95,32 +114,44 @@ CONSUME_QUEUE = [
 # SqsQueue::send_batch (crates/aws/src/queue.rs) calls SendMessageBatch, which sqs:SendMessage
 # authorises; a mapping's on-failure destination is sent to with sqs:SendMessage too.
 SEND_MESSAGE = ["sqs:SendMessage"]
-# DynamoOrders (crates/aws/src/orders.rs): create = PutItem (conditional; a refusal returns the
-# stored item, ALL_OLD); get = GetItem; transition and record_step = UpdateItem (conditional),
-# plus a GetItem when a refusal returns no item (the order is absent: 404, not 500).
+# DynamoOrders (crates/aws/src/orders.rs): create = PutItem (conditional, with the order_placed
+# mark; a refusal returns the stored item, ALL_OLD); get = GetItem; transition and record_step =
+# UpdateItem (conditional; a transition into an announced status marks its event), plus a
+# GetItem when a refusal returns no item (the order is absent: 404, not 500).
 CREATE_ORDER = ["dynamodb:PutItem"]
 READ_ORDER = ["dynamodb:GetItem"]
 CHANGE_ORDER = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+# Its outbox (crates/aws/src/orders/outbox.rs): mark_published = UpdateItem (conditional, then
+# another to take the order off the index once its last mark is gone), called by whoever
+# publishes; pending = Query on the pending-events index (never a Scan), plus that UpdateItem
+# for an entry an interrupted clearing left behind.
+CLEAR_MARK = ["dynamodb:UpdateItem"]
+LIST_PENDING = ["dynamodb:Query"]
+PENDING_EVENTS = f"{PENDING_EVENTS_INDEX.table}/index/{PENDING_EVENTS_INDEX.name}"
 
 HTTP_TIMEOUT = 6
 CONSUMER_TIMEOUT = 10  # provider.timeout
+# A partner call with its retries takes up to 12 s (DEFAULT_PARTNER_TIMEOUT in crates/aws).
+PARTNER_CALLER_TIMEOUT = 15
+RELAY_TIMEOUT = 30
 
 FUNCTIONS: dict[str, Function] = {
-    # PlaceOrder: orders.create, events.publish(order_placed); the signing secret for the
-    # customer token.
+    # PlaceOrder: orders.create, events.publish(order_placed), orders.mark_published; the
+    # signing secret for the customer token.
     "place-order": Function(
         role="PlaceOrderRole",
         timeout=HTTP_TIMEOUT,
         routes=frozenset({"POST /order"}),
         grants=frozenset(
             logs("place-order")
-            | grant(CREATE_ORDER, "OrdersTable")
+            | grant(CREATE_ORDER + CLEAR_MARK, "OrdersTable")
             | grant(PUT_RECORD, "OrderStream")
             | grant(READ_SECRET, SIGNING_SECRET)
         ),
     ),
     # FulfillOrder: orders.get (the confirmation page), orders.transition, events.publish
-    # (order_fulfilled); the signing secret (email link) and the baker's key.
+    # (order_fulfilled), orders.mark_published; the signing secret (email link) and the baker's
+    # key.
     "fulfill-order": Function(
         role="FulfillOrderRole",
         timeout=HTTP_TIMEOUT,
@@ -191,7 +222,7 @@ FUNCTIONS: dict[str, Function] = {
     # orders.record_step. The mapping consumes the delivery queue.
     "notify-delivery": Function(
         role="NotifyDeliveryRole",
-        timeout=CONSUMER_TIMEOUT,
+        timeout=PARTNER_CALLER_TIMEOUT,
         queue=Queue("DeliveryQueue", "DeliveryDeadLetterQueue"),
         grants=frozenset(
             logs("notify-delivery")
@@ -202,12 +233,25 @@ FUNCTIONS: dict[str, Function] = {
     # ForwardFeedback (partner_forwarding.rs): as notify-delivery, on the feedback queue.
     "forward-feedback": Function(
         role="ForwardFeedbackRole",
-        timeout=CONSUMER_TIMEOUT,
+        timeout=PARTNER_CALLER_TIMEOUT,
         queue=Queue("FeedbackQueue", "FeedbackDeadLetterQueue"),
         grants=frozenset(
             logs("forward-feedback")
             | grant(CHANGE_ORDER, "OrdersTable")
             | grant(CONSUME_QUEUE, "FeedbackQueue")
+        ),
+    ),
+    # RelayEvents: orders.pending (the index), orders.get, events.publish, orders.mark_published.
+    # Invoked by its EventBridge schedule, which needs nothing of the role.
+    "relay-events": Function(
+        role="RelayEventsRole",
+        timeout=RELAY_TIMEOUT,
+        schedule="rate(1 minute)",
+        grants=frozenset(
+            logs("relay-events")
+            | grant(LIST_PENDING, PENDING_EVENTS)
+            | grant(CHANGE_ORDER + CLEAR_MARK, "OrdersTable")
+            | grant(PUT_RECORD, "OrderStream")
         ),
     ),
 }
@@ -222,4 +266,5 @@ LIFECYCLE = [
     "forward-feedback",
 ]
 QUERIES = ["order-queries"]
-assert sorted(LIFECYCLE + QUERIES) == sorted(FUNCTIONS)
+SCHEDULED = ["relay-events"]
+assert sorted(LIFECYCLE + QUERIES + SCHEDULED) == sorted(FUNCTIONS)

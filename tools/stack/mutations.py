@@ -171,13 +171,43 @@ MUTATIONS = [
             "        QueueName: ${self:service}-${sls:stage}-delivery\n        VisibilityTimeout: 30\n",
         ),
         checks.check_queues,
-        r"DeliveryQueue: VisibilityTimeout 30 s < 6 x notify-delivery's Timeout 10 s",
+        r"DeliveryQueue: VisibilityTimeout 30 s < 6 x notify-delivery's Timeout 15 s",
     ),
     Mutation(
         "artifacts-share-a-name",
         "every function's artifact is cargo lambda's own target/lambda/<name>/bootstrap.zip",
-        regex(r"artifact: target/lambda/([a-z-]+)\.zip", r"artifact: target/lambda/\1/bootstrap.zip", 8),
+        regex(r"artifact: target/lambda/([a-z-]+)\.zip", r"artifact: target/lambda/\1/bootstrap.zip", 9),
         checks.check_functions,
         r"all deploy the S3 object serverless/cakeshop/dev/[^ ]+/bootstrap\.zip",
+    ),
+    Mutation(
+        "relay-schedule-removed",
+        "relay-events loses its schedule, so nothing ever publishes what a crash left unpublished",
+        replace(
+            "    events:\n"
+            "      - schedule: rate(1 minute)\n",
+            "",
+        ),
+        checks.check_triggers,
+        r"relay-events: schedules \[\], expected \['rate\(1 minute\)'\]",
+    ),
+    Mutation(
+        "outbox-index-removed",
+        "the orders table loses the pending-events index the relay queries",
+        replace(
+            "        GlobalSecondaryIndexes:\n"
+            "          - IndexName: pending-events\n"
+            "            KeySchema:\n"
+            "              - AttributeName: outboxBucket\n"
+            "                KeyType: HASH\n"
+            "              - AttributeName: outboxSince\n"
+            "                KeyType: RANGE\n"
+            "            Projection:\n"
+            "              ProjectionType: INCLUDE\n"
+            "              NonKeyAttributes: [pendingEvents]\n",
+            "",
+        ),
+        checks.check_tables,
+        r"OrdersTable: no global secondary index pending-events",
     ),
 ]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import checks
-from expected import FUNCTIONS, LIFECYCLE, QUERIES
+from expected import FUNCTIONS, LIFECYCLE, QUERIES, SCHEDULED
 from packager import REGION
 
 # Rules cfn-lint is told to ignore, and why. Only these: any other error or warning fails.
@@ -45,9 +45,9 @@ def test_cfn_lint_passes(packaged):
     assert run.returncode == 0, f"cfn-lint found problems:\n{run.stdout}{run.stderr}"
 
 
-def test_seven_lifecycle_functions_and_the_read_only_queries(template):
-    assert len(LIFECYCLE) == 7 and len(QUERIES) == 1
-    assert sorted(checks.functions_by_name(template)) == sorted(LIFECYCLE + QUERIES)
+def test_seven_lifecycle_functions_the_read_only_queries_and_the_relay(template):
+    assert len(LIFECYCLE) == 7 and len(QUERIES) == 1 and len(SCHEDULED) == 1
+    assert sorted(checks.functions_by_name(template)) == sorted(LIFECYCLE + QUERIES + SCHEDULED)
 
 
 def test_functions_have_their_own_roles_timeouts_and_code(template):
@@ -60,6 +60,10 @@ def test_triggers(template):
 
 def test_queues_dead_letter_queues_and_visibility_timeouts(template):
     checks.check_queues(template, FUNCTIONS)
+
+
+def test_the_orders_table_has_the_outbox_index(template):
+    checks.check_tables(template, FUNCTIONS)
 
 
 def test_each_role_allows_exactly_what_its_function_calls(template):

@@ -10,7 +10,7 @@ mod secret;
 
 pub use functions::{
     ConfirmDeliveryConfig, ForwardFeedbackConfig, FulfillOrderConfig, NotifyBakerConfig, NotifyDeliveryConfig,
-    OrderQueriesConfig, PlaceOrderConfig, RequestDeliveryConfig,
+    OrderQueriesConfig, PlaceOrderConfig, RelayEventsConfig, RequestDeliveryConfig,
 };
 pub use secret::Secret;
 
@@ -28,6 +28,7 @@ pub const CUSTOMER_SERVICE_API_URL: &str = "CUSTOMER_SERVICE_API_URL";
 pub const SIGNING_SECRET: &str = "SIGNING_SECRET";
 pub const BAKER_API_KEY: &str = "BAKER_API_KEY";
 pub const PUBLIC_BASE_URL: &str = "PUBLIC_BASE_URL";
+pub const RELAY_AFTER_SECONDS: &str = "RELAY_AFTER_SECONDS";
 /// The suffix of the variable that names the SSM parameter holding a secret.
 pub const PARAMETER_SUFFIX: &str = "_PARAMETER";
 
@@ -35,6 +36,9 @@ pub const PARAMETER_SUFFIX: &str = "_PARAMETER";
 pub enum ConfigError {
     #[error("{}", Missing(.0))]
     Missing(Vec<String>),
+    /// Variables set to values that cannot be used (and any missing ones), each described.
+    #[error("{}", .0.join("; "))]
+    Invalid(Vec<String>),
     #[error("reading {variable} from the SSM parameter {parameter:?} failed")]
     Parameter {
         variable: &'static str,
@@ -64,6 +68,7 @@ impl fmt::Display for Missing<'_> {
 pub struct EnvReader<L> {
     lookup: L,
     missing: Vec<String>,
+    invalid: Vec<String>,
 }
 
 impl<L: Fn(&str) -> Option<String>> EnvReader<L> {
@@ -71,6 +76,7 @@ impl<L: Fn(&str) -> Option<String>> EnvReader<L> {
         EnvReader {
             lookup,
             missing: Vec::new(),
+            invalid: Vec::new(),
         }
     }
 
@@ -102,13 +108,36 @@ impl<L: Fn(&str) -> Option<String>> EnvReader<L> {
         }
     }
 
-    /// Succeeds when nothing asked for was missing.
-    pub fn finish(self) -> Result<(), ConfigError> {
-        if self.missing.is_empty() {
-            Ok(())
-        } else {
-            Err(ConfigError::Missing(self.missing))
+    /// A whole number of seconds, at least 1; else 0 after noting it as missing or invalid.
+    pub fn positive_seconds(&mut self, name: &'static str) -> i64 {
+        let Some(value) = self.get(name) else {
+            self.missing.push(name.to_owned());
+            return 0;
+        };
+        match value.trim().parse::<i64>() {
+            Ok(seconds) if seconds >= 1 => seconds,
+            _ => {
+                self.invalid.push(format!(
+                    "{name} must be a whole number of seconds, at least 1, not {value:?}"
+                ));
+                0
+            }
         }
+    }
+
+    /// Succeeds when nothing asked for was missing or invalid.
+    pub fn finish(mut self) -> Result<(), ConfigError> {
+        if self.invalid.is_empty() {
+            return if self.missing.is_empty() {
+                Ok(())
+            } else {
+                Err(ConfigError::Missing(self.missing))
+            };
+        }
+        if !self.missing.is_empty() {
+            self.invalid.push(Missing(&self.missing).to_string());
+        }
+        Err(ConfigError::Invalid(self.invalid))
     }
 }
 

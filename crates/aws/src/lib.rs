@@ -9,17 +9,20 @@ mod error_report;
 pub mod events;
 pub mod mail;
 pub mod order_item;
+pub mod order_table;
 pub mod orders;
+pub mod outbox_item;
 pub mod partner;
 pub mod queue;
 
 pub use clients::AwsClients;
 pub use config::{
     ConfigError, ConfirmDeliveryConfig, ForwardFeedbackConfig, FulfillOrderConfig, NotifyBakerConfig,
-    NotifyDeliveryConfig, OrderQueriesConfig, PlaceOrderConfig, RequestDeliveryConfig, Secret,
+    NotifyDeliveryConfig, OrderQueriesConfig, PlaceOrderConfig, RelayEventsConfig, RequestDeliveryConfig, Secret,
 };
 pub use events::KinesisEvents;
 pub use mail::SesMailer;
 pub use orders::DynamoOrders;
+pub use outbox_item::PENDING_EVENTS_INDEX;
 pub use partner::{DEFAULT_PARTNER_TIMEOUT, HttpPartner, HttpPartnerError};
 pub use queue::SqsQueue;

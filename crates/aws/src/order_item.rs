@@ -3,6 +3,7 @@
 //! Layout: `orderId` (S, the partition key), `status` (S), `customerName`, `address`,
 //! optional `email` and `notes`, `productId`, `productName` (S), `quantity`, `unitPriceCents`,
 //! `totalCents` (N), `createdAt` (S, RFC 3339) and `history` (M: step name → RFC 3339 S).
+//! The outbox's attributes (`outbox_item`) live on the same item; reading an order ignores them.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use cakeshop_domain::{Cents, Customer, HistoryEntry, Order, OrderId, Status, Step, Timestamp};
@@ -23,7 +24,7 @@ pub struct ItemError {
 }
 
 impl ItemError {
-    fn new(attribute: impl Into<String>) -> ItemError {
+    pub(crate) fn new(attribute: impl Into<String>) -> ItemError {
         ItemError {
             attribute: attribute.into(),
         }

@@ -1,12 +1,18 @@
 //! The order table on DynamoDB: every change is one conditional write, so two Lambdas racing
-//! on the same order cannot both win, and nothing is decided by reading first.
+//! on the same order cannot both win, and nothing is decided by reading first. A change that
+//! owes the stream an event marks it pending in that same write (`outbox_item`).
+
+mod outbox;
 
 use crate::order_item::{HISTORY, Item, ORDER_ID, STATUS, from_item, order_id_key, to_item};
+use crate::outbox_item::{
+    OUTBOX_BUCKET, OUTBOX_SINCE, PENDING_BUCKET, PENDING_EVENTS, kind_set, mark_new_item, sortable_time,
+};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
-use cakeshop_domain::{Order, OrderId, Status, Step, Timestamp};
+use cakeshop_domain::{EventKind, Order, OrderId, Status, Step, Timestamp};
 use cakeshop_ports::{CreateOutcome, OrderRepository, PortError, StepOutcome, TransitionOutcome};
 
 const CREATE: &str = "storing a new order in DynamoDB";
@@ -14,7 +20,8 @@ const GET: &str = "reading an order from DynamoDB";
 const TRANSITION: &str = "changing an order's status in DynamoDB";
 const RECORD_STEP: &str = "recording an order step in DynamoDB";
 
-/// Orders in one DynamoDB table keyed by `orderId` (see `order_item` for the layout).
+/// Orders in one DynamoDB table keyed by `orderId` (see `order_item` and `outbox_item` for the
+/// layout).
 #[derive(Debug, Clone)]
 pub struct DynamoOrders {
     client: aws_sdk_dynamodb::Client,
@@ -131,11 +138,14 @@ fn time(at: Timestamp) -> AttributeValue {
 
 impl OrderRepository for DynamoOrders {
     async fn create(&self, order: &Order) -> Result<CreateOutcome, PortError> {
+        let mut item = to_item(order);
+        mark_new_item(&mut item, EventKind::OrderPlaced, order.created_at)
+            .map_err(|error| PortError::new(CREATE, error))?;
         let result = self
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(to_item(order)))
+            .set_item(Some(item))
             .condition_expression("attribute_not_exists(#id)")
             .expression_attribute_names("#id", ORDER_ID)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
@@ -169,23 +179,34 @@ impl OrderRepository for DynamoOrders {
         to: Status,
         at: Timestamp,
     ) -> Result<TransitionOutcome, PortError> {
+        let mut update = String::from("SET #status = :to, #history.#step = :at");
+        let mut names = vec![
+            ("#status", STATUS),
+            ("#history", HISTORY),
+            ("#step", to.entry_step().as_str()),
+        ];
+        let mut values = vec![
+            (":from", AttributeValue::S(from.as_str().to_owned())),
+            (":to", AttributeValue::S(to.as_str().to_owned())),
+            (":at", time(at)),
+        ];
+        if let Some(kind) = EventKind::announcing(to) {
+            // An older mark keeps its time: the oldest decides when the order is due.
+            update.push_str(", #bucket = :bucket, #since = if_not_exists(#since, :since) ADD #pending :kind");
+            names.extend([
+                ("#bucket", OUTBOX_BUCKET),
+                ("#since", OUTBOX_SINCE),
+                ("#pending", PENDING_EVENTS),
+            ]);
+            let since = sortable_time(at).map_err(|error| PortError::new(TRANSITION, error))?;
+            values.extend([
+                (":bucket", AttributeValue::S(PENDING_BUCKET.to_owned())),
+                (":since", AttributeValue::S(since)),
+                (":kind", kind_set(kind)),
+            ]);
+        }
         let written = self
-            .update(
-                order_id,
-                "SET #status = :to, #history.#step = :at",
-                "#status = :from",
-                &[
-                    ("#status", STATUS),
-                    ("#history", HISTORY),
-                    ("#step", to.entry_step().as_str()),
-                ],
-                &[
-                    (":from", AttributeValue::S(from.as_str().to_owned())),
-                    (":to", AttributeValue::S(to.as_str().to_owned())),
-                    (":at", time(at)),
-                ],
-                TRANSITION,
-            )
+            .update(order_id, &update, "#status = :from", &names, &values, TRANSITION)
             .await?;
         Ok(match written {
             Written::Applied(order) => TransitionOutcome::Applied(Box::new(order)),

@@ -3,19 +3,22 @@
 //! Each test starts its own `moto_server` on a free loopback port (installed by `tools/test`
 //! into the project's virtualenv) and makes the resources it needs the way the stack does.
 
-use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_kinesis::types::{ShardIteratorType, StreamStatus};
 use aws_sdk_ssm::types::ParameterType;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use cakeshop_aws::{
-    AwsClients, ConfigError, DynamoOrders, KinesisEvents, PlaceOrderConfig, Secret, SesMailer, SqsQueue,
+    AwsClients, ConfigError, DynamoOrders, KinesisEvents, PlaceOrderConfig, Secret, SesMailer, SqsQueue, order_table,
 };
-use cakeshop_domain::OrderId;
+use cakeshop_domain::{EventKind, OrderId, Timestamp};
 use cakeshop_ports::contract::{self, MailboxProbe, QueueProbe, StreamProbe};
-use cakeshop_ports::{Email, IdGenerator, OutgoingMessage, QueueSender, RandomIds};
+use cakeshop_ports::{
+    Clock, Email, IdGenerator, OrderRepository, Outbox, OutgoingMessage, QueueSender, RandomIds, SystemClock,
+};
 use cakeshop_test_support::MotoServer;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// An emulator of the test's own and clients pointed at it.
@@ -30,35 +33,123 @@ fn fresh_name(prefix: &str) -> String {
     format!("{prefix}-{}", RandomIds.order_id())
 }
 
-#[tokio::test]
-async fn dynamo_orders_keep_the_order_repository_contract() {
-    let (_moto, aws) = moto().await;
+/// A new order table, made as `cakeshop_aws::order_table` defines it.
+async fn orders_table(aws: &AwsClients) -> String {
     let table = fresh_name("orders");
-    aws.dynamodb()
-        .create_table()
-        .table_name(&table)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("orderId")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("complete attribute definition"),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("orderId")
-                .key_type(KeyType::Hash)
-                .build()
-                .expect("complete key schema"),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
+    order_table::define(aws.dynamodb().create_table().table_name(&table))
+        .expect("a complete table definition")
         .send()
         .await
         .expect("create the table");
+    table
+}
 
+#[tokio::test]
+async fn dynamo_orders_keep_the_order_repository_contract() {
+    let (_moto, aws) = moto().await;
+    let table = orders_table(&aws).await;
     contract::order_repository(&DynamoOrders::new(aws.dynamodb(), table)).await;
 }
 
+/// The stored item, attribute by attribute, as the table holds it.
+async fn raw_item(aws: &AwsClients, table: &str, order_id: &OrderId) -> Option<HashMap<String, AttributeValue>> {
+    aws.dynamodb()
+        .get_item()
+        .table_name(table)
+        .key("orderId", AttributeValue::S(order_id.as_str().to_owned()))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("get the item")
+        .item
+}
+
+#[tokio::test]
+async fn clearing_the_last_mark_takes_the_order_off_the_pending_index() {
+    let (_moto, aws) = moto().await;
+    let table = orders_table(&aws).await;
+    let orders = DynamoOrders::new(aws.dynamodb(), table.clone());
+    let order = contract::sample_order();
+    orders.create(&order).await.expect("create");
+
+    let marked = raw_item(&aws, &table, &order.order_id).await.expect("stored");
+    assert_eq!(marked.get("outboxBucket"), Some(&AttributeValue::S("pending".into())));
+    let since = order_outbox_since(&marked);
+    assert_eq!(since.len(), "2026-11-21T07:55:15.000Z".len(), "fixed width: {since}");
+
+    orders
+        .mark_published(&order.order_id, EventKind::OrderPlaced)
+        .await
+        .expect("mark published");
+    let cleared = raw_item(&aws, &table, &order.order_id).await.expect("stored");
+    for attribute in ["pendingEvents", "outboxBucket", "outboxSince"] {
+        assert!(!cleared.contains_key(attribute), "{attribute} is gone: {cleared:?}");
+    }
+    assert_eq!(orders.get(&order.order_id).await.expect("get"), Some(order));
+}
+
+fn order_outbox_since(item: &HashMap<String, AttributeValue>) -> String {
+    match item.get("outboxSince") {
+        Some(AttributeValue::S(since)) => since.clone(),
+        other => panic!("outboxSince is a string, not {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn listing_finishes_a_clearing_interrupted_between_its_two_writes() {
+    let (_moto, aws) = moto().await;
+    let table = orders_table(&aws).await;
+    let orders = DynamoOrders::new(aws.dynamodb(), table.clone());
+    let order = contract::sample_order();
+    orders.create(&order).await.expect("create");
+    // What a crash right after the first write of mark_published leaves: no marks, still listed.
+    aws.dynamodb()
+        .update_item()
+        .table_name(&table)
+        .key("orderId", AttributeValue::S(order.order_id.as_str().to_owned()))
+        .update_expression("REMOVE pendingEvents")
+        .send()
+        .await
+        .expect("drop the marks");
+
+    let now = SystemClock.now();
+    assert_eq!(orders.pending(now.plus_seconds(1), 10).await.expect("pending"), vec![]);
+    let item = raw_item(&aws, &table, &order.order_id).await.expect("stored");
+    assert!(
+        !item.contains_key("outboxBucket") && !item.contains_key("outboxSince"),
+        "{item:?}"
+    );
+}
+
+#[tokio::test]
+async fn pending_orders_are_listed_oldest_first_across_pages() {
+    let (_moto, aws) = moto().await;
+    let table = orders_table(&aws).await;
+    let orders = DynamoOrders::new(aws.dynamodb(), table);
+    let start = SystemClock.now().plus_seconds(-600);
+    // Created out of order, at whole seconds and at fractions of one (which sort differently
+    // as text unless written at a fixed width).
+    let offsets_ms = [2_500, 0, 1_000, 1_250, 3_000, 500, 2_000];
+    let mut placed = Vec::new();
+    for offset in offsets_ms {
+        let at = Timestamp::from_unix_millis(start.unix_millis() + offset).expect("in range");
+        let order = contract::sample_order_placed_at(at);
+        orders.create(&order).await.expect("create");
+        placed.push((at, order.order_id));
+    }
+    placed.sort_by_key(|(at, _)| *at);
+    let due_before = Timestamp::from_unix_millis(start.unix_millis() + 2_500).expect("in range");
+
+    let listed = orders.pending(due_before, 100).await.expect("pending");
+    let expected: Vec<_> = placed.iter().filter(|(at, _)| *at < due_before).cloned().collect();
+    let got: Vec<_> = listed.iter().map(|p| (p.since, p.order_id.clone())).collect();
+    assert_eq!(got, expected, "strictly before, oldest first");
+    assert_eq!(
+        orders.pending(due_before, 2).await.expect("pending").len(),
+        2,
+        "at most the limit"
+    );
+}
 /// Reads every record of every shard from the start.
 struct KinesisProbe {
     client: aws_sdk_kinesis::Client,

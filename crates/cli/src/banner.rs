@@ -61,6 +61,9 @@ pub fn print(shop: &RunningShop) {
                     redrive.map_or("nowhere", |r| r.dead_letter_queue.as_str()),
                 ))
             }
+            Some(Trigger::Schedule(schedule)) => {
+                triggers.push(format!("every {} s, and once at start", schedule.every.as_secs()))
+            }
             None => {}
         }
         println!("    {:<18} {}", function.name, triggers.join(", "));

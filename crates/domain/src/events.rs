@@ -1,6 +1,7 @@
 //! The events the order table's owner puts on the stream, named by what happened.
 
 use crate::order::{Order, OrderId};
+use crate::status::{Status, Step};
 use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +40,21 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    pub const ALL: [EventKind; 2] = [EventKind::OrderPlaced, EventKind::OrderFulfilled];
+
+    pub fn parse(text: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
+
+    /// The event an order owes the stream when it enters `status`, if any.
+    pub fn announcing(status: Status) -> Option<EventKind> {
+        match status {
+            Status::Placed => Some(EventKind::OrderPlaced),
+            Status::Fulfilled => Some(EventKind::OrderFulfilled),
+            Status::OutForDelivery | Status::Delivered => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::OrderPlaced => "order_placed",
@@ -71,6 +87,18 @@ impl OrderEvent {
             order_id: order.order_id.clone(),
             occurred_at: at,
             order: Box::new(order.clone()),
+        }
+    }
+
+    /// The event of `kind` rebuilt from the stored order, for a relay finishing a publish that a
+    /// crash interrupted. Same event id as the first attempt, so consumers see one event.
+    /// `None` if the order never reached the status that event announces.
+    pub fn rebuilt(kind: EventKind, order: &Order) -> Option<OrderEvent> {
+        match kind {
+            EventKind::OrderPlaced => Some(OrderEvent::order_placed(&order.as_placed(), order.created_at)),
+            EventKind::OrderFulfilled => order
+                .step_time(Step::Fulfilled)
+                .map(|at| OrderEvent::order_fulfilled(&order.order_id, at)),
         }
     }
 

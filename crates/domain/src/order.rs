@@ -113,6 +113,22 @@ impl Order {
         }
     }
 
+    /// Whether this order is what `new_order` asks for: how a repeated request with the same
+    /// idempotency key is told apart from a different order reusing the key.
+    pub fn was_placed_as(&self, new_order: &NewOrder) -> bool {
+        self.customer == new_order.customer
+            && self.product_id == new_order.product.id
+            && self.quantity == new_order.quantity
+    }
+
+    /// The order as it was when placed: status `placed` and only the `placed` step.
+    pub fn as_placed(&self) -> Order {
+        let mut placed = self.clone();
+        placed.status = Status::Placed;
+        placed.history.retain(|entry| entry.step == Step::Placed);
+        placed
+    }
+
     pub fn has_step(&self, step: Step) -> bool {
         self.history.iter().any(|entry| entry.step == step)
     }
@@ -196,6 +212,20 @@ mod tests {
         let before = order.clone();
         assert!(order.transition(Status::Delivered, at(2_000)).is_err());
         assert_eq!(order, before);
+    }
+
+    #[test]
+    fn a_repeated_request_is_told_apart_from_a_different_one() {
+        let order = placed();
+        let same = br#"{"address":"1 Loop Road","name":"Ada","quantity":2,"productId":"red-velvet"}"#;
+        assert!(order.was_placed_as(&parse_new_order(same).expect("valid")));
+        for other in [
+            br#"{"name":"Ada","address":"1 Loop Road","productId":"red-velvet","quantity":3}"#.as_slice(),
+            br#"{"name":"Ada","address":"2 Loop Road","productId":"red-velvet","quantity":2}"#,
+            br#"{"name":"Ada","address":"1 Loop Road","productId":"red-velvet","quantity":2,"notes":"x"}"#,
+        ] {
+            assert!(!order.was_placed_as(&parse_new_order(other).expect("valid")));
+        }
     }
 
     #[test]

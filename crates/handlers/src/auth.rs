@@ -75,6 +75,15 @@ impl Signer {
         self.verify("customer", order_id.as_str(), token)
     }
 
+    /// The order id a request with this `Idempotency-Key` gets: derived, so a repeat finds the
+    /// order its first attempt stored, and keyed with the secret, so a key reveals no order id.
+    pub fn order_id_for_idempotency_key(&self, key: &str) -> OrderId {
+        let digest = self.mac("idempotency-key", key).finalize().into_bytes();
+        let text: String = digest[..16].iter().map(|byte| format!("{byte:02x}")).collect();
+        // 32 lowercase hex digits, like a random id, always a valid order id.
+        OrderId::parse(&text).unwrap_or_else(|_| unreachable!("hex digits form a valid order id"))
+    }
+
     /// The token in the baker's "cake is ready" link: `<orderId>.<expiry>.<signature>`.
     pub fn baker_link_token(&self, order_id: &OrderId, expires: Timestamp) -> String {
         let message = format!("{order_id}.{}", expires.unix_seconds());

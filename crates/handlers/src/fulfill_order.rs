@@ -4,11 +4,12 @@
 //! changes anything, because mail scanners open links. The button POSTs the link's token as a
 //! form; API clients POST JSON `{"orderId"}` with `Authorization: Bearer <baker key or link token>`.
 
+use crate::announce::announce;
 use crate::api::{ApiError, bearer_token, body_bytes, html_response, is_form, json_response, respond, route};
 use crate::auth::{BakerKey, LinkError, Signer};
 use crate::baker_page;
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
-use cakeshop_domain::{Order, OrderEvent, OrderId, Status, parse_order_reference};
+use cakeshop_domain::{EventKind, Order, OrderEvent, OrderId, Status, parse_order_reference};
 use cakeshop_ports::{Clock, EventPublisher, OrderRepository, TransitionOutcome};
 use http::Method;
 use std::sync::Arc;
@@ -78,7 +79,7 @@ impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
                 .signer
                 .verify_baker_link(&token, self.clock.now())
                 .map_err(link_refusal)?;
-            self.fulfil(&order_id).await
+            self.fulfil(&order_id, Authority::Link).await
         }
         .await;
         match result {
@@ -90,27 +91,28 @@ impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
     async fn fulfil_from_api(&self, request: &ApiGatewayV2httpRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
         let token = bearer_token(request)
             .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <baker key or link token>"))?;
-        let allowed_order = if self.baker_key.matches(token) {
-            None
+        let (authority, allowed_order) = if self.baker_key.matches(token) {
+            (Authority::BakerKey, None)
         } else {
-            Some(
-                self.signer
-                    .verify_baker_link(token, self.clock.now())
-                    .map_err(link_refusal)?,
-            )
+            let linked = self
+                .signer
+                .verify_baker_link(token, self.clock.now())
+                .map_err(link_refusal)?;
+            (Authority::Link, Some(linked))
         };
         let order_id = parse_order_reference(&body_bytes(request)?)?;
         if allowed_order.is_some_and(|allowed| allowed != order_id) {
             return Err(ApiError::forbidden("this link is for a different order"));
         }
-        let order = self.fulfil(&order_id).await?;
+        let order = self.fulfil(&order_id, authority).await?;
         Ok(json_response(200, &order))
     }
 
-    /// `placed → fulfilled`, then `order_fulfilled` on the stream. A repeat for an order that
-    /// is already fulfilled publishes the event again (same event id, which consumers drop if
-    /// they have it) so that a crash between the two writes heals when the baker retries.
-    async fn fulfil(&self, order_id: &OrderId) -> Result<Order, ApiError> {
+    /// `placed → fulfilled` (marking `order_fulfilled` unpublished in the same write), then
+    /// the event on the stream. With the baker key a repeat for a fulfilled order publishes the
+    /// event again (same event id, which consumers drop if they have it), so a crash between the
+    /// two writes heals when the baker retries; the relay heals it anyway. A link works once.
+    async fn fulfil(&self, order_id: &OrderId, authority: Authority) -> Result<Order, ApiError> {
         let span = tracing::info_span!("fulfill_order", %order_id);
         async {
             let now = self.clock.now();
@@ -120,7 +122,17 @@ impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
                 .await
             {
                 Ok(TransitionOutcome::Applied(order)) => *order,
-                Ok(TransitionOutcome::Conflict(order)) if order.status == Status::Fulfilled => *order,
+                Ok(TransitionOutcome::Conflict(order))
+                    if order.status == Status::Fulfilled && authority == Authority::BakerKey =>
+                {
+                    *order
+                }
+                Ok(TransitionOutcome::Conflict(order)) if authority == Authority::Link => {
+                    return Err(ApiError::conflict(format!(
+                        "this link has been used: order {order_id} is already {}",
+                        order.status
+                    )));
+                }
                 Ok(TransitionOutcome::Conflict(order)) => {
                     return Err(ApiError::conflict(format!(
                         "order {order_id} is {}; only a placed order can be marked fulfilled",
@@ -132,8 +144,9 @@ impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
                 }
                 Err(error) => return Err(ApiError::internal("updating the order failed", &error)),
             };
-            let at = order.step_time(cakeshop_domain::Step::Fulfilled).unwrap_or(now);
-            if let Err(error) = self.events.publish(&OrderEvent::order_fulfilled(order_id, at)).await {
+            let fulfilled = OrderEvent::rebuilt(EventKind::OrderFulfilled, &order)
+                .ok_or_else(|| ApiError::new(500, "internal", "the order has no fulfilled step"))?;
+            if let Err(error) = announce(&self.orders, &self.events, &fulfilled).await {
                 return Err(ApiError::internal("announcing the fulfilment failed", &error));
             }
             tracing::info!("order fulfilled");
@@ -146,6 +159,13 @@ impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
     fn form_action(&self) -> String {
         format!("{}/order/fulfilled", self.public_base_url.trim_end_matches('/'))
     }
+}
+
+/// What let the caller in: the baker's key, or a signed link that is good for one use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Authority {
+    BakerKey,
+    Link,
 }
 
 fn link_refusal(error: LinkError) -> ApiError {

@@ -4,6 +4,7 @@
 //! type that trigger expects, and reaches the outside world only through the ports it is
 //! generic over. The same handlers run as Lambda functions and inside `cakeshop dev`.
 
+pub mod announce;
 pub mod api;
 pub mod auth;
 pub mod baker_email;
@@ -19,6 +20,7 @@ pub mod partner_forwarding;
 pub mod place_order;
 pub mod queue_batch;
 pub mod record_error;
+pub mod relay_events;
 pub mod request_delivery;
 pub mod stream_batch;
 
@@ -30,4 +32,5 @@ pub use notify_baker::{BakerMail, NotifyBaker};
 pub use notify_delivery::NotifyDelivery;
 pub use order_queries::OrderQueries;
 pub use place_order::PlaceOrder;
+pub use relay_events::{RelayError, RelayEvents, RelayReport};
 pub use request_delivery::RequestDelivery;

@@ -1,13 +1,14 @@
-//! Building the eight functions on a given set of adapters: the same handlers whichever backend
+//! Building the nine functions on a given set of adapters: the same handlers whichever backend
 //! the shop runs on.
 
 use crate::functions::Functions;
 use crate::runtime::{DevError, DevOptions};
 use crate::secrets::LocalSecrets;
+use crate::wiring::{Wiring, WiringError};
 use cakeshop_aws::HttpPartner;
 use cakeshop_handlers::{
     BakerKey, BakerMail, ConfirmDelivery, ForwardFeedback, FulfillOrder, NotifyBaker, NotifyDelivery, OrderQueries,
-    PlaceOrder, RequestDelivery, Signer,
+    PlaceOrder, RelayEvents, RequestDelivery, Signer,
 };
 use cakeshop_ports::{EventPublisher, Mailer, OrderRepository, QueueSender, RandomIds, SystemClock};
 use std::sync::Arc;
@@ -47,6 +48,7 @@ pub struct Adapters<O, E, Q, M> {
 
 pub fn assemble<O, E, Q, M>(
     options: &DevOptions,
+    wiring: &Wiring,
     secrets: &LocalSecrets,
     endpoints: &Endpoints,
     adapters: Adapters<O, E, Q, M>,
@@ -72,6 +74,7 @@ where
     };
     let signer = Signer::new(secrets.signing_secret.clone());
     let baker_key = BakerKey::new(&secrets.baker_api_key);
+    let relay_after_seconds = relay_after_seconds(wiring)?;
     let clock = Arc::new(SystemClock);
     let base_url = endpoints.base_url.clone();
     let mail = BakerMail {
@@ -90,7 +93,7 @@ where
         notify_baker: NotifyBaker::new(orders.clone(), mailer, signer.clone(), mail, clock.clone()),
         fulfill_order: FulfillOrder::new(
             orders.clone(),
-            events,
+            events.clone(),
             signer.clone(),
             baker_key.clone(),
             base_url,
@@ -99,7 +102,33 @@ where
         request_delivery: RequestDelivery::new(orders.clone(), delivery_queue, clock.clone()),
         notify_delivery: NotifyDelivery::new(orders.clone(), partner(&endpoints.delivery_api_url)?, clock.clone()),
         confirm_delivery: ConfirmDelivery::new(orders.clone(), feedback_queue, signer.clone(), clock.clone()),
-        forward_feedback: ForwardFeedback::new(orders.clone(), partner(&endpoints.customer_service_api_url)?, clock),
-        order_queries: OrderQueries::new(orders, signer, baker_key),
+        forward_feedback: ForwardFeedback::new(
+            orders.clone(),
+            partner(&endpoints.customer_service_api_url)?,
+            clock.clone(),
+        ),
+        order_queries: OrderQueries::new(orders.clone(), signer, baker_key),
+        relay_events: RelayEvents::new(orders, events, clock, relay_after_seconds),
+    })
+}
+
+/// How old an outbox mark must be before the relay takes it as orphaned: the relay-events
+/// function's `RELAY_AFTER_SECONDS`, as on AWS; 10 s if serverless.yml has no relay.
+fn relay_after_seconds(wiring: &Wiring) -> Result<i64, DevError> {
+    let Some(relay) = wiring.function("relay-events") else {
+        return Ok(10);
+    };
+    let value = relay.environment.get("RELAY_AFTER_SECONDS");
+    let seconds = match value {
+        Some(serde_json::Value::String(text)) => text.trim().parse::<i64>().ok(),
+        Some(serde_json::Value::Number(number)) => number.as_i64(),
+        _ => None,
+    };
+    seconds.filter(|s| *s >= 1).ok_or_else(|| {
+        WiringError::Unusable {
+            location: "function relay-events: environment.RELAY_AFTER_SECONDS".into(),
+            problem: format!("must be a whole number of seconds, at least 1 (found {value:?})"),
+        }
+        .into()
     })
 }

@@ -5,6 +5,7 @@ use crate::mappings::{ReceivedMessage, SourceRecord};
 use aws_lambda_events::encodings::SecondTimestamp;
 use aws_lambda_events::event::kinesis::{KinesisEvent, KinesisEventRecord, KinesisRecord};
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use aws_lambda_events::eventbridge::EventBridgeEvent;
 
 pub const REGION: &str = "local";
 pub const ACCOUNT: &str = "000000000000";
@@ -67,5 +68,19 @@ pub fn sqs_event(messages: &[ReceivedMessage], queue_arn: &str) -> SqsEvent {
             sqs
         })
         .collect();
+    event
+}
+
+/// The event EventBridge sends a function on a `schedule:` rule.
+pub fn scheduled_event(function: &str) -> EventBridgeEvent<serde_json::Value> {
+    let mut event = EventBridgeEvent::default();
+    event.version = Some("0".into());
+    event.detail_type = "Scheduled Event".into();
+    event.source = "aws.events".into();
+    event.region = Some(REGION.into());
+    event.resources = Some(vec![format!(
+        "arn:aws:events:{REGION}:{ACCOUNT}:rule/{function}-schedule"
+    )]);
+    event.detail = serde_json::json!({});
     event
 }

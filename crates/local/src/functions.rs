@@ -6,15 +6,16 @@ use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse
 use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use aws_lambda_events::event::streams::KinesisEventResponse;
+use aws_lambda_events::eventbridge::EventBridgeEvent;
 use cakeshop_handlers::{
-    ConfirmDelivery, ForwardFeedback, FulfillOrder, NotifyBaker, NotifyDelivery, OrderQueries, PlaceOrder,
+    ConfirmDelivery, ForwardFeedback, FulfillOrder, NotifyBaker, NotifyDelivery, OrderQueries, PlaceOrder, RelayEvents,
     RequestDelivery,
 };
 use cakeshop_ports::{EventPublisher, Mailer, OrderRepository, PartnerClient, QueueSender};
 use std::sync::Arc;
 
 /// The names of the functions this runtime knows, as in `serverless.yml`.
-pub const KNOWN_FUNCTIONS: [&str; 8] = [
+pub const KNOWN_FUNCTIONS: [&str; 9] = [
     "place-order",
     "notify-baker",
     "fulfill-order",
@@ -23,6 +24,7 @@ pub const KNOWN_FUNCTIONS: [&str; 8] = [
     "confirm-delivery",
     "forward-feedback",
     "order-queries",
+    "relay-events",
 ];
 
 pub struct Functions<O, E, Q, M, P> {
@@ -34,6 +36,7 @@ pub struct Functions<O, E, Q, M, P> {
     pub confirm_delivery: ConfirmDelivery<O, Q>,
     pub forward_feedback: ForwardFeedback<O, P>,
     pub order_queries: OrderQueries<O>,
+    pub relay_events: RelayEvents<O, E>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +45,8 @@ pub enum InvokeError {
     Unknown(String),
     #[error("function {function} does not take {kind} events")]
     WrongTrigger { function: String, kind: &'static str },
+    #[error("function {function} failed: {message}")]
+    Failed { function: String, message: String },
     #[error("function {function} crashed: {message}")]
     Crashed { function: String, message: String },
 }
@@ -63,6 +68,12 @@ pub trait Invoke: Send + Sync + 'static {
         function: &str,
         event: SqsEvent,
     ) -> impl Future<Output = Result<SqsBatchResponse, InvokeError>> + Send;
+    /// A scheduled (EventBridge) invocation; its result as the function would return it.
+    fn scheduled(
+        &self,
+        function: &str,
+        event: EventBridgeEvent<serde_json::Value>,
+    ) -> impl Future<Output = Result<serde_json::Value, InvokeError>> + Send;
 }
 
 /// Runs `work` on its own task so that a panic becomes an error of this invocation.
@@ -142,6 +153,39 @@ where
             })
         })
         .await
+    }
+
+    async fn scheduled(
+        &self,
+        function: &str,
+        event: EventBridgeEvent<serde_json::Value>,
+    ) -> Result<serde_json::Value, InvokeError> {
+        let functions = Arc::clone(self);
+        let name = function.to_owned();
+        isolated(function, async move { run_scheduled(&functions, name, event).await }).await
+    }
+}
+
+/// The scheduled functions, apart so that the `Invoke` impl stays a table of names.
+async fn run_scheduled<O, E, Q, M, P>(
+    functions: &Functions<O, E, Q, M, P>,
+    function: String,
+    event: EventBridgeEvent<serde_json::Value>,
+) -> Result<serde_json::Value, InvokeError>
+where
+    O: OrderRepository,
+    E: EventPublisher,
+{
+    let report = match function.as_str() {
+        "relay-events" => functions.relay_events.handle(event).await,
+        other => return Err(wrong_or_unknown(other, "scheduled")),
+    };
+    match report {
+        Ok(report) => Ok(serde_json::to_value(report).unwrap_or_default()),
+        Err(error) => Err(InvokeError::Failed {
+            function,
+            message: cakeshop_ports::error_chain(&error),
+        }),
     }
 }
 

@@ -6,9 +6,9 @@
 
 use crate::{
     Clock, CreateOutcome, Email, EventPublisher, IdGenerator, Mailer, OrderRepository, OutgoingMessage, PartnerCall,
-    PartnerClient, QueueSender, RandomIds, StepOutcome, SystemClock, TransitionOutcome,
+    PartnerClient, PendingEvents, QueueSender, RandomIds, StepOutcome, SystemClock, TransitionOutcome,
 };
-use cakeshop_domain::{Order, OrderEvent, OrderId, Status, Step, parse_new_order};
+use cakeshop_domain::{EventKind, Order, OrderEvent, OrderId, Status, Step, Timestamp, parse_new_order};
 use futures::future::join_all;
 use std::future::Future;
 
@@ -34,12 +34,16 @@ pub trait PartnerProbe: Send + Sync {
 
 /// A new, valid order with a fresh random id.
 pub fn sample_order() -> Order {
+    sample_order_placed_at(SystemClock.now())
+}
+
+pub fn sample_order_placed_at(at: Timestamp) -> Order {
     let body = br#"{"name":"Contract Tester","address":"1 Test Lane","productId":"lemon-drizzle","quantity":2,"email":"t@example.com","notes":"<b>no nuts</b>"}"#;
     let new_order = match parse_new_order(body) {
         Ok(new_order) => new_order,
         Err(error) => panic!("the sample order is valid: {error}"),
     };
-    Order::place(RandomIds.order_id(), new_order, SystemClock.now())
+    Order::place(RandomIds.order_id(), new_order, at)
 }
 
 pub async fn order_repository<R: OrderRepository>(repository: &R) {
@@ -47,6 +51,8 @@ pub async fn order_repository<R: OrderRepository>(repository: &R) {
     transitions_only_from_the_expected_status(repository).await;
     records_each_step_once(repository).await;
     concurrent_transitions_have_one_winner(repository).await;
+    keeps_an_outbox_of_unpublished_events(repository).await;
+    lists_the_outbox_in_time_order_within_a_second(repository).await;
 }
 
 async fn creates_once_and_reads_back<R: OrderRepository>(repository: &R) {
@@ -271,4 +277,141 @@ pub async fn partner_client<C: PartnerClient, P: PartnerProbe>(client: &C, partn
         .filter(|c| c.idempotency_key == call.idempotency_key)
         .collect();
     assert_eq!(received, vec![call], "the partner got the body and key, once");
+}
+
+/// The pending entry of one order, if the outbox lists it among those marked before `before`.
+async fn pending_entry<R: OrderRepository>(
+    repository: &R,
+    order_id: &OrderId,
+    before: Timestamp,
+) -> Option<PendingEvents> {
+    let pending = repository.pending(before, 1000).await.expect("pending");
+    assert!(
+        pending.windows(2).all(|pair| pair[0].since <= pair[1].since),
+        "pending orders come oldest first"
+    );
+    pending.into_iter().find(|entry| &entry.order_id == order_id)
+}
+
+async fn keeps_an_outbox_of_unpublished_events<R: OrderRepository>(repository: &R) {
+    // Placed an hour ago, so that the orders other checks create now are not yet due.
+    let placed_at = SystemClock.now().plus_seconds(-3600);
+    let order = sample_order_placed_at(placed_at);
+    let id = &order.order_id;
+    repository.create(&order).await.expect("create");
+
+    let entry = pending_entry(repository, id, placed_at.plus_seconds(1)).await;
+    assert_eq!(
+        entry,
+        Some(PendingEvents {
+            order_id: id.clone(),
+            kinds: vec![EventKind::OrderPlaced],
+            since: placed_at
+        }),
+        "creating an order marks order_placed pending"
+    );
+    assert_eq!(
+        pending_entry(repository, id, placed_at).await,
+        None,
+        "not listed before it was marked"
+    );
+
+    let fulfilled_at = placed_at.plus_seconds(60);
+    repository
+        .transition(id, Status::Placed, Status::Fulfilled, fulfilled_at)
+        .await
+        .expect("transition");
+    let both = pending_entry(repository, id, fulfilled_at.plus_seconds(1))
+        .await
+        .expect("still pending");
+    assert_eq!(both.since, placed_at, "the oldest mark decides when the order is due");
+    assert!(both.kinds.contains(&EventKind::OrderPlaced) && both.kinds.contains(&EventKind::OrderFulfilled));
+
+    repository
+        .mark_published(id, EventKind::OrderPlaced)
+        .await
+        .expect("mark published");
+    let left = pending_entry(repository, id, fulfilled_at.plus_seconds(1))
+        .await
+        .expect("order_fulfilled still pending");
+    assert_eq!(left.kinds, vec![EventKind::OrderFulfilled]);
+    assert!(left.since <= fulfilled_at);
+
+    repository
+        .mark_published(id, EventKind::OrderFulfilled)
+        .await
+        .expect("mark published");
+    repository
+        .mark_published(id, EventKind::OrderFulfilled)
+        .await
+        .expect("clearing twice is no error");
+    assert_eq!(
+        pending_entry(repository, id, SystemClock.now()).await,
+        None,
+        "all published"
+    );
+
+    repository
+        .transition(
+            id,
+            Status::Fulfilled,
+            Status::OutForDelivery,
+            fulfilled_at.plus_seconds(60),
+        )
+        .await
+        .expect("transition");
+    assert_eq!(
+        pending_entry(repository, id, SystemClock.now()).await,
+        None,
+        "out_for_delivery announces nothing"
+    );
+    let stored = repository.get(id).await.expect("get").expect("stored");
+    assert_eq!(
+        stored.status,
+        Status::OutForDelivery,
+        "clearing marks changes nothing else"
+    );
+
+    let unknown = RandomIds.order_id();
+    repository
+        .mark_published(&unknown, EventKind::OrderPlaced)
+        .await
+        .expect("clearing the mark of an unknown order is no error");
+    assert_eq!(
+        repository.get(&unknown).await.expect("get"),
+        None,
+        "and creates nothing"
+    );
+}
+
+/// Marks a few hundred milliseconds apart, one on a whole second: timestamps written as text
+/// drop trailing zeros (`…:05Z`, `…:05.5Z`) and would sort these the wrong way round.
+async fn lists_the_outbox_in_time_order_within_a_second<R: OrderRepository>(repository: &R) {
+    let at_millis = |millis: i64| Timestamp::from_unix_millis(millis).expect("in range");
+    let second = (SystemClock.now().unix_seconds() - 7200) * 1000;
+    let on_the_second = sample_order_placed_at(at_millis(second));
+    let half_past = sample_order_placed_at(at_millis(second + 500));
+    for order in [&half_past, &on_the_second] {
+        repository.create(order).await.expect("create");
+    }
+    let due = repository
+        .pending(at_millis(second + 250), 1000)
+        .await
+        .expect("pending");
+    let ids: Vec<&OrderId> = due.iter().map(|entry| &entry.order_id).collect();
+    assert!(ids.contains(&&on_the_second.order_id), "marked before the cut-off");
+    assert!(!ids.contains(&&half_past.order_id), "marked after the cut-off");
+
+    let all = repository.pending(SystemClock.now(), 1000).await.expect("pending");
+    let position = |order: &Order| all.iter().position(|entry| entry.order_id == order.order_id);
+    assert!(
+        position(&on_the_second) < position(&half_past) && position(&on_the_second).is_some(),
+        "oldest first"
+    );
+    for order in [&on_the_second, &half_past] {
+        repository
+            .mark_published(&order.order_id, EventKind::OrderPlaced)
+            .await
+            .expect("mark published");
+    }
 }

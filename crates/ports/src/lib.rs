@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 pub mod mail;
 pub mod orders;
+pub mod outbox;
 pub mod partner;
 pub mod queue;
 
@@ -19,5 +20,6 @@ pub use error::{BoxError, PortError, error_chain};
 pub use events::EventPublisher;
 pub use mail::{Email, Mailer};
 pub use orders::{CreateOutcome, OrderRepository, StepOutcome, TransitionOutcome};
+pub use outbox::{Outbox, PendingEvents};
 pub use partner::{PartnerCall, PartnerClient, PartnerError};
 pub use queue::{FailedMessage, OutgoingMessage, QueueSender, SendReport};

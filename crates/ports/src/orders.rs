@@ -27,7 +27,9 @@ pub enum StepOutcome {
     NotFound,
 }
 
-pub trait OrderRepository: Send + Sync {
+/// Every implementation also keeps the `Outbox`: creating an order and transitions into an
+/// announced status mark their event pending in the same write.
+pub trait OrderRepository: crate::Outbox {
     /// Stores a new order unless one with the same id exists (a conditional put).
     fn create(&self, order: &Order) -> impl Future<Output = Result<CreateOutcome, PortError>> + Send;
 

@@ -6,11 +6,12 @@
 
 use super::{
     BAKER_API_KEY, BAKER_EMAIL, CUSTOMER_SERVICE_API_URL, ConfigError, DELIVERY_API_URL, DELIVERY_QUEUE_URL, EnvReader,
-    FEEDBACK_QUEUE_URL, ORDER_STREAM, ORDERS_TABLE, PUBLIC_BASE_URL, SENDER_EMAIL, SIGNING_SECRET, Secret, process_env,
+    FEEDBACK_QUEUE_URL, ORDER_STREAM, ORDERS_TABLE, PUBLIC_BASE_URL, RELAY_AFTER_SECONDS, SENDER_EMAIL, SIGNING_SECRET,
+    Secret, process_env,
 };
 
 /// Declares a function's config struct and its reader: one line per field, the variable it
-/// comes from and whether it is a plain value or a secret.
+/// comes from and whether it is a plain value, a secret or a positive number of seconds.
 macro_rules! function_config {
     ($(#[$doc:meta])* $name:ident { $($field:ident: $kind:ident($variable:expr)),+ $(,)? }) => {
         $(#[$doc])*
@@ -34,6 +35,7 @@ macro_rules! function_config {
     };
     (@type required) => { String };
     (@type secret) => { Secret };
+    (@type positive_seconds) => { i64 };
 }
 
 function_config! {
@@ -106,5 +108,16 @@ function_config! {
         orders_table: required(ORDERS_TABLE),
         signing_secret: secret(SIGNING_SECRET),
         baker_api_key: secret(BAKER_API_KEY),
+    }
+}
+
+function_config! {
+    /// `relay-events`: on a schedule, publishes the events whose marks are older than
+    /// `RELAY_AFTER_SECONDS` (at least the HTTP functions' timeout, so that a request still
+    /// publishing its own event is not raced).
+    RelayEventsConfig {
+        orders_table: required(ORDERS_TABLE),
+        order_stream: required(ORDER_STREAM),
+        relay_after_seconds: positive_seconds(RELAY_AFTER_SECONDS),
     }
 }

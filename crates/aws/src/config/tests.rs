@@ -74,6 +74,7 @@ fn each_function_reads_only_what_it_needs() {
         ("SIGNING_SECRET", "s"),
         ("BAKER_API_KEY", "k"),
         ("PUBLIC_BASE_URL", "https://shop.example.com"),
+        ("RELAY_AFTER_SECONDS", "10"),
     ]);
     assert!(PlaceOrderConfig::from_lookup(&everything).is_ok());
     assert!(NotifyBakerConfig::from_lookup(&everything).is_ok());
@@ -83,9 +84,41 @@ fn each_function_reads_only_what_it_needs() {
     assert!(ConfirmDeliveryConfig::from_lookup(&everything).is_ok());
     assert!(ForwardFeedbackConfig::from_lookup(&everything).is_ok());
     assert!(OrderQueriesConfig::from_lookup(&everything).is_ok());
+    assert!(RelayEventsConfig::from_lookup(&everything).is_ok());
     let error = NotifyDeliveryConfig::from_lookup(lookup(&[])).expect_err("empty");
     assert_eq!(
         error.to_string(),
         "missing environment variables: ORDERS_TABLE, DELIVERY_API_URL"
+    );
+}
+
+#[test]
+fn the_relay_delay_is_a_whole_number_of_seconds_of_at_least_one() {
+    let with_delay = |delay: &str| {
+        RelayEventsConfig::from_lookup(lookup(&[
+            ("ORDERS_TABLE", "orders"),
+            ("ORDER_STREAM", "order-events"),
+            ("RELAY_AFTER_SECONDS", delay),
+        ]))
+    };
+    assert_eq!(with_delay(" 10 ").expect("valid").relay_after_seconds, 10);
+    for bad in ["0", "-5", "1.5", "ten"] {
+        let error = with_delay(bad).expect_err("invalid");
+        assert_eq!(
+            error.to_string(),
+            format!("RELAY_AFTER_SECONDS must be a whole number of seconds, at least 1, not {bad:?}")
+        );
+    }
+    let missing = RelayEventsConfig::from_lookup(lookup(&[("ORDERS_TABLE", "orders")])).expect_err("incomplete");
+    assert_eq!(
+        missing.to_string(),
+        "missing environment variables: ORDER_STREAM, RELAY_AFTER_SECONDS"
+    );
+    let both = RelayEventsConfig::from_lookup(lookup(&[("ORDERS_TABLE", "orders"), ("RELAY_AFTER_SECONDS", "0")]))
+        .expect_err("unusable");
+    assert_eq!(
+        both.to_string(),
+        "RELAY_AFTER_SECONDS must be a whole number of seconds, at least 1, not \"0\"; \
+         missing environment variable: ORDER_STREAM"
     );
 }

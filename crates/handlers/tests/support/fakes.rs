@@ -1,10 +1,11 @@
 //! In-memory stand-ins for the ports, for handler tests. They keep the same contract as the
 //! real adapters (`fakes_keep_the_port_contract` runs the shared suite against them).
 
-use cakeshop_domain::{Order, OrderEvent, OrderId, Status, Step, Timestamp};
+use cakeshop_domain::{EventKind, Order, OrderEvent, OrderId, Status, Step, Timestamp};
 use cakeshop_ports::{
-    Clock, CreateOutcome, Email, EventPublisher, FailedMessage, IdGenerator, Mailer, OrderRepository, OutgoingMessage,
-    PartnerCall, PartnerClient, PartnerError, PortError, QueueSender, SendReport, StepOutcome, TransitionOutcome,
+    Clock, CreateOutcome, Email, EventPublisher, FailedMessage, IdGenerator, Mailer, OrderRepository, Outbox,
+    OutgoingMessage, PartnerCall, PartnerClient, PartnerError, PendingEvents, PortError, QueueSender, SendReport,
+    StepOutcome, TransitionOutcome,
 };
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -17,11 +18,25 @@ fn unavailable(operation: &'static str) -> PortError {
     PortError::new(operation, "injected failure")
 }
 
-/// The order table. `fail_next` makes the next call fail, to test error paths.
+/// The order table with its outbox. `fail_next` makes the next calls fail, to test error paths.
 #[derive(Clone, Default)]
 pub struct MemoryOrders {
-    orders: Arc<Mutex<HashMap<OrderId, Order>>>,
+    table: Arc<Mutex<Table>>,
     failures: Arc<Mutex<u32>>,
+}
+
+#[derive(Default)]
+struct Table {
+    orders: HashMap<OrderId, Order>,
+    outbox: HashMap<(OrderId, EventKind), Timestamp>,
+}
+
+impl Table {
+    fn mark_pending(&mut self, order_id: &OrderId, status: Status, at: Timestamp) {
+        if let Some(kind) = EventKind::announcing(status) {
+            self.outbox.entry((order_id.clone(), kind)).or_insert(at);
+        }
+    }
 }
 
 impl MemoryOrders {
@@ -37,7 +52,12 @@ impl MemoryOrders {
     }
 
     pub fn snapshot(&self) -> HashMap<OrderId, Order> {
-        lock(&self.orders).clone()
+        lock(&self.table).orders.clone()
+    }
+
+    /// Every event still marked unpublished, as (order id, kind).
+    pub fn unpublished(&self) -> Vec<(OrderId, EventKind)> {
+        lock(&self.table).outbox.keys().cloned().collect()
     }
 }
 
@@ -46,11 +66,12 @@ impl OrderRepository for MemoryOrders {
         if self.injected_failure() {
             return Err(unavailable("storing an order"));
         }
-        let mut orders = lock(&self.orders);
-        if let Some(existing) = orders.get(&order.order_id) {
+        let mut table = lock(&self.table);
+        if let Some(existing) = table.orders.get(&order.order_id) {
             return Ok(CreateOutcome::AlreadyExists(Box::new(existing.clone())));
         }
-        orders.insert(order.order_id.clone(), order.clone());
+        table.orders.insert(order.order_id.clone(), order.clone());
+        table.mark_pending(&order.order_id, order.status, order.created_at);
         Ok(CreateOutcome::Created)
     }
 
@@ -58,7 +79,7 @@ impl OrderRepository for MemoryOrders {
         if self.injected_failure() {
             return Err(unavailable("reading an order"));
         }
-        Ok(lock(&self.orders).get(order_id).cloned())
+        Ok(lock(&self.table).orders.get(order_id).cloned())
     }
 
     async fn transition(
@@ -71,22 +92,24 @@ impl OrderRepository for MemoryOrders {
         if self.injected_failure() {
             return Err(unavailable("updating an order"));
         }
-        let mut orders = lock(&self.orders);
-        let Some(order) = orders.get_mut(order_id) else {
+        let mut table = lock(&self.table);
+        let Some(order) = table.orders.get_mut(order_id) else {
             return Ok(TransitionOutcome::NotFound);
         };
         if order.status != from || order.transition(to, at).is_err() {
             return Ok(TransitionOutcome::Conflict(Box::new(order.clone())));
         }
-        Ok(TransitionOutcome::Applied(Box::new(order.clone())))
+        let moved = order.clone();
+        table.mark_pending(order_id, to, at);
+        Ok(TransitionOutcome::Applied(Box::new(moved)))
     }
 
     async fn record_step(&self, order_id: &OrderId, step: Step, at: Timestamp) -> Result<StepOutcome, PortError> {
         if self.injected_failure() {
             return Err(unavailable("updating an order"));
         }
-        let mut orders = lock(&self.orders);
-        let Some(order) = orders.get_mut(order_id) else {
+        let mut table = lock(&self.table);
+        let Some(order) = table.orders.get_mut(order_id) else {
             return Ok(StepOutcome::NotFound);
         };
         if order.record_step(step, at) {
@@ -94,6 +117,40 @@ impl OrderRepository for MemoryOrders {
         } else {
             Ok(StepOutcome::AlreadyRecorded(Box::new(order.clone())))
         }
+    }
+}
+
+impl Outbox for MemoryOrders {
+    async fn pending(&self, marked_before: Timestamp, limit: usize) -> Result<Vec<PendingEvents>, PortError> {
+        if self.injected_failure() {
+            return Err(unavailable("listing unpublished events"));
+        }
+        let table = lock(&self.table);
+        let mut by_order: HashMap<&OrderId, PendingEvents> = HashMap::new();
+        for ((order_id, kind), marked_at) in &table.outbox {
+            let entry = by_order.entry(order_id).or_insert_with(|| PendingEvents {
+                order_id: order_id.clone(),
+                kinds: Vec::new(),
+                since: *marked_at,
+            });
+            entry.kinds.push(*kind);
+            entry.since = entry.since.min(*marked_at);
+        }
+        let mut pending: Vec<_> = by_order
+            .into_values()
+            .filter(|entry| entry.since < marked_before)
+            .collect();
+        pending.sort_by_key(|entry| entry.since);
+        pending.truncate(limit);
+        Ok(pending)
+    }
+
+    async fn mark_published(&self, order_id: &OrderId, kind: EventKind) -> Result<(), PortError> {
+        if self.injected_failure() {
+            return Err(unavailable("clearing a published event"));
+        }
+        lock(&self.table).outbox.remove(&(order_id.clone(), kind));
+        Ok(())
     }
 }
 

@@ -9,7 +9,7 @@ use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use aws_lambda_events::encodings::Body;
 use cakeshop_handlers::{
     BakerKey, BakerMail, ConfirmDelivery, ForwardFeedback, FulfillOrder, NotifyBaker, NotifyDelivery, OrderQueries,
-    PlaceOrder, RequestDelivery, Signer,
+    PlaceOrder, RelayEvents, RequestDelivery, Signer,
 };
 use fakes::{FixedIds, MemoryOrders, RecordingMailer, RecordingPartner, RecordingQueue, RecordingStream, TestClock};
 use serde_json::Value;
@@ -38,7 +38,11 @@ pub struct Shop {
     pub confirm_delivery: ConfirmDelivery<MemoryOrders, RecordingQueue>,
     pub forward_feedback: ForwardFeedback<MemoryOrders, RecordingPartner>,
     pub order_queries: OrderQueries<MemoryOrders>,
+    pub relay_events: RelayEvents<MemoryOrders, RecordingStream>,
 }
+
+/// How old an outbox mark must be before the test shop's relay takes it as orphaned.
+pub const RELAY_AFTER_SECONDS: i64 = 10;
 
 impl Shop {
     /// A shop whose clock reads `start` and whose new orders get `ids` in turn.
@@ -89,7 +93,8 @@ impl Shop {
                 signer.clone(),
                 shared_clock.clone(),
             ),
-            forward_feedback: ForwardFeedback::new(orders.clone(), customer_service.clone(), shared_clock),
+            forward_feedback: ForwardFeedback::new(orders.clone(), customer_service.clone(), shared_clock.clone()),
+            relay_events: RelayEvents::new(orders.clone(), stream.clone(), shared_clock, RELAY_AFTER_SECONDS),
             order_queries: OrderQueries::new(orders.clone(), signer, BakerKey::new(BAKER_KEY)),
             orders,
             stream,
@@ -158,6 +163,13 @@ impl Shop {
     /// Places an order with `body`; returns the response status and JSON.
     pub async fn place(&self, body: &str) -> (i64, Value) {
         let request = envelopes::http_request("POST", "/order", "/order", serde_json::json!({}), Some(body));
+        status_and_json(&self.place_order.handle(envelopes::as_http(&request)).await)
+    }
+
+    /// Places an order with `body` and an `Idempotency-Key` header.
+    pub async fn place_with_key(&self, body: &str, key: &str) -> (i64, Value) {
+        let headers = serde_json::json!({ "content-type": "application/json", "idempotency-key": key });
+        let request = envelopes::http_request("POST", "/order", "/order", headers, Some(body));
         status_and_json(&self.place_order.handle(envelopes::as_http(&request)).await)
     }
 

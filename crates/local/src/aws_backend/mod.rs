@@ -68,7 +68,7 @@ pub async fn start(
         feedback_queue: queue("confirm-delivery", "FEEDBACK_QUEUE_URL")?,
         mailer: SesMailer::new(aws.sesv2()),
     };
-    let functions = Arc::new(assemble(options, secrets, endpoints, adapters)?);
+    let functions = Arc::new(assemble(options, wiring, secrets, endpoints, adapters)?);
     start_all(
         wiring,
         &AwsSources {
@@ -78,6 +78,7 @@ pub async fn start(
             urls: &urls,
         },
         &functions,
+        options.schedule_every,
     )?;
     Ok(functions)
 }

@@ -1,13 +1,13 @@
 //! `cakeshop dev --backend aws --provision`: makes the table, the stream, the queues (dead-letter
 //! queues first, then their sources with the redrive policy and visibility timeout the stack
-//! gives them) and the sender's SES identity, as `serverless.yml` defines them, on whatever
+//! gives them) and the sender's SES identity, as `serverless.yml` defines them (the table with
+//! its outbox index, as `cakeshop_aws::order_table` does), on whatever
 //! endpoint the AWS SDK is pointed at (an emulator such as moto or LocalStack). What exists is
 //! left as it is.
 
 use super::AwsBackendError;
 use super::names::AwsNames;
 use crate::wiring::Wiring;
-use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
 use aws_sdk_kinesis::types::StreamStatus;
 use aws_sdk_sqs::types::QueueAttributeName;
 use cakeshop_aws::AwsClients;
@@ -39,23 +39,8 @@ async fn table(aws: &AwsClients, name: &str) -> Result<(), AwsBackendError> {
     if dynamodb.describe_table().table_name(name).send().await.is_ok() {
         return Ok(());
     }
-    let key = "orderId";
-    let attribute = AttributeDefinition::builder()
-        .attribute_name(key)
-        .attribute_type(ScalarAttributeType::S)
-        .build()
-        .map_err(failed(format!("describing table {name}")))?;
-    let schema = KeySchemaElement::builder()
-        .attribute_name(key)
-        .key_type(KeyType::Hash)
-        .build()
-        .map_err(failed(format!("describing table {name}")))?;
-    dynamodb
-        .create_table()
-        .table_name(name)
-        .attribute_definitions(attribute)
-        .key_schema(schema)
-        .billing_mode(BillingMode::PayPerRequest)
+    cakeshop_aws::order_table::define(dynamodb.create_table().table_name(name))
+        .map_err(failed(format!("describing table {name}")))?
         .send()
         .await
         .map_err(failed(format!("creating table {name}")))?;

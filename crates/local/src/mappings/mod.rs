@@ -4,6 +4,7 @@
 mod failure_record;
 mod local_sources;
 mod queue_consumer;
+mod scheduler;
 pub mod sources;
 mod stream_consumer;
 mod wire;
@@ -11,6 +12,7 @@ mod wire;
 pub use failure_record::{FailureCondition, StreamFailure};
 pub use local_sources::{LocalMessages, LocalShards, source_record};
 pub use queue_consumer::QueueConsumer;
+pub use scheduler::ScheduledRuns;
 pub use sources::{MessageSource, ReceivedMessage, SequenceNumber, ShardSource, SourceError, SourceRecord};
 pub use stream_consumer::StreamConsumer;
 pub use wire::{MappingSources, start_all};

@@ -1,7 +1,7 @@
 //! Starting every function's mapping as the wiring says, on whichever sources a backend gives:
 //! the one place that turns `serverless.yml` triggers into running consumers.
 
-use super::{MessageSource, QueueConsumer, ShardSource, StreamConsumer};
+use super::{MessageSource, QueueConsumer, ScheduledRuns, ShardSource, StreamConsumer};
 use crate::functions::Invoke;
 use crate::wiring::{QueueSpec, Trigger, Wiring, WiringError};
 use cakeshop_ports::QueueSender;
@@ -25,10 +25,13 @@ pub trait MappingSources {
     fn queue_concurrency(&self) -> usize;
 }
 
+/// Starts every mapping; `schedule_override`, if set, runs scheduled functions that often
+/// instead of at their rate (a minute is long to wait in a test or a demo).
 pub fn start_all<I: Invoke + Clone, S: MappingSources>(
     wiring: &Wiring,
     sources: &S,
     invoker: &I,
+    schedule_override: Option<Duration>,
 ) -> Result<(), WiringError> {
     for function in &wiring.functions {
         let timeout = Duration::from_secs(function.timeout_seconds);
@@ -60,6 +63,13 @@ pub fn start_all<I: Invoke + Clone, S: MappingSources>(
                 })
                 .start()
             }
+            Some(Trigger::Schedule(schedule)) => ScheduledRuns {
+                function: function.name.clone(),
+                every: schedule_override.unwrap_or(schedule.every),
+                timeout,
+                invoker: invoker.clone(),
+            }
+            .start(),
         }
     }
     Ok(())

@@ -2,8 +2,10 @@
 //! the way DynamoDB's condition expressions work — never a read deciding a later write.
 
 use super::{Store, StoreError, corrupt};
-use cakeshop_domain::{HistoryEntry, Order, OrderId, Status, Step, Timestamp};
-use cakeshop_ports::{CreateOutcome, OrderRepository, PortError, StepOutcome, TransitionOutcome};
+use cakeshop_domain::{EventKind, HistoryEntry, Order, OrderId, Status, Step, Timestamp};
+use cakeshop_ports::{
+    CreateOutcome, OrderRepository, Outbox, PendingEvents, PortError, StepOutcome, TransitionOutcome,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// The local implementation of the order repository.
@@ -54,6 +56,16 @@ fn insert_step(connection: &Connection, order_id: &OrderId, step: Step, at: Time
     Ok(inserted == 1)
 }
 
+/// Marks the event an order owes the stream on entering `status`, if that status announces one.
+fn mark_pending(connection: &Connection, order_id: &OrderId, status: Status, at: Timestamp) -> Result<(), StoreError> {
+    if let Some(kind) = EventKind::announcing(status) {
+        connection
+            .prepare_cached("INSERT OR IGNORE INTO outbox (order_id, kind, marked_ms) VALUES (?1, ?2, ?3)")?
+            .execute(params![order_id.as_str(), kind.as_str(), at.unix_millis()])?;
+    }
+    Ok(())
+}
+
 fn port_error(operation: &'static str) -> impl FnOnce(StoreError) -> PortError {
     move |error| PortError::new(operation, error)
 }
@@ -79,6 +91,7 @@ impl OrderRepository for LocalOrders {
                 for entry in &order.history {
                     insert_step(&transaction, &order.order_id, entry.step, entry.at)?;
                 }
+                mark_pending(&transaction, &order.order_id, order.status, order.created_at)?;
                 transaction.commit()?;
                 Ok(CreateOutcome::Created)
             })
@@ -109,6 +122,7 @@ impl OrderRepository for LocalOrders {
                         == 1;
                 if moved {
                     insert_step(&transaction, order_id, to.entry_step(), at)?;
+                    mark_pending(&transaction, order_id, to, at)?;
                 }
                 let current = read(&transaction, order_id)?;
                 transaction.commit()?;
@@ -135,5 +149,54 @@ impl OrderRepository for LocalOrders {
                 })
             })
             .map_err(port_error("updating an order"))
+    }
+}
+
+impl Outbox for LocalOrders {
+    async fn pending(&self, marked_before: Timestamp, limit: usize) -> Result<Vec<PendingEvents>, PortError> {
+        self.store
+            .with(|connection| {
+                // The outbox holds only unpublished events, so grouping it stays cheap.
+                let mut statement = connection.prepare_cached(
+                    "SELECT order_id, MIN(marked_ms) AS since, group_concat(kind) FROM outbox \
+                     GROUP BY order_id HAVING since < ?1 ORDER BY since LIMIT ?2",
+                )?;
+                let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+                let rows = statement.query_map(params![marked_before.unix_millis(), limit], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, i64>(1)?,
+                        row.get::<_, String>(2)?,
+                    ))
+                })?;
+                let mut pending = Vec::new();
+                for row in rows {
+                    let (order_id, since, kinds) = row?;
+                    pending.push(PendingEvents {
+                        order_id: OrderId::parse(&order_id).map_err(|e| corrupt("outbox order id", e))?,
+                        kinds: kinds
+                            .split(',')
+                            .map(|kind| {
+                                EventKind::parse(kind).ok_or_else(|| corrupt("outbox event kind", kind.to_owned()))
+                            })
+                            .collect::<Result<_, _>>()?,
+                        since: Timestamp::from_unix_millis(since)
+                            .ok_or_else(|| corrupt("outbox time", since.to_string()))?,
+                    });
+                }
+                Ok(pending)
+            })
+            .map_err(port_error("listing unpublished events"))
+    }
+
+    async fn mark_published(&self, order_id: &OrderId, kind: EventKind) -> Result<(), PortError> {
+        self.store
+            .with(|connection| {
+                connection
+                    .prepare_cached("DELETE FROM outbox WHERE order_id = ?1 AND kind = ?2")?
+                    .execute(params![order_id.as_str(), kind.as_str()])?;
+                Ok(())
+            })
+            .map_err(port_error("clearing a published event"))
     }
 }

@@ -22,6 +22,16 @@ CREATE TABLE IF NOT EXISTS order_steps (
     PRIMARY KEY (order_id, step)
 ) WITHOUT ROWID;
 
+-- Events a stored change still owes the stream (see cakeshop_ports::Outbox): a row is written
+-- in the same transaction as the change and deleted once the event is published.
+CREATE TABLE IF NOT EXISTS outbox (
+    order_id   TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    marked_ms  INTEGER NOT NULL,
+    PRIMARY KEY (order_id, kind)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS outbox_by_age ON outbox (marked_ms);
+
 CREATE TABLE IF NOT EXISTS stream_records (
     shard         INTEGER NOT NULL,
     sequence      INTEGER NOT NULL,

@@ -49,6 +49,13 @@ impl Route {
 pub enum Trigger {
     Stream(StreamMapping),
     Queue(QueueMapping),
+    Schedule(Schedule),
+}
+
+/// A `schedule: rate(...)` event: the function runs this often.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Schedule {
+    pub every: std::time::Duration,
 }
 
 #[derive(Debug, Clone, PartialEq)]

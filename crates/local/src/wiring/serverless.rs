@@ -2,7 +2,8 @@
 //! a message naming the function (or resource) and the field.
 
 use super::{
-    FilterPattern, Function, QueueMapping, QueueSpec, RedriveSpec, Route, StreamMapping, StreamSpec, Trigger, Wiring,
+    FilterPattern, Function, QueueMapping, QueueSpec, RedriveSpec, Route, Schedule, StreamMapping, StreamSpec, Trigger,
+    Wiring,
 };
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -233,6 +234,7 @@ fn read_function(
             }
             "stream" => Some(Trigger::Stream(read_stream_mapping(settings, &at, wiring)?)),
             "sqs" => Some(Trigger::Queue(read_queue_mapping(settings, &at, wiring)?)),
+            "schedule" => Some(Trigger::Schedule(read_schedule(settings, &at)?)),
             other => {
                 return Err(unusable(&at, format!("cakeshop dev does not run `{other}` events")));
             }
@@ -241,13 +243,48 @@ fn read_function(
             if function.trigger.is_some() {
                 return Err(unusable(
                     &at,
-                    "cakeshop dev runs one stream or queue trigger per function",
+                    "cakeshop dev runs one stream, queue or schedule trigger per function",
                 ));
             }
             function.trigger = Some(trigger);
         }
     }
     Ok(function)
+}
+
+/// `schedule: rate(5 minutes)`, or `schedule: {rate: rate(5 minutes) | [rate(...)], enabled}`.
+fn read_schedule(settings: &Value, at: &str) -> Result<Schedule, WiringError> {
+    let rate = match settings {
+        Value::String(rate) => Some(rate.as_str()),
+        Value::Object(object) => match object.get("rate") {
+            Some(Value::String(rate)) => Some(rate.as_str()),
+            Some(Value::Array(rates)) if rates.len() == 1 => rates[0].as_str(),
+            _ => None,
+        },
+        _ => None,
+    }
+    .ok_or_else(|| unusable(at, "must be `rate(<n> <unit>)` or `{rate: rate(<n> <unit>)}`"))?;
+    parse_rate(rate).ok_or_else(|| {
+        unusable(
+            at,
+            format!("{rate:?}: cakeshop dev runs `rate(<n> minute(s)|hour(s)|day(s))` schedules"),
+        )
+    })
+}
+
+fn parse_rate(text: &str) -> Option<Schedule> {
+    let inner = text.trim().strip_prefix("rate(")?.strip_suffix(')')?;
+    let (amount, unit) = inner.trim().split_once(' ')?;
+    let amount: u64 = amount.parse().ok().filter(|n| *n > 0)?;
+    let unit_seconds = match unit.trim() {
+        "minute" | "minutes" => 60,
+        "hour" | "hours" => 3_600,
+        "day" | "days" => 86_400,
+        _ => return None,
+    };
+    Some(Schedule {
+        every: std::time::Duration::from_secs(amount.checked_mul(unit_seconds)?),
+    })
 }
 
 fn read_route(settings: &Value, at: &str) -> Result<Route, WiringError> {

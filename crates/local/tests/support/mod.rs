@@ -1,11 +1,13 @@
 //! What the mapping tests share: a scripted stand-in for a function that records every batch it
 //! is given, a store in a temporary directory, consumers built the way `runtime.rs` builds
 //! them, and waiting with a deadline.
+#![allow(dead_code)] // Each test file uses a different part of it.
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use aws_lambda_events::event::streams::KinesisEventResponse;
+use aws_lambda_events::eventbridge::EventBridgeEvent;
 use cakeshop_local::envelopes::{queue_arn, stream_arn};
 use cakeshop_local::functions::{Invoke, InvokeError};
 use cakeshop_local::mappings::{LocalMessages, LocalShards, QueueConsumer, StreamConsumer, StreamFailure};
@@ -214,6 +216,33 @@ impl Invoke for FakeFunction {
         let mut response = KinesisEventResponse::default();
         response.set_failures(failed);
         Ok(response)
+    }
+
+    /// A scheduled run is a batch of one item carrying the event's detail-type.
+    async fn scheduled(
+        &self,
+        function: &str,
+        event: EventBridgeEvent<serde_json::Value>,
+    ) -> Result<serde_json::Value, InvokeError> {
+        let batch = Batch {
+            function: function.to_owned(),
+            at: Instant::now(),
+            items: vec![Item {
+                id: event.detail_type.clone(),
+                shard: None,
+                sequence: 0,
+                key: String::new(),
+                data: event.detail_type,
+                receive_count: 0,
+            }],
+        };
+        match self.invoke(batch).await?.as_slice() {
+            [] => Ok(serde_json::json!({})),
+            _ => Err(InvokeError::Failed {
+                function: function.to_owned(),
+                message: "the scheduled run failed".into(),
+            }),
+        }
     }
 
     async fn sqs(&self, function: &str, event: SqsEvent) -> Result<SqsBatchResponse, InvokeError> {

@@ -90,3 +90,37 @@ fn names_the_function_and_field_it_cannot_use() {
 
     assert!(problem("functions: [").contains("not valid YAML"));
 }
+
+#[test]
+fn schedules_are_read_as_rates() {
+    use std::time::Duration;
+    for (text, seconds) in [
+        ("rate(1 minute)", 60),
+        ("rate(5 minutes)", 300),
+        ("rate(2 hours)", 7_200),
+        ("rate(1 day)", 86_400),
+    ] {
+        assert_eq!(
+            parse_rate(text),
+            Some(Schedule {
+                every: Duration::from_secs(seconds)
+            }),
+            "{text}"
+        );
+    }
+    for text in [
+        "rate(0 minutes)",
+        "rate(1 fortnight)",
+        "cron(0 12 * * ? *)",
+        "rate(minute)",
+        "1 minute",
+    ] {
+        assert_eq!(parse_rate(text), None, "{text}");
+    }
+    let object = serde_json::json!({ "rate": ["rate(10 minutes)"], "enabled": true });
+    assert_eq!(
+        read_schedule(&object, "here").expect("usable").every,
+        Duration::from_secs(600)
+    );
+    assert!(read_schedule(&serde_json::json!("cron(0 12 * * ? *)"), "here").is_err());
+}

@@ -1,0 +1,47 @@
+//! The order table's definition, for what makes the table outside CloudFormation (the tests on
+//! an emulator, `cakeshop dev --backend aws --provision`). serverless.yml's `OrdersTable` says
+//! the same in its own words: the key `orderId` and the outbox's sparse index.
+
+use crate::order_item::ORDER_ID;
+use crate::outbox_item::{OUTBOX_BUCKET, OUTBOX_SINCE, PENDING_EVENTS, PENDING_EVENTS_INDEX};
+use aws_sdk_dynamodb::error::BuildError;
+use aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType,
+};
+
+/// Fills in a `CreateTable` request (named by the caller) with the order table's keys, index
+/// and on-demand billing.
+pub fn define(request: CreateTableFluentBuilder) -> Result<CreateTableFluentBuilder, BuildError> {
+    let string = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+    };
+    let key = |name: &str, key_type: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(key_type)
+            .build()
+    };
+    let pending_events = GlobalSecondaryIndex::builder()
+        .index_name(PENDING_EVENTS_INDEX)
+        .key_schema(key(OUTBOX_BUCKET, KeyType::Hash)?)
+        .key_schema(key(OUTBOX_SINCE, KeyType::Range)?)
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::Include)
+                .non_key_attributes(PENDING_EVENTS)
+                .build(),
+        )
+        .build()?;
+    Ok(request
+        .attribute_definitions(string(ORDER_ID)?)
+        .attribute_definitions(string(OUTBOX_BUCKET)?)
+        .attribute_definitions(string(OUTBOX_SINCE)?)
+        .key_schema(key(ORDER_ID, KeyType::Hash)?)
+        .global_secondary_indexes(pending_events)
+        .billing_mode(BillingMode::PayPerRequest))
+}
