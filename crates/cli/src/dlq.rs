@@ -22,6 +22,8 @@ pub fn list(options: &DevOptions, as_json: bool) -> anyhow::Result<()> {
                         "messageId": m.message_id,
                         "body": serde_json::from_str::<serde_json::Value>(&m.body).unwrap_or_else(|_| m.body.clone().into()),
                         "sentMs": m.sent_ms,
+                        // An SQS dead letter keeps the receives it took to give up on it.
+                        "receiveCount": m.receive_count,
                         "source": m.dead_letter_source,
                     })).collect::<Vec<_>>(),
                 })

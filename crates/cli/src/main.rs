@@ -54,6 +54,14 @@ struct Shop {
     /// serverless.yml defines, where they are missing.
     #[arg(long)]
     provision: bool,
+    /// The share of calls (0 to 1) the partner stand-ins fail with 503, to watch retries and
+    /// dead letters at work; change it at run time at /_local/partners/{partner}/faults.
+    #[arg(long, default_value_t = 0.0, value_parser = failure_rate)]
+    partner_failure_rate: f64,
+    /// Run scheduled functions (the outbox relay) every this many seconds instead of at the
+    /// rate serverless.yml gives, e.g. in tests and demos.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    schedule_every: Option<u64>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -88,6 +96,8 @@ impl Shop {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let mut options = DevOptions::new(self.port, self.data_dir.clone(), self.config.clone());
         options.stream_shards = self.shards;
+        options.partner_failure_rate = self.partner_failure_rate;
+        options.schedule_every = self.schedule_every.map(std::time::Duration::from_secs);
         options.backend = match self.backend {
             BackendArg::Local => Backend::Local,
             BackendArg::Aws => Backend::Aws {
@@ -107,6 +117,13 @@ impl Shop {
         options.signing_secret = env("SIGNING_SECRET");
         options.baker_api_key = env("BAKER_API_KEY");
         options
+    }
+}
+
+fn failure_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if (0.0..=1.0).contains(&rate) => Ok(rate),
+        _ => Err(format!("{text} is not a share from 0 to 1")),
     }
 }
 

@@ -2,6 +2,10 @@
 //! (payload 2.0) event the function would get on AWS, and its response becomes the HTTP answer.
 //! Beside them, the local inspection routes (`/_local/...`) and the partner stand-ins.
 
+mod partner_stand_in;
+
+pub use partner_stand_in::{FaultMode, PARTNERS, PartnerFault, PartnerFaults, partner_stand_ins};
+
 use crate::envelopes::ACCOUNT;
 use crate::functions::Invoke;
 use crate::store::{LocalMailer, Store};
@@ -10,7 +14,7 @@ use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse
 use aws_lambda_events::encodings::Body as LambdaBody;
 use aws_lambda_events::query_map::QueryMap;
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -24,9 +28,6 @@ use std::sync::Arc;
 /// API Gateway refuses payloads over 10 MB; the functions refuse far less, so read no more.
 const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 
-/// The partner APIs this process stands in for, by the path segment under `/_local/partners/`.
-pub const PARTNERS: [&str; 2] = ["delivery", "customer-service"];
-
 pub struct Gateway<I> {
     /// Routes with the function that serves each, most specific first.
     routes: Vec<(Route, String)>,
@@ -34,6 +35,7 @@ pub struct Gateway<I> {
     store: Store,
     /// Whether emails land in the local mailbox (with `--backend aws` they go to SES).
     local_mailbox: bool,
+    partner_faults: PartnerFaults,
 }
 
 impl<I: Invoke + Clone> Gateway<I> {
@@ -47,15 +49,22 @@ impl<I: Invoke + Clone> Gateway<I> {
             invoker,
             store,
             local_mailbox,
+            partner_faults: PartnerFaults::default(),
         }
     }
 
+    /// The partner stand-ins start with these faults (by default they have none).
+    pub fn with_partner_faults(self, partner_faults: PartnerFaults) -> Gateway<I> {
+        Gateway { partner_faults, ..self }
+    }
+
     pub fn router(self) -> Router {
+        let stand_ins = partner_stand_ins(self.store.clone(), self.partner_faults.clone());
         Router::new()
             .route("/_local/mail", get(mail))
-            .route("/_local/partners/{partner}", get(partner_calls).post(partner_call))
             .fallback(dispatch::<I>)
             .with_state(Arc::new(self))
+            .merge(stand_ins)
     }
 
     /// The route and path parameters for a request, if any route takes it.
@@ -229,53 +238,6 @@ async fn mail<I: Invoke + Clone>(State(gateway): State<Arc<Gateway<I>>>) -> Resp
     match LocalMailer::new(gateway.store.clone()).all() {
         Ok(emails) => Json(emails).into_response(),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", crate::error_chain(&e)),
-    }
-}
-
-async fn partner_calls<I: Invoke + Clone>(
-    State(gateway): State<Arc<Gateway<I>>>,
-    Path(partner): Path<String>,
-) -> Response {
-    if !PARTNERS.contains(&partner.as_str()) {
-        return error(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("no partner {partner}; there are {PARTNERS:?}"),
-        );
-    }
-    match gateway.store.partner_calls(&partner) {
-        Ok(calls) => Json(calls).into_response(),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", crate::error_chain(&e)),
-    }
-}
-
-/// The partner stand-in itself: records the call and accepts it.
-async fn partner_call<I: Invoke + Clone>(
-    State(gateway): State<Arc<Gateway<I>>>,
-    Path(partner): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if !PARTNERS.contains(&partner.as_str()) {
-        return error(StatusCode::NOT_FOUND, "not_found", format!("no partner {partner}"));
-    }
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let Ok(text) = std::str::from_utf8(&body) else {
-        return error(StatusCode::BAD_REQUEST, "malformed", "the body is not UTF-8");
-    };
-    if serde_json::from_str::<serde_json::Value>(text).is_err() {
-        return error(StatusCode::BAD_REQUEST, "malformed", "the body is not JSON");
-    }
-    match gateway.store.record_partner_call(&partner, key, text) {
-        Ok(repeat) => (
-            StatusCode::ACCEPTED,
-            Json(json!({ "accepted": true, "repeat": repeat })),
-        )
-            .into_response(),
-        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", crate::error_chain(&e)),
     }
 }
 

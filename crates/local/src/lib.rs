@@ -6,6 +6,7 @@ pub mod assembly;
 pub mod aws_backend;
 pub mod dead_letters;
 pub mod envelopes;
+pub mod faults;
 pub mod functions;
 pub mod gateway;
 pub mod mappings;

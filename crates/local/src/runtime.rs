@@ -5,7 +5,7 @@ use crate::assembly::{Adapters, Endpoints, assemble};
 use crate::aws_backend::{self, AwsBackendError};
 use crate::envelopes::{queue_arn, stream_arn};
 use crate::functions::{Functions, KNOWN_FUNCTIONS};
-use crate::gateway::Gateway;
+use crate::gateway::{Gateway, PartnerFault, PartnerFaults};
 use crate::mappings::{LocalMessages, LocalShards, MappingSources, start_all};
 use crate::secrets::{LocalSecrets, SecretsError};
 use crate::store::{LocalMailer, LocalOrders, LocalQueue, LocalStream, Redrive, Store, StoreError};
@@ -27,7 +27,7 @@ pub enum Backend {
 }
 
 /// What `cakeshop dev` is asked to do.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DevOptions {
     pub port: u16,
     pub data_dir: PathBuf,
@@ -44,6 +44,26 @@ pub struct DevOptions {
     pub signing_secret: Option<String>,
     pub baker_api_key: Option<String>,
     pub partner_timeout: Duration,
+    /// The share of calls (0 to 1) the partner stand-ins answer with 503 from the start; see
+    /// `PUT /_local/partners/{partner}/faults` for more.
+    pub partner_failure_rate: f64,
+    /// Runs scheduled functions this often instead of at their `rate(...)`.
+    pub schedule_every: Option<Duration>,
+}
+
+/// Everything but the two secrets, so a stray `{:?}` in a log line leaks nothing.
+impl std::fmt::Debug for DevOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DevOptions")
+            .field("port", &self.port)
+            .field("data_dir", &self.data_dir)
+            .field("config", &self.config)
+            .field("backend", &self.backend)
+            .field("public_base_url", &self.public_base_url)
+            .field("delivery_api_url", &self.delivery_api_url)
+            .field("customer_service_api_url", &self.customer_service_api_url)
+            .finish_non_exhaustive()
+    }
 }
 
 impl DevOptions {
@@ -61,7 +81,9 @@ impl DevOptions {
             customer_service_api_url: None,
             signing_secret: None,
             baker_api_key: None,
-            partner_timeout: Duration::from_secs(10),
+            partner_timeout: cakeshop_aws::DEFAULT_PARTNER_TIMEOUT,
+            partner_failure_rate: 0.0,
+            schedule_every: None,
         }
     }
 }
@@ -86,6 +108,8 @@ pub enum DevError {
         #[source]
         source: cakeshop_aws::HttpPartnerError,
     },
+    #[error(transparent)]
+    CrashPoint(#[from] crate::faults::UnknownCrashPoint),
     #[error("the AWS backend")]
     Aws(#[from] AwsBackendError),
 }
@@ -113,6 +137,7 @@ impl RunningShop {
 pub type LocalFunctions = Functions<LocalOrders, LocalStream, LocalQueue, LocalMailer, HttpPartner>;
 
 pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
+    crate::faults::arm_from_environment()?;
     let wiring = read_wiring(&options)?;
     let store = Store::open(&options.data_dir, options.stream_shards)?;
     let secrets = LocalSecrets::load_or_create(
@@ -137,6 +162,7 @@ pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
         .iter()
         .flat_map(|f| f.routes.iter().map(|route| (route.clone(), f.name.clone())))
         .collect();
+    let partner_faults = PartnerFaults::everywhere(PartnerFault::unavailable(options.partner_failure_rate));
     let router = match &options.backend {
         Backend::Local => {
             let functions = Arc::new(local_functions(&options, &wiring, &store, &secrets, &endpoints)?);
@@ -144,14 +170,18 @@ pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
                 store: store.clone(),
                 stream_arn: stream_arn(&wiring.stream.logical_id),
             };
-            start_all(&wiring, &sources, &functions)?;
+            start_all(&wiring, &sources, &functions, options.schedule_every)?;
             start_retention(&wiring, &store);
-            Gateway::new(routes, functions, store.clone(), true).router()
+            Gateway::new(routes, functions, store.clone(), true)
+                .with_partner_faults(partner_faults)
+                .router()
         }
         Backend::Aws { stage, provision } => {
             let functions =
                 aws_backend::start(&options, &wiring, &store, &secrets, &endpoints, stage, *provision).await?;
-            Gateway::new(routes, functions, store.clone(), false).router()
+            Gateway::new(routes, functions, store.clone(), false)
+                .with_partner_faults(partner_faults)
+                .router()
         }
     };
     let server =
@@ -226,7 +256,7 @@ fn local_functions(
         feedback_queue: queue("confirm-delivery", "FEEDBACK_QUEUE_URL")?,
         mailer: LocalMailer::new(store.clone()),
     };
-    assemble(options, secrets, endpoints, adapters)
+    assemble(options, wiring, secrets, endpoints, adapters)
 }
 
 /// The local store as the mappings' sources.

@@ -4,11 +4,18 @@
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LocalSecrets {
     pub signing_secret: String,
     pub baker_api_key: String,
+}
+
+/// Never prints the secrets, so a stray `{:?}` in a log line leaks nothing.
+impl std::fmt::Debug for LocalSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LocalSecrets(<redacted>)")
+    }
 }
 
 const FILE: &str = "secrets.json";

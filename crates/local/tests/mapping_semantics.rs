@@ -7,6 +7,7 @@
 
 mod support;
 
+use cakeshop_domain::{OrderEvent, OrderId, Timestamp};
 use cakeshop_local::dead_letters;
 use cakeshop_local::envelopes::shard_id;
 use cakeshop_local::mappings::FailureCondition;
@@ -287,6 +288,127 @@ async fn redriving_a_stream_failure_replays_its_records_and_removes_the_pointer(
                 .all(|i| i.key == key && i.shard == Some(1))
         );
         assert!(shop.failures(ON_FAILURE).is_empty(), "the pointer is removed");
+    })
+    .await;
+}
+
+/// The project's request-delivery mapping, as `serverless.yml` gives it.
+fn request_delivery_mapping() -> StreamMapping {
+    let wiring = read_serverless_yml(std::path::Path::new(PROJECT_SERVERLESS_YML)).expect("usable wiring");
+    match wiring.function("request-delivery").and_then(|f| f.trigger.clone()) {
+        Some(Trigger::Stream(mapping)) => mapping,
+        other => panic!("request-delivery has a stream trigger, not {other:?}"),
+    }
+}
+
+/// Like the project's Kinesis handlers: records in order, decoded with the domain's decoder,
+/// stopping at the first that cannot be read and reporting it.
+fn decode_in_order(batch: &support::Batch) -> Answer {
+    match batch
+        .items
+        .iter()
+        .find(|item| OrderEvent::decode(item.data.as_bytes()).is_err())
+    {
+        Some(unreadable) => Answer::Fail(vec![unreadable.id.clone()]),
+        None => Answer::Succeed,
+    }
+}
+
+/// What the function got done: a whole successful batch, a failed one up to its failure.
+fn handled_sequences(function: &FakeFunction) -> Vec<(u32, i64)> {
+    let mut handled = Vec::new();
+    for call in function.calls() {
+        let done = match &call.answer {
+            Answer::Succeed => call.batch.items.len(),
+            Answer::Fail(ids) => call.batch.items.iter().take_while(|i| i.id != ids[0]).count(),
+            _ => 0,
+        };
+        handled.extend(
+            call.batch.items[..done]
+                .iter()
+                .map(|i| (i.shard.unwrap_or_default(), i.sequence)),
+        );
+    }
+    handled.sort();
+    handled
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_no_handler_can_decode_goes_alone_to_the_on_failure_queue_and_its_shard_flows_on() {
+    within(async {
+        let mapping = request_delivery_mapping();
+        let max_retries = mapping
+            .maximum_retry_attempts
+            .expect("serverless.yml bounds the retries");
+        let on_failure = mapping
+            .on_failure_queue
+            .clone()
+            .expect("serverless.yml names an on-failure queue");
+        let shop = Shop::new(2);
+        let poisoned_key = key_on_shard(0, 2, "order");
+        let other_key = key_on_shard(1, 2, "order");
+        let fulfilled = |key: &str| {
+            let order_id = OrderId::parse(key).expect("an order id");
+            let at = Timestamp::from_unix_millis(1_700_000_000_000).expect("a time");
+            String::from_utf8(OrderEvent::order_fulfilled(&order_id, at).encode()).expect("UTF-8")
+        };
+        // It passes the mapping's filter (type order_fulfilled) but is no event: no orderId
+        // string, no eventId, no time.
+        let poison = json!({ "type": "order_fulfilled", "orderId": 42 }).to_string();
+        assert!(OrderEvent::decode(poison.as_bytes()).is_err());
+        shop.put(&poisoned_key, &fulfilled(&poisoned_key));
+        shop.put(&poisoned_key, &fulfilled(&poisoned_key));
+        let poison_sequence = shop.put(&poisoned_key, &poison);
+        shop.put(&poisoned_key, &fulfilled(&poisoned_key));
+        shop.put(&poisoned_key, &fulfilled(&poisoned_key));
+        let function = FakeFunction::new(decode_in_order);
+        shop.start_stream_consumer(mapping, TIMEOUT, function.clone());
+
+        // While its shard retries the poison, the other shard's records go through.
+        eventually("the first attempt at the poison", || {
+            function.batches().iter().any(|b| b.has_data(&poison)).then_some(())
+        })
+        .await;
+        for _ in 0..3 {
+            shop.put(&other_key, &fulfilled(&other_key));
+        }
+        eventually("the other shard's records", || {
+            let handled = handled_sequences(&function);
+            (handled.iter().filter(|(shard, _)| *shard == 1).count() == 3).then_some(())
+        })
+        .await;
+        assert!(
+            shop.failures(&on_failure).is_empty(),
+            "the poison was still being retried"
+        );
+
+        // After maximumRetryAttempts retries, the poison alone goes to the on-failure queue...
+        let failure = eventually("the on-failure record", || shop.failures(&on_failure).pop()).await;
+        assert_eq!(failure.batch.shard_id, shard_id(0));
+        assert_eq!(failure.batch.start_sequence_number, seq(poison_sequence));
+        assert_eq!(failure.batch.end_sequence_number, seq(poison_sequence));
+        assert_eq!(failure.batch.batch_size, 1);
+        assert_eq!(
+            failure.request_context.condition,
+            FailureCondition::RetryAttemptsExhausted
+        );
+        assert_eq!(failure.request_context.approximate_invoke_count, max_retries + 1);
+        let attempts = function.batches().iter().filter(|b| b.has_data(&poison)).count();
+        assert_eq!(
+            attempts,
+            max_retries as usize + 1,
+            "tried once, retried maximumRetryAttempts times"
+        );
+
+        // ...and the records behind it on its shard are handled, each once.
+        eventually("the shard past every record", || {
+            (shop.checkpoint(0) == 5).then_some(())
+        })
+        .await;
+        settle(Duration::from_millis(200)).await;
+        let expected: Vec<(u32, i64)> = [(0, 1), (0, 2), (0, 4), (0, 5), (1, 1), (1, 2), (1, 3)].into();
+        assert_eq!(handled_sequences(&function), expected);
+        assert_eq!(shop.failures(&on_failure).len(), 1);
     })
     .await;
 }

@@ -54,7 +54,8 @@ impl LocalMailer {
 impl Mailer for LocalMailer {
     async fn send(&self, email: &Email) -> Result<String, PortError> {
         let fresh_id = format!("local-{}", uuid::Uuid::new_v4());
-        self.store
+        let sent = self
+            .store
             .with(|connection| {
                 let inserted = connection
                     .prepare_cached(
@@ -80,6 +81,8 @@ impl Mailer for LocalMailer {
                     .prepare_cached("SELECT message_id FROM mailbox WHERE idempotency_key = ?1")?
                     .query_row([&email.idempotency_key], |row| row.get(0))?)
             })
-            .map_err(|e| PortError::new("sending an email", e))
+            .map_err(|e| PortError::new("sending an email", e));
+        crate::faults::crash_point(|| "after-email".into());
+        sent
     }
 }

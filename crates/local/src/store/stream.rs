@@ -154,6 +154,7 @@ impl LocalStream {
 
 impl EventPublisher for LocalStream {
     async fn publish(&self, event: &OrderEvent) -> Result<(), PortError> {
+        crate::faults::crash_point(|| format!("before-publish:{}", event.kind().as_str()));
         self.put(event.partition_key(), &event.encode())
             .map(|_| ())
             .map_err(|e| PortError::new("putting a record", e))
