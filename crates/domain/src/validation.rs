@@ -210,7 +210,10 @@ impl Fields {
         };
         let text = text.trim();
         let allowed_control = |c: char| lines == Lines::Multi && (c == '\n' || c == '\r' || c == '\t');
-        if text.chars().any(|c| c.is_control() && !allowed_control(c)) {
+        if text
+            .chars()
+            .any(|c| (c.is_control() || is_invisible_format(c)) && !allowed_control(c))
+        {
             let what = if lines == Lines::Single {
                 "line breaks or control characters"
             } else {
@@ -314,3 +317,9 @@ fn looks_like_email(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+/// Line and paragraph separators, and the bidirectional overrides and isolates that can make a
+/// name read differently in the baker's email than it was typed: refused like control characters.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}

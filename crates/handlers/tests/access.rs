@@ -179,3 +179,191 @@ async fn fulfilling_twice_is_idempotent_and_later_steps_cannot_be_undone() {
     assert_eq!((status, error_code(&response)), (409, "illegal_transition"));
     assert_eq!(shop.fulfil("nosuchorder", Some(BAKER_KEY)).await.0, 404);
 }
+
+/// `POST /order/fulfilled` for `order_id` with this exact `Authorization` header.
+async fn fulfil_with_header(shop: &Shop, order_id: &str, authorization: &str) -> (i64, serde_json::Value) {
+    let mut request = support::json_post("/order/fulfilled", None, &json!({ "orderId": order_id }).to_string());
+    request["headers"]["authorization"] = json!(authorization);
+    support::status_and_json(&shop.fulfill_order.handle(as_http(&request)).await)
+}
+
+#[tokio::test]
+async fn the_baker_key_counts_only_as_a_bearer_token() {
+    let shop = shop();
+    let (order_id, _) = shop.place_sample().await;
+    shop.stream.taken();
+    for header in [
+        format!("Basic {BAKER_KEY}"),
+        BAKER_KEY.to_owned(),
+        "Bearer".to_owned(),
+        "Bearer  ".to_owned(),
+        format!("Bearer {BAKER_KEY}x"),
+        format!("Bearer {}", &BAKER_KEY[..BAKER_KEY.len() - 1]),
+    ] {
+        let (status, response) = fulfil_with_header(&shop, &order_id, &header).await;
+        assert_eq!((status, error_code(&response)), (401, "unauthorized"), "{header:?}");
+    }
+    assert_eq!(shop.read(&order_id, Some(BAKER_KEY)).await.1["status"], "placed");
+    assert!(shop.stream.taken().is_empty(), "nothing announced");
+}
+
+#[tokio::test]
+async fn tampered_expired_and_foreign_links_are_refused_as_bearer_tokens_too() {
+    let shop = shop();
+    let (order_id, _) = shop.place_sample().await;
+    shop.drain_stream().await;
+    let token = link_token(&shop);
+    let (id, expires, signature) = {
+        let parts: Vec<&str> = token.splitn(3, '.').collect();
+        (parts[0].to_owned(), parts[1].to_owned(), parts[2].to_owned())
+    };
+    let later: i64 = expires.parse::<i64>().expect("expiry") + 3600;
+    let flipped_signature = format!(
+        "{}{}",
+        &signature[..signature.len() - 1],
+        if signature.ends_with('A') { 'B' } else { 'A' }
+    );
+    let foreign_secret = cakeshop_handlers::Signer::new("another shop's secret").baker_link_token(
+        &cakeshop_domain::OrderId::parse(&id).expect("id"),
+        support::fakes::parse_time("2026-12-01T00:00:00Z"),
+    );
+    let refused = [
+        format!("{id}.{later}.{signature}"),
+        format!("{id}.{expires}.{flipped_signature}"),
+        format!("{id}.{expires}"),
+        foreign_secret,
+    ];
+    for bad in &refused {
+        let (status, response) = shop.fulfil(&order_id, Some(bad)).await;
+        assert_eq!((status, error_code(&response)), (401, "unauthorized"), "{bad}");
+        assert_eq!(
+            shop.fulfill_order.handle(as_http(&page_request(bad))).await.status_code,
+            403,
+            "{bad}"
+        );
+    }
+
+    shop.clock.set("2026-11-28T09:00:01Z");
+    let (status, response) = shop.fulfil(&order_id, Some(&token)).await;
+    assert_eq!((status, error_code(&response)), (401, "unauthorized"));
+    assert!(
+        response["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("expired")
+    );
+    let page = shop.fulfill_order.handle(as_http(&page_request(&token))).await;
+    assert_eq!(page.status_code, 403);
+    assert!(
+        !body_text(&page).contains("Ada"),
+        "an expired link shows nothing of the order"
+    );
+
+    assert_eq!(shop.read(&order_id, Some(BAKER_KEY)).await.1["status"], "placed");
+    assert!(shop.stream.taken().is_empty(), "nothing announced");
+}
+
+/// Places an order for someone other than the sample's Ada, with a name and address to look for.
+async fn place_for_grace(shop: &Shop) -> (String, String) {
+    let body = json!({
+        "name": "Grace Hopper",
+        "address": "7 Compiler Court, Arlington",
+        "productId": "red-velvet",
+        "quantity": 1,
+        "email": "grace@example.com",
+        "notes": "Leave with the neighbour"
+    });
+    let (status, placed) = shop.place(&body.to_string()).await;
+    assert_eq!(status, 201, "{placed}");
+    let text = |field: &str| placed[field].as_str().unwrap_or_default().to_owned();
+    (text("orderId"), text("customerToken"))
+}
+
+fn leaks_grace(response: &serde_json::Value) -> bool {
+    let text = response.to_string();
+    [
+        "Grace",
+        "Hopper",
+        "Compiler Court",
+        "grace@example.com",
+        "neighbour",
+        "red-velvet",
+    ]
+    .iter()
+    .any(|secret| text.contains(secret))
+}
+
+#[tokio::test]
+async fn one_customers_token_neither_reads_nor_confirms_anothers_order() {
+    let shop = Shop::new("2026-11-20T09:00:00Z", &["ada", "grace"]);
+    let (_, ada_token) = shop.order_out_for_delivery().await;
+    let (grace_id, _) = place_for_grace(&shop).await;
+    assert_eq!(shop.fulfil(&grace_id, Some(BAKER_KEY)).await.0, 200);
+    shop.drain_stream().await;
+    assert_eq!(
+        shop.read(&grace_id, Some(BAKER_KEY)).await.1["status"],
+        "out_for_delivery"
+    );
+
+    let (status, response) = shop.read(&grace_id, Some(&ada_token)).await;
+    assert_eq!((status, error_code(&response)), (403, "forbidden"));
+    assert!(!leaks_grace(&response), "{response}");
+    let (unknown_status, _) = shop.read("nosuchorder", Some(&ada_token)).await;
+    assert_eq!(
+        unknown_status, status,
+        "an unknown order looks the same: no probing for ids"
+    );
+
+    let confirmation = json!({ "orderId": grace_id, "rating": 1, "feedback": "never came" }).to_string();
+    let (status, response) = shop.confirm(&confirmation, Some(&ada_token)).await;
+    assert_eq!((status, error_code(&response)), (403, "forbidden"));
+    assert!(!leaks_grace(&response), "{response}");
+
+    let (_, grace) = shop.read(&grace_id, Some(BAKER_KEY)).await;
+    assert_eq!(grace["status"], "out_for_delivery", "nothing changed");
+    assert!(shop.feedback_queue.taken().is_empty(), "no feedback in Grace's name");
+}
+
+#[tokio::test]
+async fn only_the_customer_confirms_a_delivery_and_a_baker_link_opens_no_customer_route() {
+    let shop = shop();
+    let (order_id, _) = shop.order_out_for_delivery().await;
+    let link = {
+        let expires = support::fakes::parse_time("2026-11-27T09:00:00Z");
+        cakeshop_handlers::Signer::new(support::SIGNING_SECRET)
+            .baker_link_token(&cakeshop_domain::OrderId::parse(&order_id).expect("id"), expires)
+    };
+    let confirmation = json!({ "orderId": order_id }).to_string();
+    for bearer in [BAKER_KEY, link.as_str()] {
+        let (status, response) = shop.confirm(&confirmation, Some(bearer)).await;
+        assert_eq!((status, error_code(&response)), (403, "forbidden"), "{bearer}");
+    }
+    let (status, response) = shop.read(&order_id, Some(&link)).await;
+    assert_eq!((status, error_code(&response)), (403, "forbidden"));
+    assert!(!response.to_string().contains("Ada"));
+    assert_eq!(
+        shop.read(&order_id, Some(BAKER_KEY)).await.1["status"],
+        "out_for_delivery"
+    );
+    assert!(shop.feedback_queue.taken().is_empty());
+}
+
+#[tokio::test]
+async fn a_link_works_once_then_is_refused_without_a_second_announcement() {
+    let shop = shop();
+    let (order_id, _) = shop.place_sample().await;
+    shop.drain_stream().await;
+    let token = link_token(&shop);
+
+    let pressed = shop.fulfill_order.handle(as_http(&form_request(&token))).await;
+    assert_eq!(pressed.status_code, 200, "{}", body_text(&pressed));
+    let announced = shop.stream.taken();
+    assert_eq!(announced.len(), 1, "the first use announces the fulfilment");
+
+    let again = shop.fulfill_order.handle(as_http(&form_request(&token))).await;
+    assert_eq!(again.status_code, 409, "{}", body_text(&again));
+    let (status, response) = shop.fulfil(&order_id, Some(&token)).await;
+    assert_eq!((status, error_code(&response)), (409, "illegal_transition"));
+    assert!(shop.stream.taken().is_empty(), "a used link announces nothing again");
+    assert_eq!(shop.read(&order_id, Some(BAKER_KEY)).await.1["status"], "fulfilled");
+}

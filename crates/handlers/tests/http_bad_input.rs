@@ -141,3 +141,48 @@ async fn delivery_confirmations_are_checked_before_anything_changes() {
     }
     assert!(shop.feedback_queue.taken().is_empty());
 }
+
+#[tokio::test]
+async fn deeply_nested_and_huge_bodies_are_refused_quickly_on_every_route() {
+    let shop = shop();
+    let (order_id, token) = shop.place_sample().await;
+    shop.stream.taken();
+    let nested_within_the_limit = "[".repeat(8_000);
+    let nested_objects = r#"{"orderId":"#.repeat(1_000);
+    let nested_beyond_the_limit = "[".repeat(100_000);
+    let huge = format!(r#"{{"orderId":"{}"}}"#, "x".repeat(5 * 1024 * 1024));
+    let cases = [
+        (&nested_within_the_limit, 400, "malformed"),
+        (&nested_objects, 400, "malformed"),
+        (&nested_beyond_the_limit, 413, "too_large"),
+        (&huge, 413, "too_large"),
+    ];
+    for (body, status, code) in cases {
+        let started = std::time::Instant::now();
+        let answers = [
+            shop.place(body).await,
+            shop.confirm(body, Some(&token)).await,
+            support::status_and_json(
+                &shop
+                    .fulfill_order
+                    .handle(as_http(&support::json_post(
+                        "/order/fulfilled",
+                        Some(support::BAKER_KEY),
+                        body,
+                    )))
+                    .await,
+            ),
+        ];
+        for (got, response) in answers {
+            assert_eq!((got, error_code(&response)), (status, code), "{body:.20}… → {response}");
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "refused quickly, not after parsing {body:.20}…"
+        );
+    }
+    let (_, order) = shop.read(&order_id, Some(support::BAKER_KEY)).await;
+    assert_eq!(order["status"], "placed");
+    assert_eq!(shop.orders.snapshot().len(), 1, "nothing else stored");
+    assert!(shop.nothing_sent(), "nothing published or queued");
+}

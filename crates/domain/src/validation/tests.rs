@@ -156,3 +156,46 @@ fn reads_order_references() {
         Err(RequestError::Invalid(_))
     ));
 }
+
+#[test]
+fn refuses_deeply_nested_json_quickly_without_overflowing_the_stack() {
+    // Just under the size limit, so the parser itself must refuse the depth.
+    let depth = MAX_BODY_BYTES / 2 - 8;
+    let arrays = "[".repeat(depth);
+    let objects = r#"{"name":"#.repeat(MAX_BODY_BYTES / 8 - 1);
+    let as_field = format!(r#"{{"orderId":{arrays}}}"#);
+    for body in [&arrays, &objects, &as_field] {
+        let started = std::time::Instant::now();
+        assert!(
+            matches!(parse_new_order(body.as_bytes()), Err(RequestError::Malformed(_))),
+            "{body:.40}"
+        );
+        assert!(matches!(
+            parse_order_reference(body.as_bytes()),
+            Err(RequestError::Malformed(_))
+        ));
+        assert!(matches!(
+            parse_delivery_confirmation(body.as_bytes()),
+            Err(RequestError::Malformed(_))
+        ));
+        assert!(started.elapsed() < std::time::Duration::from_secs(1), "refused quickly");
+    }
+    let beyond_the_limit = "[".repeat(100_000);
+    assert_eq!(
+        parse_new_order(beyond_the_limit.as_bytes()),
+        Err(RequestError::TooLarge { limit: MAX_BODY_BYTES })
+    );
+}
+
+#[test]
+fn refuses_separators_and_bidirectional_overrides_that_disguise_text() {
+    for sneaky in ["\u{2028}", "\u{2029}", "\u{202E}", "\u{2066}"] {
+        let body =
+            format!(r#"{{"name":"Ada{sneaky}Lovelace","address":"1 Lane","productId":"red-velvet","quantity":1}}"#);
+        assert!(parse_new_order(body.as_bytes()).is_err(), "{sneaky:?}");
+        let notes = format!(
+            r#"{{"name":"Ada","address":"1 Lane","productId":"red-velvet","quantity":1,"notes":"a{sneaky}b"}}"#
+        );
+        assert!(parse_new_order(notes.as_bytes()).is_err(), "{sneaky:?} in notes");
+    }
+}
