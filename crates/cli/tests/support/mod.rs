@@ -28,6 +28,12 @@ impl DevProcess {
         DevProcess::launch(data_dir, config, &[], None)
     }
 
+    /// Starts the local backend with extra arguments and environment variables.
+    pub fn start_with(data_dir: &Path, config: &Path, args: &[&str], env: &[(&str, &str)]) -> DevProcess {
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        DevProcess::launch_with(data_dir, config, args, &env)
+    }
+
     /// Starts `cakeshop dev --backend aws --provision` against the emulator.
     pub fn start_on_aws(data_dir: &Path, config: &Path, moto: &MotoServer) -> DevProcess {
         DevProcess::launch(
@@ -39,6 +45,15 @@ impl DevProcess {
     }
 
     fn launch(data_dir: &Path, config: &Path, extra: &[&str], moto: Option<&MotoServer>) -> DevProcess {
+        let env: Vec<(String, String)> = moto
+            .map(|m| m.env().into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+            .unwrap_or_default();
+        let mut shop = DevProcess::launch_with(data_dir, config, extra, &env);
+        shop.moto_endpoint = moto.map(|m| m.endpoint.clone());
+        shop
+    }
+
+    fn launch_with(data_dir: &Path, config: &Path, extra: &[&str], env: &[(String, String)]) -> DevProcess {
         let mut command = Command::new(env!("CARGO_BIN_EXE_cakeshop"));
         command
             .args(["dev", "--port", "0", "--data-dir"])
@@ -46,7 +61,7 @@ impl DevProcess {
             .arg("--config")
             .arg(config)
             .args(extra);
-        for (name, value) in moto.map(MotoServer::env).unwrap_or_default() {
+        for (name, value) in env {
             command.env(name, value);
         }
         let mut child = command
@@ -84,8 +99,20 @@ impl DevProcess {
             base,
             baker_key,
             http,
-            moto_endpoint: moto.map(|m| m.endpoint.clone()),
+            moto_endpoint: None,
         }
+    }
+
+    /// Waits up to `limit` for the process to end by itself (e.g. at an injected crash point).
+    pub fn exits_within(&mut self, limit: Duration) -> bool {
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
     }
 
     /// SIGKILL: no chance to flush or say goodbye.
@@ -182,5 +209,119 @@ where
             "timed out after {limit:?} waiting for {what}"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+impl DevProcess {
+    /// The port it listens on, for commands that should reach it (`cakeshop dlq redrive`).
+    pub fn port(&self) -> String {
+        self.base.rsplit(':').next().unwrap_or_default().to_owned()
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> (u16, Value) {
+        answer(self.http.put(format!("{}{path}", self.base)).json(body).send().await).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        answer(self.http.delete(format!("{}{path}", self.base)).send().await).await
+    }
+}
+
+/// Runs `cakeshop <args>` (the real binary) to its end; fails the test unless it succeeds.
+pub fn cakeshop(args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_cakeshop"))
+        .args(args)
+        .env("CAKESHOP_LOG", "warn")
+        .output()
+        .expect("cakeshop runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "cakeshop {args:?} failed: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+/// What a `cakeshop dev` started by [`DevProcess::start_logging`] printed: every stdout line
+/// (the banner) and the file its stderr (the logs) goes to.
+pub struct CapturedOutput {
+    pub stdout: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    pub log_file: PathBuf,
+}
+
+impl CapturedOutput {
+    pub fn stdout(&self) -> String {
+        self.stdout.lock().map(|lines| lines.join("\n")).unwrap_or_default()
+    }
+
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log_file).unwrap_or_default()
+    }
+}
+
+impl DevProcess {
+    /// Starts the local backend with `CAKESHOP_LOG=<filter>` and no secrets in the environment
+    /// (so it makes its own in the data directory), keeping its stdout and its logs apart.
+    pub fn start_logging(data_dir: &Path, config: &Path, filter: &str) -> (DevProcess, CapturedOutput) {
+        let log_file = data_dir.join("cakeshop-stderr.log");
+        let log = std::fs::File::create(&log_file).expect("log file");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cakeshop"))
+            .args(["dev", "--port", "0", "--data-dir"])
+            .arg(data_dir)
+            .arg("--config")
+            .arg(config)
+            .env("CAKESHOP_LOG", filter)
+            .env_remove("SIGNING_SECRET")
+            .env_remove("BAKER_API_KEY")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("cakeshop starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let printed = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (ready, banner_done) = std::sync::mpsc::channel();
+        let keep = std::sync::Arc::clone(&printed);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let is_ready = line.trim() == "ready";
+                keep.lock().expect("stdout lines").push(line);
+                if is_ready {
+                    let _ = ready.send(());
+                }
+            }
+        });
+        let started = banner_done.recv_timeout(Duration::from_secs(60)).is_ok();
+        let banner = printed.lock().expect("stdout lines").clone();
+        let word_after = |first: &str, second: &str| {
+            banner
+                .iter()
+                .find_map(|line| match line.split_whitespace().collect::<Vec<_>>().as_slice() {
+                    [a, b, value, ..] if *a == first && *b == second => Some(value.to_string()),
+                    _ => None,
+                })
+        };
+        let (Some(base), Some(baker_key)) = (word_after("HTTP", "API"), word_after("baker", "key")) else {
+            let _ = child.kill();
+            panic!("no banner (started: {started}): {banner:?}");
+        };
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("client");
+        let shop = DevProcess {
+            child,
+            base,
+            baker_key,
+            http,
+            moto_endpoint: None,
+        };
+        (
+            shop,
+            CapturedOutput {
+                stdout: printed,
+                log_file,
+            },
+        )
     }
 }
