@@ -173,12 +173,18 @@ async fn an_email_sent_just_before_a_crash_is_not_sent_again() {
     let (status, placed) = shop
         .post("/order", None, &serde_json::from_str(ORDER).expect("json"))
         .await;
-    assert_eq!(status, 201, "{placed}");
-    let order_id = placed["orderId"].as_str().expect("order id").to_owned();
+    // The email may be sent, and the process die, before the 201 is on its way.
+    assert!(matches!(status, 201 | 0), "{placed}");
     assert!(shop.exits_within(WAIT), "the mailer crashed the process");
 
     // The record was not checkpointed and the step not recorded, so it is handled again.
     let shop = restarted(data.path(), &config);
+    let mail = eventually("the email", WAIT, || async {
+        let mail = shop.mail().await;
+        (!mail.is_empty()).then_some(mail)
+    })
+    .await;
+    let order_id = mail[0]["orderId"].as_str().expect("order id").to_owned();
     eventually("baker_notified", WAIT, || async {
         steps(&shop, &order_id)
             .await
@@ -186,11 +192,7 @@ async fn an_email_sent_just_before_a_crash_is_not_sent_again() {
             .then_some(())
     })
     .await;
-    assert_eq!(
-        emails_for(&shop, &order_id).await,
-        1,
-        "the mailbox kept the repeat once"
-    );
+    assert_eq!(shop.mail().await.len(), 1, "the mailbox kept the repeat once");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -207,7 +209,8 @@ async fn a_partner_call_made_just_before_a_crash_is_not_made_twice() {
     let fulfilled = shop
         .post("/order/fulfilled", Some(&baker_key), &json!({ "orderId": order_id }))
         .await;
-    assert_eq!(fulfilled.0, 200, "{}", fulfilled.1);
+    // The courier may be called, and the process die, before this answer is on its way.
+    assert!(matches!(fulfilled.0, 200 | 0), "{}", fulfilled.1);
     assert!(shop.exits_within(WAIT), "the partner stand-in crashed the process");
 
     let shop = restarted(data.path(), &config);
