@@ -26,6 +26,7 @@ import argparse
 import base64
 import json
 import os
+import queue
 import shutil
 import socket
 import statistics
@@ -95,6 +96,12 @@ JOURNEY = [
     ("feedback_forwarded", "delivered", "2026-11-20T16:45:01Z"),
 ]
 STEPS = [step for step, _, _ in JOURNEY]
+
+# The Python baseline (tools/lambda/python_baseline): place-order's DynamoDB put with boto3.
+PYTHON_BASELINE = "python-baseline"
+PYTHON_BASELINE_DIR = Path(__file__).resolve().parent / "python_baseline"
+# Invocations timed per function after its first, in one warm execution environment.
+WARM_INVOCATIONS = 5
 
 START_TIMEOUT_NATIVE = 20.0
 START_TIMEOUT_EMULATED = 120.0
@@ -265,6 +272,85 @@ class RuntimeApi:
                     return False
                 self.changed.wait(min(remaining, 0.05))
             return True
+
+
+class WarmRuntimeApi:
+    """A Runtime API that hands out one event at a time, when the harness says, and times each
+    invocation from the event's delivery (the answer to `next`) to the function's response, as
+    Lambda bills it. Between invocations the function waits in `next`, as a warm one does."""
+
+    def __init__(self, function_name: str, deadline_seconds: float):
+        self.function_name = function_name
+        self.deadline_seconds = deadline_seconds
+        self.events: queue.Queue = queue.Queue()
+        self.changed = threading.Condition()
+        self.delivered: dict[str, float] = {}
+        self.outcomes: dict[str, tuple[str, bytes, float]] = {}  # request id: (kind, body, at)
+        self.closing = threading.Event()
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                if self.path != "/2018-06-01/runtime/invocation/next":
+                    return reply(self, 404, b'{"errorMessage":"unknown path"}')
+                while not api.closing.is_set():
+                    try:
+                        request_id, event = api.events.get(timeout=0.1)
+                        break
+                    except queue.Empty:
+                        continue
+                else:
+                    self.close_connection = True
+                    return
+                arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{api.function_name}"
+                headers = {
+                    "Lambda-Runtime-Aws-Request-Id": request_id,
+                    "Lambda-Runtime-Deadline-Ms": str(int((time.time() + api.deadline_seconds) * 1000)),
+                    "Lambda-Runtime-Invoked-Function-Arn": arn,
+                    "Lambda-Runtime-Trace-Id": "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=0",
+                }
+                with api.changed:
+                    api.delivered[request_id] = time.monotonic()
+                reply(self, 200, event, headers)
+
+            def do_POST(self):
+                body = read_body(self)
+                parts = self.path.rstrip("/").split("/")
+                if len(parts) == 6 and parts[-1] in ("response", "error"):
+                    with api.changed:
+                        api.outcomes[parts[-2]] = (parts[-1], body, time.monotonic())
+                        api.changed.notify_all()
+                    return reply(self, 202, b'{"status":"OK"}')
+                reply(self, 404, b'{"errorMessage":"unknown path"}')
+
+        self.server = QuietServer(("127.0.0.1", 0), Handler)
+        self.address = f"127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def invoke(self, event: bytes, timeout: float, process: subprocess.Popen) -> tuple[str, bytes, float]:
+        """Hands the function `event`; its outcome and how long it took (ms), or raises CheckFailed."""
+        request_id = str(uuid.uuid4())
+        self.events.put((request_id, event))
+        end = time.monotonic() + timeout
+        with self.changed:
+            while request_id not in self.outcomes:
+                if process.poll() is not None:
+                    raise CheckFailed(f"it exited with {process.returncode} during a warm invocation")
+                if time.monotonic() > end:
+                    raise CheckFailed(f"no answer to a warm invocation within {timeout:.0f} s")
+                self.changed.wait(0.05)
+            kind, body, at = self.outcomes[request_id]
+            return kind, body, (at - self.delivered[request_id]) * 1000
+
+    def close(self) -> None:
+        self.closing.set()
+        self.server.shutdown()
+        self.server.server_close()
 
 
 # --------------------------------------------------------------------------- the partner APIs
@@ -442,6 +528,7 @@ class Shop:
             },
             "order-queries": {**table, **signing, **baker_key},
             "relay-events": {**table, "ORDER_STREAM": STREAM, "RELAY_AFTER_SECONDS": RELAY_AFTER_SECONDS},
+            PYTHON_BASELINE: table,
         }[name]
 
     # ---- reading what the functions did
@@ -858,6 +945,75 @@ def check_function(flavour: Flavour, name: str, events_dir: Path, shop: Shop, or
     return run
 
 
+def seed_for(name: str, order: dict) -> dict | None:
+    """The order item a function's sample expects to find, or None if it expects none."""
+    scenario = SCENARIOS.get(name)
+    if scenario is None or scenario.seed_steps is None:
+        return None
+    item = order_item(order, scenario.seed_steps)
+    if scenario.seed_pending is not None:
+        item = mark_pending(item, scenario.seed_pending, JOURNEY[scenario.seed_steps - 1][2])
+    return item
+
+
+def run_warm(flavour: Flavour, name: str, event: bytes, shop: Shop, order: dict, workdir: Path, count: int) -> dict:
+    """One execution environment, 1 + `count` invocations of the sample in a row, the order
+    re-seeded before each so that every one does the whole of its work (not an idempotent
+    replay's shortcut). Returns the first invocation's time and the warm ones' (ms)."""
+    invoke_timeout = INVOKE_TIMEOUT_EMULATED if flavour.emulated else INVOKE_TIMEOUT_NATIVE
+    api = WarmRuntimeApi(f"cakeshop-{STAGE}-{name}", invoke_timeout)
+    log_path = workdir / f"warm-{flavour.label.split()[0]}-{name}-{uuid.uuid4().hex[:8]}.log"
+    seed = seed_for(name, order)
+    durations = []
+    try:
+        with open(log_path, "wb") as log:
+            env = lambda_env(flavour, name, api, shop, workdir)
+            process = subprocess.Popen(
+                flavour.command(name), env=env, cwd=flavour.binaries[name].parent, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            )
+            try:
+                for _ in range(1 + count):
+                    if seed is not None:
+                        shop.put_order(seed)
+                    kind, body, took = api.invoke(event, invoke_timeout, process)
+                    if kind != "response":
+                        raise CheckFailed(f"a warm invocation reported {kind}: {body[:500]!r}")
+                    durations.append(took)
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                process.wait()
+    except CheckFailed as failure:
+        raise CheckFailed(f"{failure}\nits output:\n{log_path.read_text(errors='replace')[-3000:]}") from None
+    finally:
+        api.close()
+    warm = durations[1:]
+    return {
+        "firstInvokeMs": round(durations[0], 2),
+        "warmInvokeMs": statistics.median(warm),
+        "warmInvokeSamplesMs": [round(d, 2) for d in warm],
+    }
+
+
+def check_python_baseline(shop: Shop, answer: dict, before: dict, _: str) -> None:
+    body = http_answer(answer, 201)
+    order_id = body.get("orderId")
+    expect(isinstance(order_id, str) and order_id, f"no orderId in {body}")
+    item = shop.order(order_id)
+    expect(item is not None, f"order {order_id} is not in the DynamoDB table")
+    expect(item["status"]["S"] == "placed" and item["totalCents"]["N"] == "3450", f"stored item {item}")
+
+
+def python_baseline_zip(into: Path) -> tuple[int, int]:
+    """The baseline's deployment zip as the Python runtime takes it: the handler alone (boto3 is
+    part of the runtime). Returns (zip bytes, handler bytes)."""
+    handler = PYTHON_BASELINE_DIR / "handler.py"
+    archive = into / "python-baseline.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.write(handler, "handler.py")
+    return archive.stat().st_size, handler.stat().st_size
+
+
 # --------------------------------------------------------------------------- artifacts
 
 
@@ -908,6 +1064,50 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
     line = lambda cells: "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
     return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+# Issue 6's targets for each Lambda (benchmarks, not timed tests): cold init to the first `next`
+# (x86_64 native, the numbers worth reading), the deployed zip and peak RSS.
+TARGETS = {"coldInitMs": 15.0, "zipBytes": 3_000_000, "peakRssKiB": 30 * 1024}
+
+
+def print_footprint(report: dict) -> None:
+    """The cold-start and footprint table, the Python baseline beside the nine, targets marked."""
+    runs = report["runs"]
+    native = runs.get("x86_64 native", {})
+    arm64 = runs.get("arm64 (qemu)", {})
+    header = [
+        "function", "zip MiB", "init ms x86_64", "init ms arm64/qemu", "RSS MiB x86_64", "RSS MiB arm64/qemu",
+        "first invoke ms", "warm invoke ms",
+    ]  # fmt: skip
+    rows, missed = [], []
+    for name in [*FUNCTIONS, PYTHON_BASELINE]:
+        zipped = report["zips"].get(name, {}).get("zipBytes")
+        n = native.get(name, {}) if name != PYTHON_BASELINE else report.get("pythonBaseline", {})
+        a = arm64.get(name, {})
+        if name != PYTHON_BASELINE:
+            for key, value in (("coldInitMs", n.get("coldInitMs")), ("zipBytes", zipped), ("peakRssKiB", n.get("peakRssKiB"))):
+                if value is not None and value > TARGETS[key]:
+                    missed.append(f"{name} {key} {value:,.1f} > {TARGETS[key]:,}")
+        rows.append([
+            name,
+            "-" if zipped is None else f"{zipped / 2**20:.2f}" if zipped >= 2**16 else f"{zipped / 2**20:.4f}",
+            ms(n.get("coldInitMs")), ms(a.get("coldInitMs")), mib(n.get("peakRssKiB")), mib(a.get("peakRssKiB")),
+            ms(n.get("firstInvokeMs")), ms(n.get("warmInvokeMs")),
+        ])  # fmt: skip
+    print("\nCold start and footprint (issue 6, item 4), the Python baseline measured in the same run:")
+    print(table(header, rows))
+    print(
+        f"targets per Lambda: cold init <= {TARGETS['coldInitMs']:.0f} ms (x86_64), zip <= {TARGETS['zipBytes'] / 1e6:.0f} MB, "
+        f"peak RSS <= {TARGETS['peakRssKiB'] // 1024} MiB: " + ("all met" if not missed else "missed: " + "; ".join(missed))
+    )
+    print(
+        f"{PYTHON_BASELINE}: python3 {sys.version.split()[0]} + boto3 from the check's venv, run by a minimal runtime API loop\n"
+        "  (tools/lambda/python_baseline/bootstrap.py); it only does place-order's PutItem. Its zip is handler.py alone:\n"
+        "  boto3 comes with the Lambda Python runtime, so it is not in the zip (nor in that size)."
+    )
+    print(f"warm invoke: median of {WARM_INVOCATIONS} invocations in one environment after its first, order re-seeded before each.")
+    report["targets"] = {**TARGETS, "missed": missed}
 
 
 def main() -> int:
@@ -970,6 +1170,12 @@ def main() -> int:
         shop.create()
         print(f"\nmoto on {moto.url}, partner APIs on {partners.base_url}, runtime API per function on 127.0.0.1")
 
+        python = Flavour(
+            "python baseline", False, {PYTHON_BASELINE: PYTHON_BASELINE_DIR / "bootstrap.py"}, [sys.executable]
+        )
+        python_zip, python_source = python_baseline_zip(workdir)
+        report["zips"][PYTHON_BASELINE] = {"zipBytes": python_zip, "handlerBytes": python_source}
+
         for flavour in flavours:
             print(f"\n== {flavour.label}: each bootstrap on its sample event")
             results[flavour.label] = {}
@@ -1000,6 +1206,54 @@ def main() -> int:
                     "peakRssKiB": run.peak_rss_kib,
                 }
                 print(f"ok   {name}: init {ms(statistics.median(samples))} ms, invoke {ms(run.invoke_ms)} ms, peak RSS {mib(run.peak_rss_kib)} MiB")
+
+        # The baseline: the same runtime API and moto, place-order's sample, the same timings.
+        print(f"\n== {python.label}: place-order's DynamoDB put with boto3 (tools/lambda/python_baseline)")
+        baseline: dict[str, Any] = {}
+        try:
+            event = (args.events_dir / "place-order.json").read_bytes()
+            run = run_function(python, PYTHON_BASELINE, event, shop, workdir, invoke=True)
+            if run.outcome is None or run.outcome[0] != "response" or run.exit_code is not None or run.unexpected:
+                raise CheckFailed(describe_failure(run))
+            check_python_baseline(shop, json.loads(run.outcome[1]), {}, "")
+            samples = [run.init_ms]
+            for _ in range(max(0, args.init_samples - 1)):
+                cold = run_function(python, PYTHON_BASELINE, b"", shop, workdir, invoke=False)
+                expect(cold.init_ms is not None, "a cold start did not reach its first next:\n" + describe_failure(cold))
+                samples.append(cold.init_ms)
+            baseline = {
+                "coldInitMs": statistics.median(samples),
+                "coldInitSamplesMs": [round(x, 2) for x in samples],
+                "invokeMs": run.invoke_ms,
+                "peakRssKiB": run.peak_rss_kib,
+            }
+            baseline.update(run_warm(python, PYTHON_BASELINE, event, shop, order, workdir, WARM_INVOCATIONS))
+            report["pythonBaseline"] = baseline
+            print(
+                f"ok   {PYTHON_BASELINE}: init {ms(baseline['coldInitMs'])} ms, invoke {ms(run.invoke_ms)} ms, "
+                f"warm {ms(baseline['warmInvokeMs'])} ms, peak RSS {mib(run.peak_rss_kib)} MiB"
+            )
+        except Exception as error:
+            detail = str(error) if isinstance(error, CheckFailed) else traceback.format_exc()
+            failures.append((python.label, PYTHON_BASELINE, detail))
+            print(f"FAIL {PYTHON_BASELINE}")
+
+        # Warm invocations (what Lambda bills once an environment is up): host-native only, the
+        # emulator's times say nothing. tools/lambda/cost.py reads them.
+        native_label = "x86_64 native"
+        print(f"\n== {native_label}: {WARM_INVOCATIONS} warm invocations after the first, per function")
+        for name in FUNCTIONS:
+            if name not in results.get(native_label, {}):
+                continue  # it failed its check: reported above
+            try:
+                warm = run_warm(flavours[-1], name, (args.events_dir / f"{name}.json").read_bytes(), shop, order, workdir, WARM_INVOCATIONS)
+            except Exception as error:
+                detail = str(error) if isinstance(error, CheckFailed) else traceback.format_exc()
+                failures.append((native_label, name, "warm invocations: " + detail))
+                print(f"FAIL {name} (warm invocations)")
+                continue
+            results[native_label][name].update(warm)
+            print(f"ok   {name}: first {ms(warm['firstInvokeMs'])} ms, warm median {ms(warm['warmInvokeMs'])} ms {warm['warmInvokeSamplesMs']}")
     except CheckFailed as failure:
         failures.append(("setup", "-", str(failure)))
     except Exception:
@@ -1030,6 +1284,7 @@ def main() -> int:
             print("arm64 (qemu): the deployed artifact under user-mode emulation; its init and invoke times are the")
             print("  emulator's (translation, not the code) and its RSS is the qemu process's (emulator included).")
         print("Secrets came from SSM SecureString parameters; every AWS call went to moto on loopback.")
+        print_footprint(report)
 
     if args.report:
         args.report.parent.mkdir(parents=True, exist_ok=True)

@@ -65,7 +65,28 @@ class Index:
 # outboxBucket and outboxSince, the keys of this sparse index, and pendingEvents, which the relay
 # reads from it.
 PENDING_EVENTS_INDEX = Index("OrdersTable", "pending-events", "outboxBucket", "outboxSince", frozenset({"pendingEvents"}))
-INDEXES = [PENDING_EVENTS_INDEX]
+# The baker's listing by status (crates/aws/src/status_index.rs): partition status, sort
+# statusSortKey ("<creation time>#<orderId>", written at create). The listing decodes whole orders
+# from the index (order_item::from_item), so it needs every attribute of one.
+ORDER_ATTRIBUTES = frozenset(
+    {
+        "orderId",
+        "status",
+        "customerName",
+        "address",
+        "email",
+        "notes",
+        "productId",
+        "productName",
+        "quantity",
+        "unitPriceCents",
+        "totalCents",
+        "createdAt",
+        "history",
+    }
+)
+ORDERS_BY_STATUS_INDEX = Index("OrdersTable", "orders-by-status", "status", "statusSortKey", ORDER_ATTRIBUTES)
+INDEXES = [PENDING_EVENTS_INDEX, ORDERS_BY_STATUS_INDEX]
 
 
 @dataclass(frozen=True)
@@ -128,6 +149,10 @@ CHANGE_ORDER = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
 CLEAR_MARK = ["dynamodb:UpdateItem"]
 LIST_PENDING = ["dynamodb:Query"]
 PENDING_EVENTS = f"{PENDING_EVENTS_INDEX.table}/index/{PENDING_EVENTS_INDEX.name}"
+# DynamoOrders::list_by_status (crates/aws/src/orders/by_status.rs): Query on the orders-by-status
+# index (never a Scan).
+LIST_BY_STATUS = ["dynamodb:Query"]
+ORDERS_BY_STATUS = f"{ORDERS_BY_STATUS_INDEX.table}/index/{ORDERS_BY_STATUS_INDEX.name}"
 
 HTTP_TIMEOUT = 6
 CONSUMER_TIMEOUT = 10  # provider.timeout
@@ -176,15 +201,16 @@ FUNCTIONS: dict[str, Function] = {
             | grant(READ_SECRET, SIGNING_SECRET)
         ),
     ),
-    # OrderQueries: orders.get only (read-only); the signing secret and the baker's key to
-    # authorise the reader. /products is static.
+    # OrderQueries: orders.get and orders.list_by_status (read-only); the signing secret and the
+    # baker's key to authorise the reader. /products is static.
     "order-queries": Function(
         role="OrderQueriesRole",
         timeout=HTTP_TIMEOUT,
-        routes=frozenset({"GET /order/{orderId}", "GET /products"}),
+        routes=frozenset({"GET /order/{orderId}", "GET /orders", "GET /products"}),
         grants=frozenset(
             logs("order-queries")
             | grant(READ_ORDER, "OrdersTable")
+            | grant(LIST_BY_STATUS, ORDERS_BY_STATUS)
             | grant(READ_SECRET, SIGNING_SECRET, BAKER_API_KEY)
         ),
     ),

@@ -210,4 +210,21 @@ MUTATIONS = [
         checks.check_tables,
         r"OrdersTable: no global secondary index pending-events",
     ),
+    Mutation(
+        "status-index-removed",
+        "the orders table loses the orders-by-status index the baker's listing queries",
+        replace(
+            "          - IndexName: orders-by-status\n"
+            "            KeySchema:\n"
+            "              - AttributeName: status\n"
+            "                KeyType: HASH\n"
+            "              - AttributeName: statusSortKey\n"
+            "                KeyType: RANGE\n"
+            "            Projection:\n"
+            "              ProjectionType: ALL\n",
+            "",
+        ),
+        checks.check_tables,
+        r"OrdersTable: no global secondary index orders-by-status",
+    ),
 ]

@@ -14,6 +14,7 @@ pub mod orders;
 pub mod outbox_item;
 pub mod partner;
 pub mod queue;
+pub mod status_index;
 
 pub use clients::AwsClients;
 pub use config::{
@@ -26,3 +27,4 @@ pub use orders::DynamoOrders;
 pub use outbox_item::PENDING_EVENTS_INDEX;
 pub use partner::{DEFAULT_PARTNER_TIMEOUT, HttpPartner, HttpPartnerError};
 pub use queue::SqsQueue;
+pub use status_index::ORDERS_BY_STATUS_INDEX;

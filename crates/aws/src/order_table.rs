@@ -2,8 +2,9 @@
 //! an emulator, `cakeshop dev --backend aws --provision`). serverless.yml's `OrdersTable` says
 //! the same in its own words: the key `orderId` and the outbox's sparse index.
 
-use crate::order_item::ORDER_ID;
+use crate::order_item::{ORDER_ID, STATUS};
 use crate::outbox_item::{OUTBOX_BUCKET, OUTBOX_SINCE, PENDING_EVENTS, PENDING_EVENTS_INDEX};
+use crate::status_index::{ORDERS_BY_STATUS_INDEX, STATUS_SORT_KEY};
 use aws_sdk_dynamodb::error::BuildError;
 use aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder;
 use aws_sdk_dynamodb::types::{
@@ -11,7 +12,7 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType,
 };
 
-/// Fills in a `CreateTable` request (named by the caller) with the order table's keys, index
+/// Fills in a `CreateTable` request (named by the caller) with the order table's keys, indexes
 /// and on-demand billing.
 pub fn define(request: CreateTableFluentBuilder) -> Result<CreateTableFluentBuilder, BuildError> {
     let string = |name: &str| {
@@ -37,11 +38,20 @@ pub fn define(request: CreateTableFluentBuilder) -> Result<CreateTableFluentBuil
                 .build(),
         )
         .build()?;
+    let orders_by_status = GlobalSecondaryIndex::builder()
+        .index_name(ORDERS_BY_STATUS_INDEX)
+        .key_schema(key(STATUS, KeyType::Hash)?)
+        .key_schema(key(STATUS_SORT_KEY, KeyType::Range)?)
+        .projection(Projection::builder().projection_type(ProjectionType::All).build())
+        .build()?;
     Ok(request
         .attribute_definitions(string(ORDER_ID)?)
         .attribute_definitions(string(OUTBOX_BUCKET)?)
         .attribute_definitions(string(OUTBOX_SINCE)?)
+        .attribute_definitions(string(STATUS)?)
+        .attribute_definitions(string(STATUS_SORT_KEY)?)
         .key_schema(key(ORDER_ID, KeyType::Hash)?)
         .global_secondary_indexes(pending_events)
+        .global_secondary_indexes(orders_by_status)
         .billing_mode(BillingMode::PayPerRequest))
 }

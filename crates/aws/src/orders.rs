@@ -2,18 +2,22 @@
 //! on the same order cannot both win, and nothing is decided by reading first. A change that
 //! owes the stream an event marks it pending in that same write (`outbox_item`).
 
+mod by_status;
 mod outbox;
 
 use crate::order_item::{HISTORY, Item, ORDER_ID, STATUS, from_item, order_id_key, to_item};
 use crate::outbox_item::{
     OUTBOX_BUCKET, OUTBOX_SINCE, PENDING_BUCKET, PENDING_EVENTS, kind_set, mark_new_item, sortable_time,
 };
+use crate::status_index::list_new_item;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use cakeshop_domain::{EventKind, Order, OrderId, Status, Step, Timestamp};
-use cakeshop_ports::{CreateOutcome, OrderRepository, PortError, StepOutcome, TransitionOutcome};
+use cakeshop_ports::{
+    CreateOutcome, OrderRepository, PortError, StatusCursor, StatusPage, StepOutcome, TransitionOutcome,
+};
 
 const CREATE: &str = "storing a new order in DynamoDB";
 const GET: &str = "reading an order from DynamoDB";
@@ -141,6 +145,7 @@ impl OrderRepository for DynamoOrders {
         let mut item = to_item(order);
         mark_new_item(&mut item, EventKind::OrderPlaced, order.created_at)
             .map_err(|error| PortError::new(CREATE, error))?;
+        list_new_item(&mut item, order).map_err(|error| PortError::new(CREATE, error))?;
         let result = self
             .client
             .put_item()
@@ -231,5 +236,14 @@ impl OrderRepository for DynamoOrders {
             Written::Refused(Some(order)) => StepOutcome::AlreadyRecorded(Box::new(order)),
             Written::Refused(None) => StepOutcome::NotFound,
         })
+    }
+
+    async fn list_by_status(
+        &self,
+        status: Status,
+        limit: usize,
+        after: Option<&StatusCursor>,
+    ) -> Result<StatusPage, PortError> {
+        self.page_by_status(status, limit, after).await
     }
 }

@@ -2,7 +2,9 @@
 //! (`cakeshop dlq list|redrive`).
 
 mod banner;
+mod bench;
 mod dlq;
+mod seed;
 
 use anyhow::Context;
 use cakeshop_local::{Backend, DevOptions};
@@ -27,6 +29,12 @@ enum Command {
     /// See and replay what landed in dead-letter queues and on-failure destinations.
     #[command(subcommand)]
     Dlq(DlqCommand),
+    /// Drive whole order lifecycles over HTTP against shops it starts, and report throughput,
+    /// latency percentiles, CPU, memory and store size (a table, and JSON with --json).
+    Bench(bench::BenchArgs),
+    /// Fill a data dir with many realistic orders (most delivered, the newest still open), to
+    /// measure the shop with a large table.
+    Seed(seed::SeedArgs),
 }
 
 #[derive(Args, Clone)]
@@ -147,5 +155,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Dlq(DlqCommand::List { shop, json }) => dlq::list(&shop.options(), json),
         Command::Dlq(DlqCommand::Redrive { queue, shop }) => dlq::redrive(&shop.options(), &queue).await,
+        Command::Bench(args) => bench::run(args).await,
+        Command::Seed(args) => seed::run(&args),
     }
 }

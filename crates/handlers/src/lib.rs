@@ -15,6 +15,7 @@ pub mod fulfill_order;
 pub mod html;
 pub mod notify_baker;
 pub mod notify_delivery;
+pub mod open_orders;
 pub mod order_queries;
 pub mod partner_forwarding;
 pub mod place_order;

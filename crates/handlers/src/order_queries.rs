@@ -1,7 +1,9 @@
-//! The read-only routes: `GET /order/{orderId}` (status and history) and `GET /products`.
+//! The read-only routes: `GET /order/{orderId}` (status and history), `GET /orders` (the
+//! baker's listing by status, `open_orders`) and `GET /products`.
 
 use crate::api::{ApiError, bearer_token, json_response, respond, route};
 use crate::auth::{BakerKey, Signer};
+use crate::open_orders::list_orders;
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use cakeshop_domain::{OrderId, products};
 use cakeshop_ports::OrderRepository;
@@ -27,9 +29,18 @@ impl<R: OrderRepository> OrderQueries<R> {
             (Method::GET, path) if path == "/products" => {
                 Ok(json_response(200, &serde_json::json!({ "products": products() })))
             }
+            (Method::GET, path) if path == "/orders" => self.orders_by_status(&request).await,
             (Method::GET, _) => self.order(&request).await,
             (method, path) => Err(ApiError::not_found(format!("no route {method} {path}"))),
         })
+    }
+
+    /// The baker's key only: a listing shows every customer's name and address.
+    async fn orders_by_status(&self, request: &ApiGatewayV2httpRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        if !bearer_token(request).is_some_and(|token| self.baker_key.matches(token)) {
+            return Err(ApiError::unauthorized("send Authorization: Bearer <baker key>"));
+        }
+        list_orders(&self.orders, request).await
     }
 
     async fn order(&self, request: &ApiGatewayV2httpRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {

@@ -227,7 +227,18 @@ fn http_response(response: ApiGatewayV2httpResponse) -> Response {
     answer
 }
 
-async fn mail<I: Invoke + Clone>(State(gateway): State<Arc<Gateway<I>>>) -> Response {
+/// `?after=<seq>&limit=<n>`: only what came after the item numbered `seq` (a feed to follow).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct FeedQuery {
+    #[serde(default)]
+    pub after: i64,
+    pub limit: Option<usize>,
+}
+
+async fn mail<I: Invoke + Clone>(
+    State(gateway): State<Arc<Gateway<I>>>,
+    axum::extract::Query(feed): axum::extract::Query<FeedQuery>,
+) -> Response {
     if !gateway.local_mailbox {
         return error(
             StatusCode::NOT_FOUND,
@@ -235,7 +246,7 @@ async fn mail<I: Invoke + Clone>(State(gateway): State<Arc<Gateway<I>>>) -> Resp
             "with --backend aws the emails go to SES, not to a local mailbox",
         );
     }
-    match LocalMailer::new(gateway.store.clone()).all() {
+    match LocalMailer::new(gateway.store.clone()).after(feed.after, feed.limit.unwrap_or(usize::MAX)) {
         Ok(emails) => Json(emails).into_response(),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", crate::error_chain(&e)),
     }

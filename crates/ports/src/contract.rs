@@ -6,7 +6,8 @@
 
 use crate::{
     Clock, CreateOutcome, Email, EventPublisher, IdGenerator, Mailer, OrderRepository, OutgoingMessage, PartnerCall,
-    PartnerClient, PendingEvents, QueueSender, RandomIds, StepOutcome, SystemClock, TransitionOutcome,
+    PartnerClient, PendingEvents, QueueSender, RandomIds, StatusCursor, StatusPage, StepOutcome, SystemClock,
+    TransitionOutcome,
 };
 use cakeshop_domain::{EventKind, Order, OrderEvent, OrderId, Status, Step, Timestamp, parse_new_order};
 use futures::future::join_all;
@@ -53,6 +54,7 @@ pub async fn order_repository<R: OrderRepository>(repository: &R) {
     concurrent_transitions_have_one_winner(repository).await;
     keeps_an_outbox_of_unpublished_events(repository).await;
     lists_the_outbox_in_time_order_within_a_second(repository).await;
+    lists_orders_by_status_oldest_first_in_pages(repository).await;
 }
 
 async fn creates_once_and_reads_back<R: OrderRepository>(repository: &R) {
@@ -411,6 +413,117 @@ async fn lists_the_outbox_in_time_order_within_a_second<R: OrderRepository>(repo
     for order in [&on_the_second, &half_past] {
         repository
             .mark_published(&order.order_id, EventKind::OrderPlaced)
+            .await
+            .expect("mark published");
+    }
+}
+
+/// Orders placed centuries ahead, at a random second of their own: other checks sharing the
+/// store place theirs around now, so from a cursor just before this window only this check's
+/// orders are listed, and nothing follows them.
+async fn lists_orders_by_status_oldest_first_in_pages<R: OrderRepository>(repository: &R) {
+    let at_millis = |millis: i64| Timestamp::from_unix_millis(millis).expect("in range");
+    let window = RandomIds
+        .order_id()
+        .as_str()
+        .bytes()
+        .fold(0_i64, |sum, byte| (sum * 31 + i64::from(byte)) % 1_000_000_000);
+    // 2400-01-01 plus up to ~31 years: still four-digit years, as every store writes them.
+    let start = 13_569_465_600_000 + window * 1000;
+    let listing_from = StatusCursor {
+        created_at: at_millis(start - 1),
+        order_id: RandomIds.order_id(),
+    };
+    // Two in the same millisecond (told apart by id), one on a whole second, one half past it.
+    let mut twins = [
+        sample_order_placed_at(at_millis(start)),
+        sample_order_placed_at(at_millis(start)),
+    ];
+    twins.sort_by(|a, b| a.order_id.cmp(&b.order_id));
+    let [first, second] = twins;
+    let on_the_second = sample_order_placed_at(at_millis(start + 1000));
+    let half_past = sample_order_placed_at(at_millis(start + 1500));
+    for order in [&half_past, &second, &on_the_second, &first] {
+        repository.create(order).await.expect("create");
+    }
+    repository
+        .transition(
+            &on_the_second.order_id,
+            Status::Placed,
+            Status::Fulfilled,
+            at_millis(start + 5000),
+        )
+        .await
+        .expect("transition");
+
+    let ids = |page: &StatusPage| page.orders.iter().map(|o| o.order_id.clone()).collect::<Vec<_>>();
+    let list = |status: Status, limit: usize, after: Option<StatusCursor>| async move {
+        repository
+            .list_by_status(status, limit, after.as_ref())
+            .await
+            .expect("list by status")
+    };
+
+    let page = list(Status::Placed, 2, Some(listing_from.clone())).await;
+    assert_eq!(
+        ids(&page),
+        vec![first.order_id.clone(), second.order_id.clone()],
+        "oldest first, ties by id"
+    );
+    assert_eq!(page.orders[0], first, "listed orders read as stored");
+    assert_eq!(
+        page.next,
+        Some(StatusCursor::after(&second)),
+        "a full page says where to go on"
+    );
+    let rest = list(Status::Placed, 2, page.next.clone()).await;
+    assert_eq!(
+        ids(&rest),
+        vec![half_past.order_id.clone()],
+        "the next page starts right after the last one; a fulfilled order is not placed"
+    );
+    assert_eq!(rest.next, None, "nothing follows the last page");
+
+    let one_by_one = list(Status::Placed, 1, Some(listing_from.clone())).await;
+    assert_eq!(ids(&one_by_one), vec![first.order_id.clone()]);
+    let twin = list(Status::Placed, 1, one_by_one.next).await;
+    assert_eq!(
+        ids(&twin),
+        vec![second.order_id.clone()],
+        "a page boundary between twins"
+    );
+
+    let fulfilled = list(Status::Fulfilled, 10, Some(listing_from.clone())).await;
+    assert_eq!(
+        ids(&fulfilled),
+        vec![on_the_second.order_id.clone()],
+        "listed under its new status"
+    );
+    assert_eq!(fulfilled.orders[0].status, Status::Fulfilled);
+    assert_eq!(fulfilled.next, None);
+    let delivered = list(Status::Delivered, 10, Some(listing_from)).await;
+    assert!(delivered.orders.is_empty() && delivered.next.is_none());
+
+    let from_the_start = list(Status::Placed, 5, None).await;
+    assert!(from_the_start.orders.len() <= 5, "at most limit");
+    assert!(
+        from_the_start
+            .orders
+            .windows(2)
+            .all(|pair| StatusCursor::after(&pair[0]) < StatusCursor::after(&pair[1])),
+        "oldest first from the start too"
+    );
+    assert!(from_the_start.orders.iter().all(|order| order.status == Status::Placed));
+
+    for order in [&first, &second, &half_past] {
+        repository
+            .mark_published(&order.order_id, EventKind::OrderPlaced)
+            .await
+            .expect("mark published");
+    }
+    for kind in [EventKind::OrderPlaced, EventKind::OrderFulfilled] {
+        repository
+            .mark_published(&on_the_second.order_id, kind)
             .await
             .expect("mark published");
     }

@@ -19,7 +19,7 @@ pub use clock::{Clock, IdGenerator, RandomIds, SystemClock};
 pub use error::{BoxError, PortError, error_chain};
 pub use events::EventPublisher;
 pub use mail::{Email, Mailer};
-pub use orders::{CreateOutcome, OrderRepository, StepOutcome, TransitionOutcome};
+pub use orders::{CreateOutcome, OrderRepository, StatusCursor, StatusPage, StepOutcome, TransitionOutcome};
 pub use outbox::{Outbox, PendingEvents};
 pub use partner::{PartnerCall, PartnerClient, PartnerError};
 pub use queue::{FailedMessage, OutgoingMessage, QueueSender, SendReport};

@@ -4,6 +4,49 @@ use crate::error::PortError;
 use cakeshop_domain::{Order, OrderId, Status, Step, Timestamp};
 use std::future::Future;
 
+/// A place in a listing of one status: the listing goes on after the order created at
+/// `created_at` with id `order_id`. Orders are listed by creation time, then by id, so two orders
+/// placed in the same millisecond still have a fixed order and a page boundary between them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct StatusCursor {
+    pub created_at: Timestamp,
+    pub order_id: OrderId,
+}
+
+impl StatusCursor {
+    /// The cursor just after this order.
+    pub fn after(order: &Order) -> StatusCursor {
+        StatusCursor {
+            created_at: order.created_at,
+            order_id: order.order_id.clone(),
+        }
+    }
+}
+
+/// One page of a listing by status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusPage {
+    /// Oldest first.
+    pub orders: Vec<Order>,
+    /// Where the next page starts; `None` when no order in the status followed this page.
+    pub next: Option<StatusCursor>,
+}
+
+impl StatusPage {
+    /// A page from up to `limit + 1` orders read in listing order: the extra one only says
+    /// whether there is a next page.
+    pub fn from_one_more_than(mut orders: Vec<Order>, limit: usize) -> StatusPage {
+        let more = orders.len() > limit;
+        orders.truncate(limit);
+        let next = if more {
+            orders.last().map(StatusCursor::after)
+        } else {
+            None
+        };
+        StatusPage { orders, next }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CreateOutcome {
     Created,
@@ -53,4 +96,14 @@ pub trait OrderRepository: crate::Outbox {
         step: Step,
         at: Timestamp,
     ) -> impl Future<Output = Result<StepOutcome, PortError>> + Send;
+
+    /// Orders now in `status`, oldest first (ties by id), at most `limit`, starting after
+    /// `after`. Reads an index on (status, creation time), never the whole table, so a page
+    /// costs the same with ten orders stored or a million.
+    fn list_by_status(
+        &self,
+        status: Status,
+        limit: usize,
+        after: Option<&StatusCursor>,
+    ) -> impl Future<Output = Result<StatusPage, PortError>> + Send;
 }

@@ -26,6 +26,13 @@ pub struct MotoServer {
 }
 
 impl MotoServer {
+    /// The moto_server program tests use, for tests that start one through another program.
+    pub fn binary() -> PathBuf {
+        let program = moto_server_path();
+        assert!(program.exists(), "{} not found: run tools/test", program.display());
+        program
+    }
+
     pub fn start() -> MotoServer {
         let program = moto_server_path();
         assert!(

@@ -10,10 +10,15 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = OrderQueriesConfig::from_env()?;
     let aws = AwsClients::load().await;
+    // Both secrets in flight at once (one SSM round trip of init, not two); their errors are
+    // still reported in this order.
+    let (signing_secret, baker_api_key) =
+        tokio::join!(aws.secret(&config.signing_secret), aws.secret(&config.baker_api_key));
+    let (signing_secret, baker_api_key) = (signing_secret?, baker_api_key?);
     let handler = OrderQueries::new(
         DynamoOrders::new(aws.dynamodb(), config.orders_table),
-        Signer::new(aws.secret(&config.signing_secret).await?),
-        BakerKey::new(&aws.secret(&config.baker_api_key).await?),
+        Signer::new(signing_secret),
+        BakerKey::new(&baker_api_key),
     );
     let handler = &handler;
     lambda_runtime::run(service_fn(

@@ -5,7 +5,7 @@ use cakeshop_domain::{EventKind, Order, OrderEvent, OrderId, Status, Step, Times
 use cakeshop_ports::{
     Clock, CreateOutcome, Email, EventPublisher, FailedMessage, IdGenerator, Mailer, OrderRepository, Outbox,
     OutgoingMessage, PartnerCall, PartnerClient, PartnerError, PendingEvents, PortError, QueueSender, SendReport,
-    StepOutcome, TransitionOutcome,
+    StatusCursor, StatusPage, StepOutcome, TransitionOutcome,
 };
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -117,6 +117,28 @@ impl OrderRepository for MemoryOrders {
         } else {
             Ok(StepOutcome::AlreadyRecorded(Box::new(order.clone())))
         }
+    }
+
+    /// A scan, which is fine in memory: the contract only fixes what is listed, in what order.
+    async fn list_by_status(
+        &self,
+        status: Status,
+        limit: usize,
+        after: Option<&StatusCursor>,
+    ) -> Result<StatusPage, PortError> {
+        if self.injected_failure() {
+            return Err(unavailable("listing orders by status"));
+        }
+        let table = lock(&self.table);
+        let mut listed: Vec<&Order> = table
+            .orders
+            .values()
+            .filter(|order| order.status == status)
+            .filter(|order| after.is_none_or(|after| &StatusCursor::after(order) > after))
+            .collect();
+        listed.sort_by_key(|order| StatusCursor::after(order));
+        let listed = listed.into_iter().take(limit.saturating_add(1)).cloned().collect();
+        Ok(StatusPage::from_one_more_than(listed, limit))
     }
 }
 

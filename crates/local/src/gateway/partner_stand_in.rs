@@ -181,11 +181,16 @@ fn unknown(partner: &str) -> Response {
     )
 }
 
-async fn calls(State(stand_in): State<Arc<StandIn>>, Path(partner): Path<String>) -> Response {
+async fn calls(
+    State(stand_in): State<Arc<StandIn>>,
+    Path(partner): Path<String>,
+    axum::extract::Query(feed): axum::extract::Query<super::FeedQuery>,
+) -> Response {
     if !PARTNERS.contains(&partner.as_str()) {
         return unknown(&partner);
     }
-    match stand_in.store.partner_calls(&partner) {
+    let limit = feed.limit.unwrap_or(usize::MAX);
+    match stand_in.store.partner_calls_after(&partner, feed.after, limit) {
         Ok(calls) => Json(calls).into_response(),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", crate::error_chain(&e)),
     }

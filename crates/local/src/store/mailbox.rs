@@ -8,6 +8,8 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StoredEmail {
+    /// Increases with every email kept: `GET /_local/mail?after=<seq>` reads only newer ones.
+    pub seq: i64,
     pub message_id: String,
     pub order_id: String,
     pub to: String,
@@ -30,20 +32,28 @@ impl LocalMailer {
 
     /// Every email, oldest first.
     pub fn all(&self) -> Result<Vec<StoredEmail>, StoreError> {
+        self.after(0, usize::MAX)
+    }
+
+    /// At most `limit` emails kept after the one numbered `seq`, oldest first.
+    pub fn after(&self, seq: i64, limit: usize) -> Result<Vec<StoredEmail>, StoreError> {
         self.store.with(|connection| {
             let mut statement = connection.prepare_cached(
-                "SELECT message_id, order_id, recipient, sender, subject, text, html, sent_ms FROM mailbox ORDER BY id",
+                "SELECT id, message_id, order_id, recipient, sender, subject, text, html, sent_ms FROM mailbox \
+                 WHERE id > ?1 ORDER BY id LIMIT ?2",
             )?;
-            let rows = statement.query_map([], |row| {
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = statement.query_map(params![seq, limit], |row| {
                 Ok(StoredEmail {
-                    message_id: row.get(0)?,
-                    order_id: row.get(1)?,
-                    to: row.get(2)?,
-                    from: row.get(3)?,
-                    subject: row.get(4)?,
-                    text: row.get(5)?,
-                    html: row.get(6)?,
-                    sent_ms: row.get(7)?,
+                    seq: row.get(0)?,
+                    message_id: row.get(1)?,
+                    order_id: row.get(2)?,
+                    to: row.get(3)?,
+                    from: row.get(4)?,
+                    subject: row.get(5)?,
+                    text: row.get(6)?,
+                    html: row.get(7)?,
+                    sent_ms: row.get(8)?,
                 })
             })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)

@@ -6,11 +6,14 @@
 //! watch counter so that consumers wake at once instead of polling.
 
 mod mailbox;
+mod migrations;
 mod orders;
+mod orders_by_status;
 mod partners;
 mod queues;
 mod remote_checkpoints;
 mod schema;
+pub mod seed;
 mod stream;
 
 pub use mailbox::{LocalMailer, StoredEmail};
@@ -70,8 +73,8 @@ impl Store {
             source,
         })?;
         let path = data_dir.join(STORE_FILE);
-        let connection = Connection::open(&path)?;
-        schema::prepare(&connection)?;
+        let mut connection = Connection::open(&path)?;
+        schema::prepare(&mut connection)?;
         Ok(Store {
             inner: Arc::new(Inner {
                 connection: Mutex::new(connection),

@@ -4,7 +4,8 @@
 use super::{Store, StoreError, corrupt};
 use cakeshop_domain::{EventKind, HistoryEntry, Order, OrderId, Status, Step, Timestamp};
 use cakeshop_ports::{
-    CreateOutcome, OrderRepository, Outbox, PendingEvents, PortError, StepOutcome, TransitionOutcome,
+    CreateOutcome, OrderRepository, Outbox, PendingEvents, PortError, StatusCursor, StatusPage, StepOutcome,
+    TransitionOutcome,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -25,13 +26,16 @@ fn read(connection: &Connection, order_id: &OrderId) -> Result<Option<Order>, St
         .prepare_cached("SELECT status, document FROM orders WHERE order_id = ?1")?
         .query_row([order_id.as_str()], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;
-    let Some((status, document)) = row else {
-        return Ok(None);
-    };
-    let mut order: Order = serde_json::from_str(&document).map_err(|e| corrupt("order", e))?;
-    order.status = Status::parse(&status).ok_or_else(|| corrupt("order status", status.clone()))?;
+    row.map(|(status, document)| decode(connection, &status, &document))
+        .transpose()
+}
+
+/// An order from its row (`status`, `document`) and its steps.
+pub(super) fn decode(connection: &Connection, status: &str, document: &str) -> Result<Order, StoreError> {
+    let mut order: Order = serde_json::from_str(document).map_err(|e| corrupt("order", e))?;
+    order.status = Status::parse(status).ok_or_else(|| corrupt("order status", status.to_owned()))?;
     let mut statement = connection.prepare_cached("SELECT step, at FROM order_steps WHERE order_id = ?1")?;
-    let rows = statement.query_map([order_id.as_str()], |row| {
+    let rows = statement.query_map([order.order_id.as_str()], |row| {
         Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
     })?;
     let mut history = Vec::new();
@@ -43,7 +47,7 @@ fn read(connection: &Connection, order_id: &OrderId) -> Result<Option<Order>, St
     }
     history.sort_by_key(|entry| entry.step);
     order.history = history;
-    Ok(Some(order))
+    Ok(order)
 }
 
 fn insert_step(connection: &Connection, order_id: &OrderId, step: Step, at: Timestamp) -> Result<bool, StoreError> {
@@ -80,10 +84,15 @@ impl OrderRepository for LocalOrders {
                 let document = serde_json::to_string(&document).map_err(|e| corrupt("order", e))?;
                 let inserted = transaction
                     .prepare_cached(
-                        "INSERT INTO orders (order_id, status, document) VALUES (?1, ?2, ?3) \
+                        "INSERT INTO orders (order_id, status, document, created_ms) VALUES (?1, ?2, ?3, ?4) \
                          ON CONFLICT (order_id) DO NOTHING",
                     )?
-                    .execute(params![order.order_id.as_str(), order.status.as_str(), document])?;
+                    .execute(params![
+                        order.order_id.as_str(),
+                        order.status.as_str(),
+                        document,
+                        order.created_at.unix_millis()
+                    ])?;
                 if inserted == 0 {
                     let existing = read(&transaction, &order.order_id)?.ok_or_else(|| corrupt("order", "vanished"))?;
                     return Ok(CreateOutcome::AlreadyExists(Box::new(existing)));
@@ -149,6 +158,17 @@ impl OrderRepository for LocalOrders {
                 })
             })
             .map_err(port_error("updating an order"))
+    }
+
+    async fn list_by_status(
+        &self,
+        status: Status,
+        limit: usize,
+        after: Option<&StatusCursor>,
+    ) -> Result<StatusPage, PortError> {
+        self.store
+            .with(|connection| super::orders_by_status::page(connection, status, limit, after))
+            .map_err(port_error("listing orders by status"))
     }
 }
 

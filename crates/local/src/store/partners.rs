@@ -8,6 +8,8 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RecordedCall {
+    /// Increases with every call recorded: `?after=<seq>` reads only newer ones.
+    pub seq: i64,
     pub idempotency_key: String,
     /// A call whose key had been seen before: the partner acknowledges it and does nothing.
     pub repeat: bool,
@@ -36,17 +38,25 @@ impl Store {
     }
 
     pub fn partner_calls(&self, partner: &str) -> Result<Vec<RecordedCall>, StoreError> {
+        self.partner_calls_after(partner, 0, usize::MAX)
+    }
+
+    /// At most `limit` calls `partner` received after the one numbered `seq`, oldest first.
+    pub fn partner_calls_after(&self, partner: &str, seq: i64, limit: usize) -> Result<Vec<RecordedCall>, StoreError> {
         self.with(|connection| {
             let mut statement = connection.prepare_cached(
-                "SELECT idempotency_key, repeat, body, received_ms FROM partner_calls WHERE partner = ?1 ORDER BY id",
+                "SELECT id, idempotency_key, repeat, body, received_ms FROM partner_calls \
+                 WHERE partner = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
             )?;
-            let rows = statement.query_map([partner], |row| {
-                let body: String = row.get(2)?;
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = statement.query_map(params![partner, seq, limit], |row| {
+                let body: String = row.get(3)?;
                 Ok(RecordedCall {
-                    idempotency_key: row.get(0)?,
-                    repeat: row.get(1)?,
+                    seq: row.get(0)?,
+                    idempotency_key: row.get(1)?,
+                    repeat: row.get(2)?,
                     body: serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)),
-                    received_ms: row.get(3)?,
+                    received_ms: row.get(4)?,
                 })
             })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)

@@ -9,10 +9,13 @@ PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
 PRAGMA busy_timeout = 5000;
 
+-- created_ms (when the order was placed, Unix ms) keys the index of orders by status; stores
+-- made before it existed get it from `migrations` on open.
 CREATE TABLE IF NOT EXISTS orders (
     order_id   TEXT PRIMARY KEY,
     status     TEXT NOT NULL,
-    document   TEXT NOT NULL
+    document   TEXT NOT NULL,
+    created_ms INTEGER
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS order_steps (
@@ -95,8 +98,11 @@ CREATE TABLE IF NOT EXISTS partner_calls (
     received_ms     INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS partner_calls_by_partner ON partner_calls (partner, id);
+-- Telling a repeat from a first call must not read every call the partner ever had.
+CREATE INDEX IF NOT EXISTS partner_calls_by_key ON partner_calls (partner, idempotency_key);
 ";
 
-pub fn prepare(connection: &Connection) -> rusqlite::Result<()> {
-    connection.execute_batch(SCHEMA)
+pub fn prepare(connection: &mut Connection) -> Result<(), super::StoreError> {
+    connection.execute_batch(SCHEMA)?;
+    super::migrations::index_orders_by_status(connection)
 }

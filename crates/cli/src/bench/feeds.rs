@@ -1,0 +1,116 @@
+//! Watching a lifecycle's effects as they happen: the mailbox and the two partner stand-ins
+//! are followed as feeds (`?after=<seq>`), one poller each, and every arrival is handed to the
+//! customer waiting for it. With the AWS backend the emails are in SES, so the baker's email is
+//! seen as the order's `baker_notified` step instead.
+
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
+
+/// What a customer waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Effect {
+    BakerEmail,
+    CourierCall,
+    FeedbackCall,
+}
+
+/// Arrivals not yet claimed, and customers waiting for effects not yet arrived.
+#[derive(Default)]
+struct Board {
+    arrived: HashMap<(Effect, String), Instant>,
+    waiting: HashMap<(Effect, String), oneshot::Sender<Instant>>,
+}
+
+#[derive(Clone, Default)]
+pub struct Feeds {
+    board: Arc<Mutex<Board>>,
+}
+
+impl Feeds {
+    /// Starts one poller per feed on `base`; they stop when `feeds` is dropped by all.
+    pub fn follow(http: &reqwest::Client, base: &str, mailbox: bool) -> Feeds {
+        let feeds = Feeds::default();
+        let mut followed = vec![
+            (Effect::CourierCall, format!("{base}/_local/partners/delivery")),
+            (Effect::FeedbackCall, format!("{base}/_local/partners/customer-service")),
+        ];
+        if mailbox {
+            followed.push((Effect::BakerEmail, format!("{base}/_local/mail")));
+        }
+        for (effect, url) in followed {
+            let (http, board) = (http.clone(), Arc::downgrade(&feeds.board));
+            tokio::spawn(async move {
+                let mut after = 0;
+                while let Some(board) = board.upgrade() {
+                    let page = fetch(&http, &url, after).await;
+                    let full = page.len() == PAGE;
+                    for item in page {
+                        after = after.max(item["seq"].as_i64().unwrap_or(after));
+                        if item["repeat"] == true {
+                            continue;
+                        }
+                        let order_id = item["orderId"].as_str().or(item["body"]["orderId"].as_str());
+                        if let Some(order_id) = order_id {
+                            arrive(&board, effect, order_id.to_owned());
+                        }
+                    }
+                    drop(board);
+                    if !full {
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                    }
+                }
+            });
+        }
+        feeds
+    }
+
+    /// When `effect` happened for `order_id`, waiting at most `limit`.
+    pub async fn wait(&self, effect: Effect, order_id: &str, limit: Duration) -> Option<Instant> {
+        let key = (effect, order_id.to_owned());
+        let receiver = {
+            let mut board = self.board.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(at) = board.arrived.remove(&key) {
+                return Some(at);
+            }
+            let (sender, receiver) = oneshot::channel();
+            board.waiting.insert(key.clone(), sender);
+            receiver
+        };
+        let arrived = tokio::time::timeout(limit, receiver).await.ok().and_then(Result::ok);
+        if arrived.is_none() {
+            self.board
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .waiting
+                .remove(&key);
+        }
+        arrived
+    }
+}
+
+const PAGE: usize = 2_000;
+
+fn arrive(board: &Mutex<Board>, effect: Effect, order_id: String) {
+    let now = Instant::now();
+    let mut board = board.lock().unwrap_or_else(PoisonError::into_inner);
+    let key = (effect, order_id);
+    match board.waiting.remove(&key) {
+        Some(waiter) => {
+            let _ = waiter.send(now);
+        }
+        None => {
+            board.arrived.insert(key, now);
+        }
+    }
+}
+
+async fn fetch(http: &reqwest::Client, url: &str, after: i64) -> Vec<Value> {
+    let response = http.get(format!("{url}?after={after}&limit={PAGE}")).send().await;
+    match response {
+        Ok(response) => response.json::<Vec<Value>>().await.unwrap_or_default(),
+        Err(_) => Vec::new(),
+    }
+}
