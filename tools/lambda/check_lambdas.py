@@ -1066,7 +1066,7 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
 
 
-# Issue 6's targets for each Lambda (benchmarks, not timed tests): cold init to the first `next`
+# The shop's targets for each Lambda (benchmarks, not timed tests): cold init to the first `next`
 # (x86_64 native, the numbers worth reading), the deployed zip and peak RSS.
 TARGETS = {"coldInitMs": 15.0, "zipBytes": 3_000_000, "peakRssKiB": 30 * 1024}
 
@@ -1095,7 +1095,7 @@ def print_footprint(report: dict) -> None:
             ms(n.get("coldInitMs")), ms(a.get("coldInitMs")), mib(n.get("peakRssKiB")), mib(a.get("peakRssKiB")),
             ms(n.get("firstInvokeMs")), ms(n.get("warmInvokeMs")),
         ])  # fmt: skip
-    print("\nCold start and footprint (issue 6, item 4), the Python baseline measured in the same run:")
+    print("\nCold start and footprint, the Python baseline measured in the same run:")
     print(table(header, rows))
     print(
         f"targets per Lambda: cold init <= {TARGETS['coldInitMs']:.0f} ms (x86_64), zip <= {TARGETS['zipBytes'] / 1e6:.0f} MB, "

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Cost per million orders on AWS (issue 6, item 5), from measured handler durations.
+"""Cost per million orders on AWS, from measured handler durations.
 
 Reads the warm invocation times tools/lambda-check measured for each function (the x86_64 native
 run in $CARGO_TARGET_DIR/lambda/lambda-check.json: the median of several warm invocations in one
