@@ -73,6 +73,24 @@ async fn steps(shop: &DevProcess, order_id: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The order of the first email the mailbox holds, once it holds one.
+async fn first_emailed_order(shop: &DevProcess) -> String {
+    let mail = eventually("an email", WAIT, || async {
+        let mail = shop.mail().await;
+        (!mail.is_empty()).then_some(mail)
+    })
+    .await;
+    mail[0]["orderId"].as_str().expect("order id").to_owned()
+}
+
+/// Waits until the order's history has `step`.
+async fn until_step(shop: &DevProcess, order_id: &str, step: &str) {
+    eventually(step, WAIT, || async {
+        steps(shop, order_id).await.contains(&step.to_owned()).then_some(())
+    })
+    .await;
+}
+
 async fn first_calls(shop: &DevProcess, partner: &str, order_id: &str) -> (usize, usize) {
     let calls = shop.partner_calls(partner).await;
     let for_order: Vec<_> = calls.iter().filter(|c| c["body"]["orderId"] == order_id).collect();
@@ -93,19 +111,8 @@ async fn an_order_stored_just_before_a_crash_reaches_the_baker_through_the_relay
 
     // No client retries: the outbox mark and the scheduled relay finish the job.
     let shop = restarted(data.path(), &config);
-    let mail = eventually("the relayed order's email", WAIT, || async {
-        let mail = shop.mail().await;
-        (!mail.is_empty()).then_some(mail)
-    })
-    .await;
-    let order_id = mail[0]["orderId"].as_str().expect("order id").to_owned();
-    eventually("baker_notified", WAIT, || async {
-        steps(&shop, &order_id)
-            .await
-            .contains(&"baker_notified".into())
-            .then_some(())
-    })
-    .await;
+    let order_id = first_emailed_order(&shop).await;
+    until_step(&shop, &order_id, "baker_notified").await;
     assert_eq!(emails_for(&shop, &order_id).await, 1);
 }
 
@@ -179,19 +186,8 @@ async fn an_email_sent_just_before_a_crash_is_not_sent_again() {
 
     // The record was not checkpointed and the step not recorded, so it is handled again.
     let shop = restarted(data.path(), &config);
-    let mail = eventually("the email", WAIT, || async {
-        let mail = shop.mail().await;
-        (!mail.is_empty()).then_some(mail)
-    })
-    .await;
-    let order_id = mail[0]["orderId"].as_str().expect("order id").to_owned();
-    eventually("baker_notified", WAIT, || async {
-        steps(&shop, &order_id)
-            .await
-            .contains(&"baker_notified".into())
-            .then_some(())
-    })
-    .await;
+    let order_id = first_emailed_order(&shop).await;
+    until_step(&shop, &order_id, "baker_notified").await;
     assert_eq!(shop.mail().await.len(), 1, "the mailbox kept the repeat once");
 }
 
@@ -214,13 +210,7 @@ async fn a_partner_call_made_just_before_a_crash_is_not_made_twice() {
     assert!(shop.exits_within(WAIT), "the partner stand-in crashed the process");
 
     let shop = restarted(data.path(), &config);
-    eventually("courier_notified", WAIT, || async {
-        steps(&shop, &order_id)
-            .await
-            .contains(&"courier_notified".into())
-            .then_some(())
-    })
-    .await;
+    until_step(&shop, &order_id, "courier_notified").await;
     let (first, repeats) = first_calls(&shop, "delivery", &order_id).await;
     assert_eq!(first, 1, "the delivery company acted once");
     assert!(

@@ -50,9 +50,9 @@ pub async fn measure(config: &Path, work_dir: &Path, stored: u64, length: Durati
     Ok(ScalePoint {
         stored_orders: stored,
         store_bytes: shop.store_bytes(),
-        get_order: latency(&get_order),
-        open_orders_view: latency(&view),
-        place_order: latency(&place.recorded.place),
+        get_order: Latency::of(&get_order),
+        open_orders_view: Latency::of(&view),
+        place_order: Latency::of(&place.recorded.place),
     })
 }
 
@@ -120,8 +120,4 @@ async fn closed_loop(
         let _ = total.add(histogram);
     }
     total
-}
-
-fn latency(histogram: &Histogram<u64>) -> Option<Latency> {
-    Latency::of(histogram)
 }
