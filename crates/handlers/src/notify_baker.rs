@@ -3,7 +3,7 @@
 use crate::auth::{BAKER_LINK_LIFETIME_SECONDS, Signer};
 use crate::baker_email;
 use crate::record_error::RecordError;
-use crate::stream_batch::process_in_order;
+use crate::stream_batch::process_per_key;
 use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_lambda_events::event::streams::KinesisEventResponse;
 use cakeshop_domain::{EventKind, OrderEvent, Step};
@@ -49,7 +49,7 @@ impl<R: OrderRepository, M: Mailer> NotifyBaker<R, M> {
     }
 
     pub async fn handle(&self, event: KinesisEvent) -> KinesisEventResponse {
-        process_in_order(event, EventKind::OrderPlaced, |placed| self.notify(placed)).await
+        process_per_key(event, EventKind::OrderPlaced, |placed| self.notify(placed)).await
     }
 
     async fn notify(&self, placed: OrderEvent) -> Result<(), RecordError> {

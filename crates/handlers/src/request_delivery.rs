@@ -2,13 +2,12 @@
 //! delivery queue, sent for the whole batch in as few queue calls as possible.
 
 use crate::record_error::RecordError;
-use crate::stream_batch::decode;
+use crate::stream_batch::handle_per_key;
 use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_lambda_events::event::streams::KinesisEventResponse;
 use cakeshop_domain::{DeliveryRequest, EventKind, Order, OrderEvent, Status, Step};
 use cakeshop_ports::{Clock, OrderRepository, OutgoingMessage, QueueSender, TransitionOutcome};
 use std::sync::Arc;
-use tracing::Instrument;
 
 pub struct RequestDelivery<R, Q> {
     orders: R,
@@ -25,31 +24,24 @@ impl<R: OrderRepository, Q: QueueSender> RequestDelivery<R, Q> {
         }
     }
 
-    /// Moves each order in turn, stopping at the first failure (see `stream_batch`), then
-    /// sends one delivery request per moved order. A request the queue refused fails its
-    /// record; the replay finds the order already out for delivery and sends it again.
+    /// Moves the orders, each order's records in turn and different orders concurrently
+    /// (see `stream_batch`), then sends one delivery request per order moved before the batch's
+    /// first failure (the mapping delivers that record and all after it again). A request the
+    /// queue refused fails its record; the replay finds the order already out for delivery and
+    /// sends it again.
     pub async fn handle(&self, event: KinesisEvent) -> KinesisEventResponse {
+        let outcomes = handle_per_key(&event.records, EventKind::OrderFulfilled, |fulfilled| async move {
+            self.move_out_for_delivery(&fulfilled).await
+        })
+        .await;
         let mut response = KinesisEventResponse::default();
         let mut outgoing = Vec::new();
-        for record in &event.records {
+        for (record, outcome) in event.records.iter().zip(outcomes) {
             let sequence_number = record.kinesis.sequence_number.as_str();
-            let span = tracing::info_span!("record", sequence_number, order_id = tracing::field::Empty);
-            let result = async {
-                let fulfilled = decode(record)?;
-                tracing::Span::current().record("order_id", fulfilled.order_id().as_str());
-                if fulfilled.kind() != EventKind::OrderFulfilled {
-                    tracing::info!(kind = fulfilled.kind().as_str(), "not for this function; skipped");
-                    return Ok(None);
-                }
-                self.move_out_for_delivery(&fulfilled).await
-            }
-            .instrument(span.clone())
-            .await;
-            match result {
-                Ok(Some(order)) => outgoing.push(self.delivery_message(sequence_number, &order)),
-                Ok(None) => {}
-                Err(error) => {
-                    span.in_scope(|| error.log(sequence_number));
+            match outcome {
+                Some(Ok(Some(Some(order)))) => outgoing.push(self.delivery_message(sequence_number, &order)),
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => {
                     response.add_failure(sequence_number);
                     break;
                 }

@@ -28,9 +28,9 @@ impl StreamProbe for Probes {
 
 impl QueueProbe for Probes {
     async fn drain(&self) -> Vec<String> {
-        let messages = self.queue.receive(100, 30_000, None).expect("receive");
+        let messages = self.queue.receive(100, 30_000, None).await.expect("receive");
         for message in &messages {
-            self.queue.delete(message).expect("delete");
+            self.queue.delete(message).await.expect("delete");
         }
         messages.into_iter().map(|m| m.body).collect()
     }

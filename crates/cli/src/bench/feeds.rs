@@ -22,6 +22,7 @@ pub enum Effect {
 struct Board {
     arrived: HashMap<(Effect, String), Instant>,
     waiting: HashMap<(Effect, String), oneshot::Sender<Instant>>,
+    last_arrival: Option<Instant>,
 }
 
 #[derive(Clone, Default)]
@@ -67,6 +68,19 @@ impl Feeds {
         feeds
     }
 
+    /// Waits (at most `limit`) until nothing has arrived for `quiet`: the shop has caught up
+    /// with what earlier work still owed (emails for orders a placing-only phase left behind).
+    pub async fn settle(&self, quiet: Duration, limit: Duration) {
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            let last = self.board.lock().unwrap_or_else(PoisonError::into_inner).last_arrival;
+            if last.is_none_or(|at| at.elapsed() >= quiet) {
+                return;
+            }
+            tokio::time::sleep(quiet / 4).await;
+        }
+    }
+
     /// When `effect` happened for `order_id`, waiting at most `limit`.
     pub async fn wait(&self, effect: Effect, order_id: &str, limit: Duration) -> Option<Instant> {
         let key = (effect, order_id.to_owned());
@@ -96,6 +110,7 @@ const PAGE: usize = 2_000;
 fn arrive(board: &Mutex<Board>, effect: Effect, order_id: String) {
     let now = Instant::now();
     let mut board = board.lock().unwrap_or_else(PoisonError::into_inner);
+    board.last_arrival = Some(now);
     let key = (effect, order_id);
     match board.waiting.remove(&key) {
         Some(waiter) => {

@@ -48,6 +48,11 @@ pub struct BenchArgs {
     config: PathBuf,
 }
 
+/// Between phases the embedded shop catches up (see `Feeds::settle`): done when nothing has
+/// arrived for SETTLE_QUIET, or after SETTLE_AT_MOST.
+const SETTLE_QUIET: Duration = Duration::from_millis(300);
+const SETTLE_AT_MOST: Duration = Duration::from_secs(60);
+
 pub fn client() -> Result<reqwest::Client> {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
@@ -95,11 +100,13 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         ),
     ];
     for (name, work, pace) in plan {
+        target.feeds.settle(SETTLE_QUIET, SETTLE_AT_MOST).await;
         phases.push(phase(&shop, &target, name, "embedded", work, pace, length).await);
     }
     let sustained = phases.last().map_or(100.0, |p| p.per_second);
     let half = (sustained / 2.0).max(1.0);
     let name = format!("lifecycles at {half:.0}/s (half of max)");
+    target.feeds.settle(SETTLE_QUIET, SETTLE_AT_MOST).await;
     phases.push(
         phase(
             &shop,

@@ -235,7 +235,7 @@ async fn call(
             FaultMode::AcceptThenTimeout => {}
         }
     }
-    let recorded = stand_in.store.record_partner_call(&partner, key, text);
+    let recorded = stand_in.store.record_partner_call(&partner, key, text).await;
     crate::faults::crash_point(|| format!("after-partner-call:{partner}"));
     if let Some(fault) = fault {
         silence(fault).await;

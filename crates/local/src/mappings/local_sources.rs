@@ -81,6 +81,7 @@ impl ShardSource for LocalShards {
     ) -> Result<(), SourceError> {
         self.stream
             .set_checkpoint(consumer, shard_index(shard_id)?, local_sequence(at)?)
+            .await
             .map_err(|e| SourceError::new("writing a checkpoint", e))
     }
 
@@ -102,6 +103,7 @@ impl MessageSource for LocalMessages {
         let messages = self
             .queue
             .receive(max, self.visibility_ms, self.redrive.as_ref())
+            .await
             .map_err(|e| SourceError::new("receiving messages", e))?;
         Ok(messages.into_iter().map(received).collect())
     }
@@ -123,6 +125,7 @@ impl MessageSource for LocalMessages {
         };
         self.queue
             .delete(&stored)
+            .await
             .map(|_| ())
             .map_err(|e| SourceError::new("deleting a message", e))
     }

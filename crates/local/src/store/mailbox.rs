@@ -64,9 +64,10 @@ impl LocalMailer {
 impl Mailer for LocalMailer {
     async fn send(&self, email: &Email) -> Result<String, PortError> {
         let fresh_id = format!("local-{}", uuid::Uuid::new_v4());
+        let email = email.clone();
         let sent = self
             .store
-            .with(|connection| {
+            .write(move |connection| {
                 let inserted = connection
                     .prepare_cached(
                         "INSERT INTO mailbox (message_id, idempotency_key, order_id, recipient, sender, subject, text, html, sent_ms) \
@@ -91,6 +92,7 @@ impl Mailer for LocalMailer {
                     .prepare_cached("SELECT message_id FROM mailbox WHERE idempotency_key = ?1")?
                     .query_row([&email.idempotency_key], |row| row.get(0))?)
             })
+            .await
             .map_err(|e| PortError::new("sending an email", e));
         crate::faults::crash_point(|| "after-email".into());
         sent

@@ -5,6 +5,7 @@
 //! at any moment loses nothing it acknowledged. Writers to the stream and the queues bump a
 //! watch counter so that consumers wake at once instead of polling.
 
+mod checkpointer;
 mod mailbox;
 mod migrations;
 mod orders;
@@ -15,6 +16,7 @@ mod remote_checkpoints;
 mod schema;
 pub mod seed;
 mod stream;
+mod writer;
 
 pub use mailbox::{LocalMailer, StoredEmail};
 pub use orders::LocalOrders;
@@ -37,8 +39,16 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot start a thread of the store")]
+    Thread(#[source] std::io::Error),
     #[error("SQLite")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("the transaction holding this write failed to commit")]
+    Commit(#[source] Arc<rusqlite::Error>),
+    #[error("the store's writer has stopped")]
+    WriterStopped,
+    #[error("a store write panicked and was rolled back")]
+    WritePanicked,
     #[error("a stored {what} is corrupt")]
     Corrupt {
         what: &'static str,
@@ -54,13 +64,15 @@ pub struct Store {
 }
 
 struct Inner {
-    connection: Mutex<Connection>,
+    connection: Arc<Mutex<Connection>>,
+    writer: writer::Writer,
     path: PathBuf,
     stream_shards: u32,
     /// Bumped on every stream write.
     stream_written: watch::Sender<u64>,
     /// Bumped on every write to a queue, by queue name.
     queue_written: Mutex<HashMap<String, watch::Sender<u64>>>,
+    _checkpointer: checkpointer::Checkpointer,
 }
 
 pub const STORE_FILE: &str = "cakeshop.sqlite3";
@@ -75,13 +87,18 @@ impl Store {
         let path = data_dir.join(STORE_FILE);
         let mut connection = Connection::open(&path)?;
         schema::prepare(&mut connection)?;
+        let checkpointer = checkpointer::Checkpointer::start(&path)?;
+        let connection = Arc::new(Mutex::new(connection));
+        let writer = writer::Writer::start(Arc::clone(&connection))?;
         Ok(Store {
             inner: Arc::new(Inner {
-                connection: Mutex::new(connection),
+                connection,
+                writer,
                 path,
                 stream_shards: stream_shards.max(1),
                 stream_written: watch::Sender::new(0),
                 queue_written: Mutex::new(HashMap::new()),
+                _checkpointer: checkpointer,
             }),
         })
     }
@@ -99,6 +116,29 @@ impl Store {
     pub(crate) fn with<T>(&self, work: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let mut connection = lock(&self.inner.connection);
         work(&mut connection)
+    }
+
+    /// Runs `work` as part of the next group commit (see `writer`) and returns its result once
+    /// it is durable. What `work` writes is all kept or, if it fails, all undone.
+    pub(crate) async fn write<T, W>(&self, work: W) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        W: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.inner.writer.write(work).await
+    }
+
+    /// `work` in a transaction of its own, for callers outside the async runtime.
+    pub(crate) fn with_transaction<T>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.with(|connection| {
+            let transaction = connection.transaction()?;
+            let value = work(&transaction)?;
+            transaction.commit()?;
+            Ok(value)
+        })
     }
 
     pub fn stream_watch(&self) -> watch::Receiver<u64> {

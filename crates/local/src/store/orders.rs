@@ -76,12 +76,13 @@ fn port_error(operation: &'static str) -> impl FnOnce(StoreError) -> PortError {
 
 impl OrderRepository for LocalOrders {
     async fn create(&self, order: &Order) -> Result<CreateOutcome, PortError> {
+        let mut order = order.clone();
+        // The document leaves the history out: its steps are rows of their own.
+        let history = std::mem::take(&mut order.history);
+        let document =
+            serde_json::to_string(&order).map_err(|e| port_error("storing an order")(corrupt("order", e)))?;
         self.store
-            .with(|connection| {
-                let transaction = connection.transaction()?;
-                let mut document = order.clone();
-                document.history.clear();
-                let document = serde_json::to_string(&document).map_err(|e| corrupt("order", e))?;
+            .write(move |transaction| {
                 let inserted = transaction
                     .prepare_cached(
                         "INSERT INTO orders (order_id, status, document, created_ms) VALUES (?1, ?2, ?3, ?4) \
@@ -94,16 +95,16 @@ impl OrderRepository for LocalOrders {
                         order.created_at.unix_millis()
                     ])?;
                 if inserted == 0 {
-                    let existing = read(&transaction, &order.order_id)?.ok_or_else(|| corrupt("order", "vanished"))?;
+                    let existing = read(transaction, &order.order_id)?.ok_or_else(|| corrupt("order", "vanished"))?;
                     return Ok(CreateOutcome::AlreadyExists(Box::new(existing)));
                 }
-                for entry in &order.history {
-                    insert_step(&transaction, &order.order_id, entry.step, entry.at)?;
+                for entry in &history {
+                    insert_step(transaction, &order.order_id, entry.step, entry.at)?;
                 }
-                mark_pending(&transaction, &order.order_id, order.status, order.created_at)?;
-                transaction.commit()?;
+                mark_pending(transaction, &order.order_id, order.status, order.created_at)?;
                 Ok(CreateOutcome::Created)
             })
+            .await
             .map_err(port_error("storing an order"))
     }
 
@@ -120,9 +121,9 @@ impl OrderRepository for LocalOrders {
         to: Status,
         at: Timestamp,
     ) -> Result<TransitionOutcome, PortError> {
+        let order_id = order_id.clone();
         self.store
-            .with(|connection| {
-                let transaction = connection.transaction()?;
+            .write(move |transaction| {
                 let legal = from.transition_to(to).is_ok();
                 let moved = legal
                     && transaction
@@ -130,33 +131,31 @@ impl OrderRepository for LocalOrders {
                         .execute(params![order_id.as_str(), from.as_str(), to.as_str()])?
                         == 1;
                 if moved {
-                    insert_step(&transaction, order_id, to.entry_step(), at)?;
-                    mark_pending(&transaction, order_id, to, at)?;
+                    insert_step(transaction, &order_id, to.entry_step(), at)?;
+                    mark_pending(transaction, &order_id, to, at)?;
                 }
-                let current = read(&transaction, order_id)?;
-                transaction.commit()?;
-                Ok(match current {
+                Ok(match read(transaction, &order_id)? {
                     None => TransitionOutcome::NotFound,
                     Some(order) if moved => TransitionOutcome::Applied(Box::new(order)),
                     Some(order) => TransitionOutcome::Conflict(Box::new(order)),
                 })
             })
+            .await
             .map_err(port_error("updating an order"))
     }
 
     async fn record_step(&self, order_id: &OrderId, step: Step, at: Timestamp) -> Result<StepOutcome, PortError> {
+        let order_id = order_id.clone();
         self.store
-            .with(|connection| {
-                let transaction = connection.transaction()?;
-                let recorded = insert_step(&transaction, order_id, step, at)?;
-                let current = read(&transaction, order_id)?;
-                transaction.commit()?;
-                Ok(match current {
+            .write(move |transaction| {
+                let recorded = insert_step(transaction, &order_id, step, at)?;
+                Ok(match read(transaction, &order_id)? {
                     None => StepOutcome::NotFound,
                     Some(order) if recorded => StepOutcome::Recorded(Box::new(order)),
                     Some(order) => StepOutcome::AlreadyRecorded(Box::new(order)),
                 })
             })
+            .await
             .map_err(port_error("updating an order"))
     }
 
@@ -210,13 +209,15 @@ impl Outbox for LocalOrders {
     }
 
     async fn mark_published(&self, order_id: &OrderId, kind: EventKind) -> Result<(), PortError> {
+        let order_id = order_id.clone();
         self.store
-            .with(|connection| {
+            .write(move |connection| {
                 connection
                     .prepare_cached("DELETE FROM outbox WHERE order_id = ?1 AND kind = ?2")?
                     .execute(params![order_id.as_str(), kind.as_str()])?;
                 Ok(())
             })
+            .await
             .map_err(port_error("clearing a published event"))
     }
 }

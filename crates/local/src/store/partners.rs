@@ -20,21 +20,26 @@ pub struct RecordedCall {
 
 impl Store {
     /// Records a call; returns whether it repeats an earlier key.
-    pub fn record_partner_call(&self, partner: &str, idempotency_key: &str, body: &str) -> Result<bool, StoreError> {
-        self.with(|connection| {
-            let transaction = connection.transaction()?;
+    pub async fn record_partner_call(
+        &self,
+        partner: &str,
+        idempotency_key: &str,
+        body: &str,
+    ) -> Result<bool, StoreError> {
+        let (partner, idempotency_key, body) = (partner.to_owned(), idempotency_key.to_owned(), body.to_owned());
+        self.write(move |connection| {
             let repeat: bool = !idempotency_key.is_empty()
-                && transaction
+                && connection
                     .prepare_cached("SELECT EXISTS (SELECT 1 FROM partner_calls WHERE partner = ?1 AND idempotency_key = ?2)")?
                     .query_row(params![partner, idempotency_key], |row| row.get(0))?;
-            transaction
+            connection
                 .prepare_cached(
                     "INSERT INTO partner_calls (partner, idempotency_key, repeat, body, received_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
                 )?
                 .execute(params![partner, idempotency_key, repeat, body, now_millis()])?;
-            transaction.commit()?;
             Ok(repeat)
         })
+        .await
     }
 
     pub fn partner_calls(&self, partner: &str) -> Result<Vec<RecordedCall>, StoreError> {

@@ -4,7 +4,7 @@
 
 use super::{Store, StoreError, now_millis};
 use cakeshop_ports::{OutgoingMessage, PortError, QueueSender, SendReport};
-use rusqlite::params;
+use rusqlite::{Connection, params};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueMessage {
@@ -51,82 +51,27 @@ impl LocalQueue {
 
     /// Adds messages, all visible at once; returns their ids.
     pub fn send_bodies<'a>(&self, bodies: impl IntoIterator<Item = &'a str>) -> Result<Vec<String>, StoreError> {
-        let ids = self.store.with(|connection| {
-            let transaction = connection.transaction()?;
-            let now = now_millis();
-            let mut ids = Vec::new();
-            {
-                let mut insert = transaction.prepare_cached(
-                    "INSERT INTO queue_messages (message_id, queue, body, sent_ms, visible_at_ms) VALUES (?1, ?2, ?3, ?4, ?4)",
-                )?;
-                for body in bodies {
-                    let id = uuid::Uuid::new_v4().to_string();
-                    insert.execute(params![id, self.name, body, now])?;
-                    ids.push(id);
-                }
-            }
-            transaction.commit()?;
-            Ok(ids)
-        })?;
+        let ids = self
+            .store
+            .with_transaction(|connection| insert_messages(connection, &self.name, bodies))?;
         self.store.queue_was_written(&self.name);
         Ok(ids)
     }
 
     /// Receives up to `max` visible messages, hiding them for `visibility_ms`. Messages already
     /// received `max_receive_count` times go to the dead-letter queue instead.
-    pub fn receive(
+    pub async fn receive(
         &self,
         max: usize,
         visibility_ms: i64,
         redrive: Option<&Redrive>,
     ) -> Result<Vec<QueueMessage>, StoreError> {
-        let (received, dead_lettered) = self.store.with(|connection| {
-            let transaction = connection.transaction()?;
-            let now = now_millis();
-            let mut received = Vec::new();
-            let mut dead_lettered = false;
-            {
-                let mut ready = transaction.prepare_cached(
-                    "SELECT message_id, body, sent_ms, receive_count, first_receive_ms, dead_letter_source \
-                     FROM queue_messages WHERE queue = ?1 AND visible_at_ms <= ?2 ORDER BY visible_at_ms, sent_ms LIMIT ?3",
-                )?;
-                let candidates = ready
-                    .query_map(params![self.name, now, (max * 2) as i64], |row| {
-                        Ok(QueueMessage {
-                            message_id: row.get(0)?,
-                            body: row.get(1)?,
-                            sent_ms: row.get(2)?,
-                            receive_count: row.get(3)?,
-                            first_receive_ms: row.get::<_, Option<i64>>(4)?.unwrap_or(now),
-                            dead_letter_source: row.get(5)?,
-                        })
-                    })?
-                    .collect::<Result<Vec<_>, _>>()?;
-                let mut hide = transaction.prepare_cached(
-                    "UPDATE queue_messages SET visible_at_ms = ?2, receive_count = receive_count + 1, \
-                     first_receive_ms = COALESCE(first_receive_ms, ?3) WHERE message_id = ?1",
-                )?;
-                let mut move_to_dlq = transaction.prepare_cached(
-                    "UPDATE queue_messages SET queue = ?2, dead_letter_source = ?3, visible_at_ms = ?4 WHERE message_id = ?1",
-                )?;
-                for mut message in candidates {
-                    if let Some(redrive) = redrive.filter(|r| message.receive_count >= r.max_receive_count) {
-                        move_to_dlq.execute(params![message.message_id, redrive.dead_letter_queue, self.name, now])?;
-                        tracing::warn!(queue = self.name, message_id = message.message_id, receives = message.receive_count, "moved to the dead-letter queue");
-                        dead_lettered = true;
-                        continue;
-                    }
-                    if received.len() == max {
-                        break;
-                    }
-                    hide.execute(params![message.message_id, now + visibility_ms, now])?;
-                    message.receive_count += 1;
-                    received.push(message);
-                }
-            }
-            transaction.commit()?;
-            Ok((received, dead_lettered))
-        })?;
+        let name = self.name.clone();
+        let dead_letters = redrive.cloned();
+        let (received, dead_lettered) = self
+            .store
+            .write(move |transaction| receive_messages(transaction, &name, max, visibility_ms, dead_letters.as_ref()))
+            .await?;
         if let (true, Some(redrive)) = (dead_lettered, redrive) {
             self.store.queue_was_written(&redrive.dead_letter_queue);
         }
@@ -135,15 +80,18 @@ impl LocalQueue {
 
     /// Deletes a message after it was handled, unless it has been received again since
     /// (its visibility timeout ran out and another receive owns it now).
-    pub fn delete(&self, message: &QueueMessage) -> Result<bool, StoreError> {
-        self.store.with(|connection| {
-            let deleted = connection
-                .prepare_cached(
-                    "DELETE FROM queue_messages WHERE message_id = ?1 AND queue = ?2 AND receive_count = ?3",
-                )?
-                .execute(params![message.message_id, self.name, message.receive_count])?;
-            Ok(deleted == 1)
-        })
+    pub async fn delete(&self, message: &QueueMessage) -> Result<bool, StoreError> {
+        let (name, message_id, receive_count) = (self.name.clone(), message.message_id.clone(), message.receive_count);
+        self.store
+            .write(move |connection| {
+                let deleted = connection
+                    .prepare_cached(
+                        "DELETE FROM queue_messages WHERE message_id = ?1 AND queue = ?2 AND receive_count = ?3",
+                    )?
+                    .execute(params![message_id, name, receive_count])?;
+                Ok(deleted == 1)
+            })
+            .await
     }
 
     /// Deletes a message whatever its receive count (for dead letters a person dealt with).
@@ -222,9 +170,90 @@ impl QueueSender for LocalQueue {
         if messages.is_empty() {
             return Ok(SendReport::default());
         }
-        // One transaction: either every message is in the queue or none is.
-        self.send_bodies(messages.iter().map(|m| m.body.as_str()))
-            .map(|_| SendReport::default())
-            .map_err(|e| PortError::new("sending messages", e))
+        let name = self.name.clone();
+        let bodies: Vec<String> = messages.iter().map(|m| m.body.clone()).collect();
+        // One write: either every message is in the queue or none is.
+        self.store
+            .write(move |connection| insert_messages(connection, &name, bodies.iter().map(String::as_str)))
+            .await
+            .map_err(|e| PortError::new("sending messages", e))?;
+        self.store.queue_was_written(&self.name);
+        Ok(SendReport::default())
     }
+}
+
+/// Adds messages to `queue`, all visible at once; returns their ids.
+fn insert_messages<'a>(
+    connection: &Connection,
+    queue: &str,
+    bodies: impl IntoIterator<Item = &'a str>,
+) -> Result<Vec<String>, StoreError> {
+    let now = now_millis();
+    let mut insert = connection.prepare_cached(
+        "INSERT INTO queue_messages (message_id, queue, body, sent_ms, visible_at_ms) VALUES (?1, ?2, ?3, ?4, ?4)",
+    )?;
+    let mut ids = Vec::new();
+    for body in bodies {
+        let id = uuid::Uuid::new_v4().to_string();
+        insert.execute(params![id, queue, body, now])?;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// Receives up to `max` visible messages of `queue` (see `LocalQueue::receive`); also says
+/// whether any went to the dead-letter queue.
+fn receive_messages(
+    connection: &Connection,
+    queue: &str,
+    max: usize,
+    visibility_ms: i64,
+    redrive: Option<&Redrive>,
+) -> Result<(Vec<QueueMessage>, bool), StoreError> {
+    let now = now_millis();
+    let mut ready = connection.prepare_cached(
+        "SELECT message_id, body, sent_ms, receive_count, first_receive_ms, dead_letter_source \
+         FROM queue_messages WHERE queue = ?1 AND visible_at_ms <= ?2 ORDER BY visible_at_ms, sent_ms LIMIT ?3",
+    )?;
+    let candidates = ready
+        .query_map(params![queue, now, (max * 2) as i64], |row| {
+            Ok(QueueMessage {
+                message_id: row.get(0)?,
+                body: row.get(1)?,
+                sent_ms: row.get(2)?,
+                receive_count: row.get(3)?,
+                first_receive_ms: row.get::<_, Option<i64>>(4)?.unwrap_or(now),
+                dead_letter_source: row.get(5)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut hide = connection.prepare_cached(
+        "UPDATE queue_messages SET visible_at_ms = ?2, receive_count = receive_count + 1, \
+         first_receive_ms = COALESCE(first_receive_ms, ?3) WHERE message_id = ?1",
+    )?;
+    let mut move_to_dlq = connection.prepare_cached(
+        "UPDATE queue_messages SET queue = ?2, dead_letter_source = ?3, visible_at_ms = ?4 WHERE message_id = ?1",
+    )?;
+    let mut received = Vec::new();
+    let mut dead_lettered = false;
+    for mut message in candidates {
+        if let Some(redrive) = redrive.filter(|r| message.receive_count >= r.max_receive_count) {
+            move_to_dlq.execute(params![message.message_id, redrive.dead_letter_queue, queue, now])?;
+            tracing::warn!(
+                queue,
+                message_id = message.message_id,
+                receives = message.receive_count,
+                "moved to the dead-letter queue"
+            );
+            dead_lettered = true;
+            continue;
+        }
+        if received.len() == max {
+            break;
+        }
+        hide.execute(params![message.message_id, now + visibility_ms, now])?;
+        message.receive_count += 1;
+        received.push(message);
+    }
+    Ok((received, dead_lettered))
 }

@@ -1,6 +1,7 @@
 //! The store's tables. Created on first open; `IF NOT EXISTS` makes reopening a no-op.
 
 use rusqlite::Connection;
+use rusqlite::config::DbConfig;
 
 const SCHEMA: &str = "
 PRAGMA journal_mode = WAL;
@@ -8,6 +9,8 @@ PRAGMA journal_mode = WAL;
 -- call returns); only a power cut can lose the last commits.
 PRAGMA synchronous = NORMAL;
 PRAGMA busy_timeout = 5000;
+-- The store's checkpoint thread copies the log back (store/checkpointer.rs), not the commits.
+PRAGMA wal_autocheckpoint = 0;
 
 -- created_ms (when the order was placed, Unix ms) keys the index of orders by status; stores
 -- made before it existed get it from `migrations` on open.
@@ -103,6 +106,11 @@ CREATE INDEX IF NOT EXISTS partner_calls_by_key ON partner_calls (partner, idemp
 ";
 
 pub fn prepare(connection: &mut Connection) -> Result<(), super::StoreError> {
+    // Plans must not depend on bound values: otherwise SQLite re-parses a statement whose
+    // `LIMIT ?` or range bound it peeked at every time the cached statement is reused.
+    connection.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    // Room for every statement the store prepares, so none is parsed twice.
+    connection.set_prepared_statement_cache_capacity(64);
     connection.execute_batch(SCHEMA)?;
     super::migrations::index_orders_by_status(connection)
 }

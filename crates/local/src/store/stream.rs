@@ -6,7 +6,7 @@ use super::{Store, StoreError, now_millis};
 use cakeshop_domain::OrderEvent;
 use cakeshop_ports::{EventPublisher, PortError};
 use md5::{Digest, Md5};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamRecord {
@@ -40,6 +40,23 @@ pub fn shard_for(partition_key: &str, shards: u32) -> u32 {
     (((hash >> 64) * u128::from(shards.max(1))) >> 64) as u32
 }
 
+/// Appends a record to `shard`; returns its sequence number.
+fn append(
+    connection: &Connection,
+    shard: u32,
+    partition_key: &str,
+    data: &[u8],
+    arrived_ms: i64,
+) -> Result<i64, StoreError> {
+    Ok(connection
+        .prepare_cached(
+            "INSERT INTO stream_records (shard, sequence, partition_key, data, arrived_ms) \
+             SELECT ?1, COALESCE(MAX(sequence), 0) + 1, ?2, ?3, ?4 FROM stream_records WHERE shard = ?1 \
+             RETURNING sequence",
+        )?
+        .query_row(params![shard, partition_key, data, arrived_ms], |row| row.get(0))?)
+}
+
 /// The stream, as the local implementation of the event publisher and as the consumers read it.
 #[derive(Clone)]
 pub struct LocalStream {
@@ -69,20 +86,12 @@ impl LocalStream {
     #[doc(hidden)]
     pub fn put_at(&self, partition_key: &str, data: &[u8], arrived_ms: i64) -> Result<(u32, i64), StoreError> {
         let shard = shard_for(partition_key, self.store.stream_shards());
-        let sequence = self.store.with(|connection| {
-            let sequence: i64 = connection
-                .prepare_cached(
-                    "INSERT INTO stream_records (shard, sequence, partition_key, data, arrived_ms) \
-                     SELECT ?1, COALESCE(MAX(sequence), 0) + 1, ?2, ?3, ?4 FROM stream_records WHERE shard = ?1 \
-                     RETURNING sequence",
-                )?
-                .query_row(params![shard, partition_key, data, arrived_ms], |row| row.get(0))?;
-            Ok(sequence)
-        })?;
+        let sequence = self
+            .store
+            .with_transaction(|connection| append(connection, shard, partition_key, data, arrived_ms))?;
         self.store.stream_was_written();
         Ok((shard, sequence))
     }
-
     /// Up to `limit` records of `shard` after sequence `after`, oldest first.
     pub fn read_after(&self, shard: u32, after: i64, limit: usize) -> Result<Vec<StreamRecord>, StoreError> {
         self.store.with(|connection| {
@@ -121,16 +130,19 @@ impl LocalStream {
         })
     }
 
-    pub fn set_checkpoint(&self, consumer: &str, shard: u32, sequence: i64) -> Result<(), StoreError> {
-        self.store.with(|connection| {
-            connection
-                .prepare_cached(
-                    "INSERT INTO stream_checkpoints (consumer, shard, sequence) VALUES (?1, ?2, ?3) \
+    pub async fn set_checkpoint(&self, consumer: &str, shard: u32, sequence: i64) -> Result<(), StoreError> {
+        let consumer = consumer.to_owned();
+        self.store
+            .write(move |connection| {
+                connection
+                    .prepare_cached(
+                        "INSERT INTO stream_checkpoints (consumer, shard, sequence) VALUES (?1, ?2, ?3) \
                      ON CONFLICT (consumer, shard) DO UPDATE SET sequence = MAX(sequence, excluded.sequence)",
-                )?
-                .execute(params![consumer, shard, sequence])?;
-            Ok(())
-        })
+                    )?
+                    .execute(params![consumer, shard, sequence])?;
+                Ok(())
+            })
+            .await
     }
 
     /// Drops records that arrived before `cutoff_ms` (the stream's retention).
@@ -155,9 +167,15 @@ impl LocalStream {
 impl EventPublisher for LocalStream {
     async fn publish(&self, event: &OrderEvent) -> Result<(), PortError> {
         crate::faults::crash_point(|| format!("before-publish:{}", event.kind().as_str()));
-        self.put(event.partition_key(), &event.encode())
-            .map(|_| ())
-            .map_err(|e| PortError::new("putting a record", e))
+        let partition_key = event.partition_key().to_owned();
+        let shard = shard_for(&partition_key, self.store.stream_shards());
+        let data = event.encode();
+        self.store
+            .write(move |connection| append(connection, shard, &partition_key, &data, now_millis()))
+            .await
+            .map_err(|e| PortError::new("putting a record", e))?;
+        self.store.stream_was_written();
+        Ok(())
     }
 }
 
