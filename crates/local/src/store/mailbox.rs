@@ -37,7 +37,7 @@ impl LocalMailer {
 
     /// At most `limit` emails kept after the one numbered `seq`, oldest first.
     pub fn after(&self, seq: i64, limit: usize) -> Result<Vec<StoredEmail>, StoreError> {
-        self.store.with(|connection| {
+        self.store.read(|connection| {
             let mut statement = connection.prepare_cached(
                 "SELECT id, message_id, order_id, recipient, sender, subject, text, html, sent_ms FROM mailbox \
                  WHERE id > ?1 ORDER BY id LIMIT ?2",

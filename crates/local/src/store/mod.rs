@@ -66,6 +66,9 @@ pub struct Store {
 struct Inner {
     connection: Arc<Mutex<Connection>>,
     writer: writer::Writer,
+    /// A second connection for reads, so that they never wait for a group commit (WAL lets
+    /// readers and the writer proceed at once).
+    reader: Mutex<Connection>,
     path: PathBuf,
     stream_shards: u32,
     /// Bumped on every stream write.
@@ -88,12 +91,15 @@ impl Store {
         let mut connection = Connection::open(&path)?;
         schema::prepare(&mut connection)?;
         let checkpointer = checkpointer::Checkpointer::start(&path)?;
+        let reader = Connection::open(&path)?;
+        schema::configure(&reader)?;
         let connection = Arc::new(Mutex::new(connection));
         let writer = writer::Writer::start(Arc::clone(&connection))?;
         Ok(Store {
             inner: Arc::new(Inner {
                 connection,
                 writer,
+                reader: Mutex::new(reader),
                 path,
                 stream_shards: stream_shards.max(1),
                 stream_written: watch::Sender::new(0),
@@ -116,6 +122,24 @@ impl Store {
     pub(crate) fn with<T>(&self, work: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let mut connection = lock(&self.inner.connection);
         work(&mut connection)
+    }
+
+    /// Runs `work`, which only reads, on the reading connection, in one read transaction: it
+    /// sees every write acknowledged before it started, and no write half-applied.
+    pub(crate) fn read<T>(&self, work: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let reader = lock(&self.inner.reader);
+        if !reader.is_autocommit() {
+            // An earlier read failed to end its transaction; ending it loses nothing.
+            reader.execute_batch("ROLLBACK")?;
+        }
+        reader.prepare_cached("BEGIN")?.execute([])?;
+        let result = work(&reader);
+        let ended = reader
+            .prepare_cached("COMMIT")
+            .and_then(|mut commit| commit.execute([]));
+        let value = result?;
+        ended?;
+        Ok(value)
     }
 
     /// Runs `work` as part of the next group commit (see `writer`) and returns its result once

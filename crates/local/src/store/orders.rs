@@ -110,7 +110,7 @@ impl OrderRepository for LocalOrders {
 
     async fn get(&self, order_id: &OrderId) -> Result<Option<Order>, PortError> {
         self.store
-            .with(|connection| read(connection, order_id))
+            .read(|connection| read(connection, order_id))
             .map_err(port_error("reading an order"))
     }
 
@@ -166,7 +166,7 @@ impl OrderRepository for LocalOrders {
         after: Option<&StatusCursor>,
     ) -> Result<StatusPage, PortError> {
         self.store
-            .with(|connection| super::orders_by_status::page(connection, status, limit, after))
+            .read(|connection| super::orders_by_status::page(connection, status, limit, after))
             .map_err(port_error("listing orders by status"))
     }
 }
@@ -174,7 +174,7 @@ impl OrderRepository for LocalOrders {
 impl Outbox for LocalOrders {
     async fn pending(&self, marked_before: Timestamp, limit: usize) -> Result<Vec<PendingEvents>, PortError> {
         self.store
-            .with(|connection| {
+            .read(|connection| {
                 // The outbox holds only unpublished events, so grouping it stays cheap.
                 let mut statement = connection.prepare_cached(
                     "SELECT order_id, MIN(marked_ms) AS since, group_concat(kind) FROM outbox \

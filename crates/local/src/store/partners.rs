@@ -48,7 +48,7 @@ impl Store {
 
     /// At most `limit` calls `partner` received after the one numbered `seq`, oldest first.
     pub fn partner_calls_after(&self, partner: &str, seq: i64, limit: usize) -> Result<Vec<RecordedCall>, StoreError> {
-        self.with(|connection| {
+        self.read(|connection| {
             let mut statement = connection.prepare_cached(
                 "SELECT id, idempotency_key, repeat, body, received_ms FROM partner_calls \
                  WHERE partner = ?1 AND id > ?2 ORDER BY id LIMIT ?3",

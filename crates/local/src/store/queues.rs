@@ -106,7 +106,7 @@ impl LocalQueue {
 
     /// The earliest time a hidden message becomes visible again, if any is hidden.
     pub fn next_visible_ms(&self) -> Result<Option<i64>, StoreError> {
-        self.store.with(|connection| {
+        self.store.read(|connection| {
             Ok(connection
                 .prepare_cached("SELECT MIN(visible_at_ms) FROM queue_messages WHERE queue = ?1")?
                 .query_row([&self.name], |row| row.get(0))?)
@@ -115,7 +115,7 @@ impl LocalQueue {
 
     /// Every message in the queue, visible or not, oldest first.
     pub fn list(&self) -> Result<Vec<QueueMessage>, StoreError> {
-        self.store.with(|connection| {
+        self.store.read(|connection| {
             let mut statement = connection.prepare_cached(
                 "SELECT message_id, body, sent_ms, receive_count, first_receive_ms, dead_letter_source \
                  FROM queue_messages WHERE queue = ?1 ORDER BY sent_ms, message_id",

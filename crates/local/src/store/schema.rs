@@ -106,11 +106,18 @@ CREATE INDEX IF NOT EXISTS partner_calls_by_key ON partner_calls (partner, idemp
 ";
 
 pub fn prepare(connection: &mut Connection) -> Result<(), super::StoreError> {
+    configure(connection)?;
+    connection.execute_batch(SCHEMA)?;
+    super::migrations::index_orders_by_status(connection)
+}
+
+/// Settings of every connection the store uses.
+pub fn configure(connection: &Connection) -> Result<(), super::StoreError> {
     // Plans must not depend on bound values: otherwise SQLite re-parses a statement whose
     // `LIMIT ?` or range bound it peeked at every time the cached statement is reused.
     connection.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     // Room for every statement the store prepares, so none is parsed twice.
     connection.set_prepared_statement_cache_capacity(64);
-    connection.execute_batch(SCHEMA)?;
-    super::migrations::index_orders_by_status(connection)
+    connection.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(())
 }

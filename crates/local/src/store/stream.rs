@@ -94,7 +94,7 @@ impl LocalStream {
     }
     /// Up to `limit` records of `shard` after sequence `after`, oldest first.
     pub fn read_after(&self, shard: u32, after: i64, limit: usize) -> Result<Vec<StreamRecord>, StoreError> {
-        self.store.with(|connection| {
+        self.store.read(|connection| {
             let mut statement = connection.prepare_cached(
                 "SELECT sequence, partition_key, data, arrived_ms FROM stream_records \
                  WHERE shard = ?1 AND sequence > ?2 ORDER BY sequence LIMIT ?3",
@@ -121,7 +121,7 @@ impl LocalStream {
 
     /// The consumer's checkpoint on `shard`: the last sequence number it finished (0 for none).
     pub fn checkpoint(&self, consumer: &str, shard: u32) -> Result<i64, StoreError> {
-        self.store.with(|connection| {
+        self.store.read(|connection| {
             let sequence = connection
                 .prepare_cached("SELECT sequence FROM stream_checkpoints WHERE consumer = ?1 AND shard = ?2")?
                 .query_row(params![consumer, shard], |row| row.get(0))
