@@ -13,7 +13,7 @@ Two ways of running the same code:
   arm64 (qemu)  the `bootstrap` from target/lambda/<name>/bootstrap.zip, the artifact that is
                 deployed, under qemu-aarch64 user emulation: proves the artifact, but its
                 timings are the emulator's.
-  x86_64        host-native release builds of the same binaries: the cold-init and memory
+  x86_64        host-native builds of the same binaries (same profile): the cold-init and memory
                 numbers worth reading.
 
 Standard library and boto3 (from the venv tools/lambda-check makes) only. Usage: see --help;
@@ -1044,7 +1044,7 @@ def native_binaries(native_dir: Path) -> dict[str, Path]:
     binaries = {}
     for name in FUNCTIONS:
         binary = native_dir / name
-        expect(binary.is_file() and os.access(binary, os.X_OK), f"{binary} is missing: did cargo build --release run?")
+        expect(binary.is_file() and os.access(binary, os.X_OK), f"{binary} is missing: did cargo build --profile lambda-release run?")
         binaries[name] = binary
     return binaries
 
@@ -1114,7 +1114,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events-dir", type=Path, required=True)
     parser.add_argument("--lambda-dir", type=Path, required=True, help="cargo lambda's output: <dir>/<name>/bootstrap.zip")
-    parser.add_argument("--native-dir", type=Path, required=True, help="host release builds: <dir>/<name>")
+    parser.add_argument("--native-dir", type=Path, required=True, help="host builds of the same binaries: <dir>/<name>")
     parser.add_argument("--moto-server", required=True)
     parser.add_argument("--qemu", help="qemu-aarch64(-static); without it the arm64 artifacts are not run")
     parser.add_argument("--arm64-loader", help="the aarch64 glibc loader (ld-linux-aarch64.so.1) qemu runs them with")
@@ -1142,9 +1142,9 @@ def main() -> int:
         arm64_binaries, zip_sizes = unpack_zips(args.lambda_dir, workdir / "arm64")
         native = native_binaries(args.native_dir)
 
-        print("\nLambda artifacts (cargo lambda build --release --arm64 --output-format zip):")
+        print("\nLambda artifacts (cargo lambda build --profile lambda-release --arm64 --output-format zip):")
         print(table(
-            ["function", "bootstrap.zip (bytes)", "zip (MiB)", "bootstrap unzipped (MiB)", "x86_64 release binary (MiB)"],
+            ["function", "bootstrap.zip (bytes)", "zip (MiB)", "bootstrap unzipped (MiB)", "x86_64 binary (MiB)"],
             [[n, f"{z:,}", f"{z / 2**20:.2f}", f"{b / 2**20:.2f}", f"{native[n].stat().st_size / 2**20:.2f}"] for n, z, b in zip_sizes],
         ))
         total = sum(z for _, z, _ in zip_sizes)
@@ -1161,7 +1161,7 @@ def main() -> int:
             flavours.insert(0, Flavour("arm64 (qemu)", True, arm64_binaries, prefix))
         else:
             print(f"\nNOTE: the arm64 artifacts are NOT run: {args.no_qemu_reason}.")
-            print("      Falling back to host-native release builds of the same binaries for every check.")
+            print("      Falling back to host-native builds of the same binaries for every check.")
         report["arm64Run"] = bool(args.qemu)
 
         moto = Moto(args.moto_server, workdir)

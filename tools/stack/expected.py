@@ -112,9 +112,10 @@ def logs(function: str) -> set[tuple[str, str]]:
     return grant(["logs:CreateLogStream", "logs:PutLogEvents"], group)
 
 
-# Secret::resolve (crates/aws/src/config/secret.rs): GetParameter with decryption, once at start.
+# Secret::resolve and AwsClients::secrets (crates/aws/src/config/secret.rs, clients.rs): GetParameter
+# or, for two secrets at once, GetParameters, with decryption, once at start.
 # The parameters are SecureStrings under the AWS managed key aws/ssm: no kms:Decrypt grant.
-READ_SECRET = ["ssm:GetParameter"]
+READ_SECRET = ["ssm:GetParameter", "ssm:GetParameters"]
 # KinesisEvents::publish (crates/aws/src/events.rs).
 PUT_RECORD = ["kinesis:PutRecord"]
 # What Lambda does for a standard-iterator Kinesis mapping.

@@ -10,11 +10,8 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = OrderQueriesConfig::from_env()?;
     let aws = AwsClients::load().await;
-    // Both secrets in flight at once (one SSM round trip of init, not two); their errors are
-    // still reported in this order.
-    let (signing_secret, baker_api_key) =
-        tokio::join!(aws.secret(&config.signing_secret), aws.secret(&config.baker_api_key));
-    let (signing_secret, baker_api_key) = (signing_secret?, baker_api_key?);
+    // Both secrets in one SSM round trip of init; their errors are still reported in this order.
+    let [signing_secret, baker_api_key] = aws.secrets([&config.signing_secret, &config.baker_api_key]).await?;
     let handler = OrderQueries::new(
         DynamoOrders::new(aws.dynamodb(), config.orders_table),
         Signer::new(signing_secret),
