@@ -14,7 +14,7 @@ use cakeshop_aws::{
 use cakeshop_domain::{EventKind, OrderId, Timestamp};
 use cakeshop_ports::contract::{self, MailboxProbe, QueueProbe, StreamProbe};
 use cakeshop_ports::{
-    Clock, Email, IdGenerator, OrderRepository, Outbox, OutgoingMessage, QueueSender, RandomIds, SystemClock,
+    Clock, Email, IdGenerator, OrderRepository, Outbox, OutgoingMessage, QueueSender, SystemClock, TimeOrderedIds,
 };
 use cakeshop_test_support::MotoServer;
 use serde_json::Value;
@@ -30,7 +30,7 @@ async fn moto() -> (MotoServer, AwsClients) {
 
 /// A name no earlier run used.
 fn fresh_name(prefix: &str) -> String {
-    format!("{prefix}-{}", RandomIds.order_id())
+    format!("{prefix}-{}", TimeOrderedIds.order_id())
 }
 
 /// A new order table, made as `cakeshop_aws::order_table` defines it.

@@ -109,7 +109,7 @@ struct Ids;
 
 impl IdGenerator for Ids {
     fn order_id(&self) -> OrderId {
-        cakeshop_ports::RandomIds.order_id()
+        cakeshop_ports::TimeOrderedIds.order_id()
     }
 }
 

@@ -10,7 +10,7 @@ use cakeshop_handlers::{
     BakerKey, BakerMail, ConfirmDelivery, ForwardFeedback, FulfillOrder, NotifyBaker, NotifyDelivery, OrderQueries,
     PlaceOrder, RelayEvents, RequestDelivery, Signer,
 };
-use cakeshop_ports::{EventPublisher, Mailer, OrderRepository, QueueSender, RandomIds, SystemClock};
+use cakeshop_ports::{EventPublisher, Mailer, OrderRepository, QueueSender, SystemClock, TimeOrderedIds};
 use std::sync::Arc;
 
 /// Where the shop is reached and where it reaches out.
@@ -88,7 +88,7 @@ where
             events.clone(),
             signer.clone(),
             clock.clone(),
-            Arc::new(RandomIds),
+            Arc::new(TimeOrderedIds),
         ),
         notify_baker: NotifyBaker::new(orders.clone(), mailer, signer.clone(), mail, clock.clone()),
         fulfill_order: FulfillOrder::new(

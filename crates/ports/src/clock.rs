@@ -20,13 +20,16 @@ impl Clock for SystemClock {
     }
 }
 
-/// Random (v4 UUID) order ids: unguessable, so an id alone reveals nothing about other orders.
+/// Order ids that are v7 UUIDs: the time in milliseconds, then 74 random bits. The random bits
+/// keep them unguessable (an id reveals nothing about other orders, only when its own order was
+/// placed); the time first puts new orders at the end of every index keyed by id, so a store
+/// writes a few pages per batch of orders instead of one page for each.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct RandomIds;
+pub struct TimeOrderedIds;
 
-impl IdGenerator for RandomIds {
+impl IdGenerator for TimeOrderedIds {
     fn order_id(&self) -> OrderId {
-        let text = uuid::Uuid::new_v4().simple().to_string();
+        let text = uuid::Uuid::now_v7().simple().to_string();
         // A simple UUID is 32 lowercase hex digits, always a valid order id.
         OrderId::parse(&text).unwrap_or_else(|_| unreachable!("uuid {text} is a valid order id"))
     }

@@ -6,7 +6,7 @@
 
 use crate::{
     Clock, CreateOutcome, Email, EventPublisher, IdGenerator, Mailer, OrderRepository, OutgoingMessage, PartnerCall,
-    PartnerClient, PendingEvents, QueueSender, RandomIds, StatusCursor, StatusPage, StepOutcome, SystemClock,
+    PartnerClient, PendingEvents, QueueSender, StatusCursor, StatusPage, StepOutcome, SystemClock, TimeOrderedIds,
     TransitionOutcome,
 };
 use cakeshop_domain::{EventKind, Order, OrderEvent, OrderId, Status, Step, Timestamp, parse_new_order};
@@ -44,7 +44,7 @@ pub fn sample_order_placed_at(at: Timestamp) -> Order {
         Ok(new_order) => new_order,
         Err(error) => panic!("the sample order is valid: {error}"),
     };
-    Order::place(RandomIds.order_id(), new_order, at)
+    Order::place(TimeOrderedIds.order_id(), new_order, at)
 }
 
 pub async fn order_repository<R: OrderRepository>(repository: &R) {
@@ -115,7 +115,7 @@ async fn transitions_only_from_the_expected_status<R: OrderRepository>(repositor
         "no second win"
     );
 
-    let missing = RandomIds.order_id();
+    let missing = TimeOrderedIds.order_id();
     let outcome = repository
         .transition(&missing, Status::Placed, Status::Fulfilled, later)
         .await;
@@ -153,7 +153,7 @@ async fn records_each_step_once<R: OrderRepository>(repository: &R) {
         "the first time is kept"
     );
 
-    let missing = RandomIds.order_id();
+    let missing = TimeOrderedIds.order_id();
     let outcome = repository
         .record_step(&missing, Step::BakerNotified, first)
         .await
@@ -268,7 +268,7 @@ pub async fn mailer<M: Mailer, P: MailboxProbe>(mailer: &M, mailbox: &P) {
 
 pub async fn partner_client<C: PartnerClient, P: PartnerProbe>(client: &C, partner: &P) {
     let call = PartnerCall {
-        idempotency_key: format!("contract:{}", RandomIds.order_id()),
+        idempotency_key: format!("contract:{}", TimeOrderedIds.order_id()),
         body: "{\"ok\":true}".into(),
     };
     client.call(&call).await.expect("call");
@@ -374,7 +374,7 @@ async fn keeps_an_outbox_of_unpublished_events<R: OrderRepository>(repository: &
         "clearing marks changes nothing else"
     );
 
-    let unknown = RandomIds.order_id();
+    let unknown = TimeOrderedIds.order_id();
     repository
         .mark_published(&unknown, EventKind::OrderPlaced)
         .await
@@ -423,7 +423,7 @@ async fn lists_the_outbox_in_time_order_within_a_second<R: OrderRepository>(repo
 /// orders are listed, and nothing follows them.
 async fn lists_orders_by_status_oldest_first_in_pages<R: OrderRepository>(repository: &R) {
     let at_millis = |millis: i64| Timestamp::from_unix_millis(millis).expect("in range");
-    let window = RandomIds
+    let window = TimeOrderedIds
         .order_id()
         .as_str()
         .bytes()
@@ -432,7 +432,7 @@ async fn lists_orders_by_status_oldest_first_in_pages<R: OrderRepository>(reposi
     let start = 13_569_465_600_000 + window * 1000;
     let listing_from = StatusCursor {
         created_at: at_millis(start - 1),
-        order_id: RandomIds.order_id(),
+        order_id: TimeOrderedIds.order_id(),
     };
     // Two in the same millisecond (told apart by id), one on a whole second, one half past it.
     let mut twins = [

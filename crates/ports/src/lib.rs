@@ -15,7 +15,7 @@ pub mod queue;
 #[cfg(feature = "contract")]
 pub mod contract;
 
-pub use clock::{Clock, IdGenerator, RandomIds, SystemClock};
+pub use clock::{Clock, IdGenerator, SystemClock, TimeOrderedIds};
 pub use error::{BoxError, PortError, error_chain};
 pub use events::EventPublisher;
 pub use mail::{Email, Mailer};

@@ -3,7 +3,7 @@
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use cakeshop_aws::{AwsClients, DynamoOrders, KinesisEvents, PlaceOrderConfig};
 use cakeshop_handlers::{PlaceOrder, Signer};
-use cakeshop_ports::{RandomIds, SystemClock};
+use cakeshop_ports::{SystemClock, TimeOrderedIds};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use std::sync::Arc;
 
@@ -17,7 +17,7 @@ async fn main() -> Result<(), Error> {
         KinesisEvents::new(aws.kinesis(), config.order_stream),
         Signer::new(aws.secret(&config.signing_secret).await?),
         Arc::new(SystemClock),
-        Arc::new(RandomIds),
+        Arc::new(TimeOrderedIds),
     );
     let handler = &handler;
     lambda_runtime::run(service_fn(

@@ -90,6 +90,7 @@ impl Store {
         let path = data_dir.join(STORE_FILE);
         let mut connection = Connection::open(&path)?;
         schema::prepare(&mut connection)?;
+        schema::keep_pages_cached(&connection)?;
         let checkpointer = checkpointer::Checkpointer::start(&path)?;
         let reader = Connection::open(&path)?;
         schema::configure(&reader)?;

@@ -2,6 +2,8 @@
 //! name record fields (`partitionKey`, `data`); `data` is matched as JSON. Supported matchers are
 //! the exact values of an array, `prefix`, `exists` and `anything-but`, nested to any depth.
 
+use serde::Deserializer as _;
+use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -31,11 +33,47 @@ impl FilterPattern {
 
     /// Whether a Kinesis record with this partition key and data passes the filter.
     pub fn matches(&self, partition_key: &str, data: &[u8]) -> bool {
-        let data = serde_json::from_slice(data).unwrap_or(Value::Null);
+        let data = match self.pattern.get("data") {
+            // Records carry whole orders: decode only the fields the pattern looks at.
+            Some(Value::Object(fields)) => decode_fields(data, fields).map(Value::Object),
+            Some(_) => serde_json::from_slice(data).ok(),
+            None => None,
+        };
         let mut record = Map::new();
         record.insert("partitionKey".into(), Value::String(partition_key.to_owned()));
-        record.insert("data".into(), data);
+        record.insert("data".into(), data.unwrap_or(Value::Null));
         matches_object(&self.pattern, &record)
+    }
+}
+
+/// The named fields of a JSON object, the others skipped unbuilt; `None` unless `data` is an
+/// object of well-formed JSON and nothing else.
+fn decode_fields(data: &[u8], fields: &Map<String, Value>) -> Option<Map<String, Value>> {
+    let mut decoder = serde_json::Deserializer::from_slice(data);
+    let decoded = decoder.deserialize_map(FieldsNamed(fields)).ok()?;
+    decoder.end().ok()?;
+    Some(decoded)
+}
+
+struct FieldsNamed<'p>(&'p Map<String, Value>);
+
+impl<'de> Visitor<'de> for FieldsNamed<'_> {
+    type Value = Map<String, Value>;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut object: A) -> Result<Self::Value, A::Error> {
+        let mut decoded = Map::new();
+        while let Some(key) = object.next_key::<String>()? {
+            if self.0.contains_key(&key) {
+                decoded.insert(key, object.next_value()?);
+            } else {
+                object.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(decoded)
     }
 }
 
@@ -129,6 +167,18 @@ mod tests {
         assert!(!placed.matches("k", br#"{"type":"order_fulfilled"}"#));
         assert!(!placed.matches("k", b"not json"));
         assert!(!placed.matches("k", br#"{"kind":"order_placed"}"#));
+    }
+
+    #[test]
+    fn decodes_only_a_whole_well_formed_object() {
+        let placed = pattern(json!({ "data": { "type": ["order_placed"] } }));
+        let escaped = br#"{"order":{"note":"a \"big\" cake"},"type":"order_\u0070laced"}"#;
+        assert!(placed.matches("k", escaped));
+        assert!(!placed.matches("k", br#"{"type":"order_placed"} trailing"#));
+        assert!(!placed.matches("k", br#"{"type":"order_placed","order":{"#));
+        assert!(!placed.matches("k", br#"["order_placed"]"#));
+        let whole = pattern(json!({ "data": [{ "exists": true }] }));
+        assert!(whole.matches("k", br#"["anything"]"#));
     }
 
     #[test]
