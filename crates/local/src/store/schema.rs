@@ -47,6 +47,12 @@ CREATE TABLE IF NOT EXISTS stream_records (
     PRIMARY KEY (shard, sequence)
 ) WITHOUT ROWID;
 
+-- The last sequence number each shard gave out, kept when retention trims its records.
+CREATE TABLE IF NOT EXISTS stream_sequences (
+    shard      INTEGER PRIMARY KEY,
+    last       INTEGER NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS stream_checkpoints (
     consumer   TEXT NOT NULL,
     shard      INTEGER NOT NULL,

@@ -48,13 +48,36 @@ fn append(
     data: &[u8],
     arrived_ms: i64,
 ) -> Result<i64, StoreError> {
-    Ok(connection
+    let sequence = last_sequence(connection, shard)? + 1;
+    connection
         .prepare_cached(
             "INSERT INTO stream_records (shard, sequence, partition_key, data, arrived_ms) \
-             SELECT ?1, COALESCE(MAX(sequence), 0) + 1, ?2, ?3, ?4 FROM stream_records WHERE shard = ?1 \
-             RETURNING sequence",
+             VALUES (?1, ?2, ?3, ?4, ?5)",
         )?
-        .query_row(params![shard, partition_key, data, arrived_ms], |row| row.get(0))?)
+        .execute(params![shard, sequence, partition_key, data, arrived_ms])?;
+    connection
+        .prepare_cached(
+            "INSERT INTO stream_sequences (shard, last) VALUES (?1, ?2) \
+             ON CONFLICT (shard) DO UPDATE SET last = excluded.last",
+        )?
+        .execute(params![shard, sequence])?;
+    Ok(sequence)
+}
+
+/// The last sequence number `shard` gave out, even if retention has trimmed that record since:
+/// numbers are never reused, or consumers' checkpoints would skip the records that reuse them.
+fn last_sequence(connection: &Connection, shard: u32) -> Result<i64, StoreError> {
+    let recorded = connection
+        .prepare_cached("SELECT last FROM stream_sequences WHERE shard = ?1")?
+        .query_row([shard], |row| row.get(0))
+        .optional()?;
+    match recorded {
+        Some(last) => Ok(last),
+        // A store made before sequences were recorded: its newest record holds the last one.
+        None => Ok(connection
+            .prepare_cached("SELECT COALESCE(MAX(sequence), 0) FROM stream_records WHERE shard = ?1")?
+            .query_row([shard], |row| row.get(0))?),
+    }
 }
 
 /// The stream, as the local implementation of the event publisher and as the consumers read it.
@@ -182,6 +205,16 @@ impl EventPublisher for LocalStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sequence_numbers_go_on_after_retention_trimmed_every_record() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let stream = LocalStream::new(Store::open(dir.path(), 1).expect("store"));
+        assert_eq!(stream.put("a", b"{}").expect("put"), (0, 1));
+        assert_eq!(stream.put("b", b"{}").expect("put"), (0, 2));
+        assert_eq!(stream.trim_before(now_millis() + 1).expect("trim"), 2);
+        assert_eq!(stream.put("c", b"{}").expect("put"), (0, 3));
+    }
 
     #[test]
     fn shards_split_the_hash_space_evenly_and_keys_stick_to_one_shard() {
