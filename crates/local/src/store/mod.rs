@@ -12,6 +12,7 @@ mod orders;
 mod orders_by_status;
 mod partners;
 mod queues;
+mod reader;
 mod remote_checkpoints;
 mod schema;
 pub mod seed;
@@ -68,7 +69,8 @@ struct Inner {
     writer: writer::Writer,
     /// A second connection for reads, so that they never wait for a group commit (WAL lets
     /// readers and the writer proceed at once).
-    reader: Mutex<Connection>,
+    reader: Arc<Mutex<reader::Reader>>,
+    commits: Arc<reader::Commits>,
     path: PathBuf,
     stream_shards: u32,
     /// Bumped on every stream write.
@@ -90,17 +92,19 @@ impl Store {
         let path = data_dir.join(STORE_FILE);
         let mut connection = Connection::open(&path)?;
         schema::prepare(&mut connection)?;
-        schema::keep_pages_cached(&connection)?;
-        let checkpointer = checkpointer::Checkpointer::start(&path)?;
-        let reader = Connection::open(&path)?;
-        schema::configure(&reader)?;
+        let reading = Connection::open(&path)?;
+        schema::configure(&reading)?;
+        let reader = Arc::new(Mutex::new(reader::Reader::new(reading)));
+        let checkpointer = checkpointer::Checkpointer::start(&path, Arc::clone(&reader))?;
+        let commits = Arc::new(reader::Commits::default());
         let connection = Arc::new(Mutex::new(connection));
-        let writer = writer::Writer::start(Arc::clone(&connection))?;
+        let writer = writer::Writer::start(Arc::clone(&connection), Arc::clone(&commits))?;
         Ok(Store {
             inner: Arc::new(Inner {
                 connection,
                 writer,
-                reader: Mutex::new(reader),
+                reader,
+                commits,
                 path,
                 stream_shards: stream_shards.max(1),
                 stream_written: watch::Sender::new(0),
@@ -122,25 +126,18 @@ impl Store {
     /// lock for one of them is cheaper than handing it to another thread.
     pub(crate) fn with<T>(&self, work: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let mut connection = lock(&self.inner.connection);
-        work(&mut connection)
+        let result = work(&mut connection);
+        // It may have written: later reads must not reuse an older snapshot.
+        self.inner.commits.count();
+        result
     }
 
     /// Runs `work`, which only reads, on the reading connection, in one read transaction: it
-    /// sees every write acknowledged before it started, and no write half-applied.
+    /// sees every write of this store acknowledged before it started, and no write half-applied.
+    /// (Another process writing to the same file is seen by the next read after this store's
+    /// next commit, or within the checkpointer's period.)
     pub(crate) fn read<T>(&self, work: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let reader = lock(&self.inner.reader);
-        if !reader.is_autocommit() {
-            // An earlier read failed to end its transaction; ending it loses nothing.
-            reader.execute_batch("ROLLBACK")?;
-        }
-        reader.prepare_cached("BEGIN")?.execute([])?;
-        let result = work(&reader);
-        let ended = reader
-            .prepare_cached("COMMIT")
-            .and_then(|mut commit| commit.execute([]));
-        let value = result?;
-        ended?;
-        Ok(value)
+        lock(&self.inner.reader).read(&self.inner.commits, work)
     }
 
     /// Runs `work` as part of the next group commit (see `writer`) and returns its result once

@@ -127,11 +127,3 @@ pub fn configure(connection: &Connection) -> Result<(), super::StoreError> {
     connection.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(())
 }
-
-/// A larger page cache for the writer: the only connection that writes never finds its cache
-/// stale, so the index pages every commit touches stay in memory instead of being read back
-/// from the log (SQLite's default keeps 2 MiB).
-pub fn keep_pages_cached(connection: &Connection) -> Result<(), super::StoreError> {
-    connection.pragma_update(None, "cache_size", -32_768)?;
-    Ok(())
-}
