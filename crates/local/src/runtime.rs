@@ -10,6 +10,7 @@ use crate::mappings::{LocalMessages, LocalShards, MappingSources, start_all};
 use crate::secrets::{LocalSecrets, SecretsError};
 use crate::store::{LocalMailer, LocalOrders, LocalQueue, LocalStream, Redrive, Store, StoreError};
 use crate::wiring::{QueueSpec, Wiring, WiringError, read_serverless_yml};
+use axum::serve::ListenerExt;
 use cakeshop_aws::HttpPartner;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -184,6 +185,12 @@ pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
                 .router()
         }
     };
+    // Small responses go out at once rather than wait on the client's delayed acknowledgement.
+    let listener = listener.tap_io(|connection| {
+        if let Err(error) = connection.set_nodelay(true) {
+            tracing::debug!(error = %error, "could not set TCP_NODELAY on a connection");
+        }
+    });
     let server =
         tokio::spawn(
             async move { axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await },

@@ -12,7 +12,6 @@ mod orders;
 mod orders_by_status;
 mod partners;
 mod queues;
-mod reader;
 mod remote_checkpoints;
 mod schema;
 pub mod seed;
@@ -69,8 +68,7 @@ struct Inner {
     writer: writer::Writer,
     /// A second connection for reads, so that they never wait for a group commit (WAL lets
     /// readers and the writer proceed at once).
-    reader: Arc<Mutex<reader::Reader>>,
-    commits: Arc<reader::Commits>,
+    reader: Mutex<Connection>,
     path: PathBuf,
     stream_shards: u32,
     /// Bumped on every stream write.
@@ -92,19 +90,16 @@ impl Store {
         let path = data_dir.join(STORE_FILE);
         let mut connection = Connection::open(&path)?;
         schema::prepare(&mut connection)?;
-        let reading = Connection::open(&path)?;
-        schema::configure(&reading)?;
-        let reader = Arc::new(Mutex::new(reader::Reader::new(reading)));
-        let checkpointer = checkpointer::Checkpointer::start(&path, Arc::clone(&reader))?;
-        let commits = Arc::new(reader::Commits::default());
+        let checkpointer = checkpointer::Checkpointer::start(&path)?;
+        let mut reader = Connection::open(&path)?;
+        schema::configure(&mut reader)?;
         let connection = Arc::new(Mutex::new(connection));
-        let writer = writer::Writer::start(Arc::clone(&connection), Arc::clone(&commits))?;
+        let writer = writer::Writer::start(Arc::clone(&connection))?;
         Ok(Store {
             inner: Arc::new(Inner {
                 connection,
                 writer,
-                reader,
-                commits,
+                reader: Mutex::new(reader),
                 path,
                 stream_shards: stream_shards.max(1),
                 stream_written: watch::Sender::new(0),
@@ -126,18 +121,25 @@ impl Store {
     /// lock for one of them is cheaper than handing it to another thread.
     pub(crate) fn with<T>(&self, work: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let mut connection = lock(&self.inner.connection);
-        let result = work(&mut connection);
-        // It may have written: later reads must not reuse an older snapshot.
-        self.inner.commits.count();
-        result
+        work(&mut connection)
     }
 
     /// Runs `work`, which only reads, on the reading connection, in one read transaction: it
-    /// sees every write of this store acknowledged before it started, and no write half-applied.
-    /// (Another process writing to the same file is seen by the next read after this store's
-    /// next commit, or within the checkpointer's period.)
+    /// sees every write acknowledged before it started, and no write half-applied.
     pub(crate) fn read<T>(&self, work: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        lock(&self.inner.reader).read(&self.inner.commits, work)
+        let reader = lock(&self.inner.reader);
+        if !reader.is_autocommit() {
+            // An earlier read failed to end its transaction; ending it loses nothing.
+            reader.execute_batch("ROLLBACK")?;
+        }
+        reader.prepare_cached("BEGIN")?.execute([])?;
+        let result = work(&reader);
+        let ended = reader
+            .prepare_cached("COMMIT")
+            .and_then(|mut commit| commit.execute([]));
+        let value = result?;
+        ended?;
+        Ok(value)
     }
 
     /// Runs `work` as part of the next group commit (see `writer`) and returns its result once

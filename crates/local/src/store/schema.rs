@@ -2,13 +2,13 @@
 
 use rusqlite::Connection;
 use rusqlite::config::DbConfig;
+use std::time::Duration;
 
 const SCHEMA: &str = "
 PRAGMA journal_mode = WAL;
 -- In WAL mode NORMAL survives any crash of the process (a commit is in the log before the
 -- call returns); only a power cut can lose the last commits.
 PRAGMA synchronous = NORMAL;
-PRAGMA busy_timeout = 5000;
 -- The store's checkpoint thread copies the log back (store/checkpointer.rs), not the commits.
 PRAGMA wal_autocheckpoint = 0;
 
@@ -118,12 +118,26 @@ pub fn prepare(connection: &mut Connection) -> Result<(), super::StoreError> {
 }
 
 /// Settings of every connection the store uses.
-pub fn configure(connection: &Connection) -> Result<(), super::StoreError> {
+pub fn configure(connection: &mut Connection) -> Result<(), super::StoreError> {
     // Plans must not depend on bound values: otherwise SQLite re-parses a statement whose
     // `LIMIT ?` or range bound it peeked at every time the cached statement is reused.
     connection.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     // Room for every statement the store prepares, so none is parsed twice.
     connection.set_prepared_statement_cache_capacity(64);
-    connection.busy_timeout(std::time::Duration::from_secs(5))?;
+    connection.busy_handler(Some(retry_soon))?;
     Ok(())
+}
+
+/// Waits for a lock another connection holds. SQLite's own busy timeout sleeps 1, 2, 5, 10…
+/// ms between tries, but the store's locks are held for well under a millisecond (the
+/// checkpointer restarting the log, a read starting), so a commit that found one taken slept
+/// far longer than the lock was held. This tries again every 100 µs, for up to 5 s.
+fn retry_soon(tries_so_far: i32) -> bool {
+    const PAUSE: Duration = Duration::from_micros(100);
+    const MOST_TRIES: i32 = 50_000;
+    if tries_so_far >= MOST_TRIES {
+        return false;
+    }
+    std::thread::sleep(PAUSE);
+    true
 }

@@ -4,7 +4,6 @@
 //! committed. Under load a commit (its file locks and log writes) is shared by many writes
 //! instead of paid by each; when idle a write commits alone, at once.
 
-use super::reader::Commits;
 use super::{StoreError, lock};
 use rusqlite::Connection;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -67,11 +66,11 @@ pub(super) struct Writer {
 
 impl Writer {
     /// Starts the thread that writes on `connection`. It stops when the writer is dropped.
-    pub(super) fn start(connection: Arc<Mutex<Connection>>, commits: Arc<Commits>) -> Result<Writer, StoreError> {
+    pub(super) fn start(connection: Arc<Mutex<Connection>>) -> Result<Writer, StoreError> {
         let (jobs, queued) = channel::<Box<dyn Job>>();
         std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || run(&connection, &commits, &queued))
+            .spawn(move || run(&connection, &queued))
             .map_err(StoreError::Thread)?;
         Ok(Writer { jobs })
     }
@@ -112,16 +111,16 @@ fn execute(connection: &Connection, sql: &str) -> Result<(), rusqlite::Error> {
     connection.prepare_cached(sql)?.execute([]).map(drop)
 }
 
-fn run(connection: &Mutex<Connection>, commits: &Commits, queued: &Receiver<Box<dyn Job>>) {
+fn run(connection: &Mutex<Connection>, queued: &Receiver<Box<dyn Job>>) {
     // Ends when every sender is gone, that is when the store is dropped.
     while let Ok(first) = queued.recv() {
         let mut batch = vec![first];
         batch.extend(queued.try_iter().take(MOST_PER_COMMIT - 1));
-        commit_batch(&lock(connection), commits, batch);
+        commit_batch(&lock(connection), batch);
     }
 }
 
-fn commit_batch(connection: &Connection, commits: &Commits, batch: Vec<Box<dyn Job>>) {
+fn commit_batch(connection: &Connection, batch: Vec<Box<dyn Job>>) {
     if let Err(error) = execute(connection, "BEGIN IMMEDIATE") {
         let error = Arc::new(error);
         for job in batch {
@@ -149,8 +148,6 @@ fn commit_batch(connection: &Connection, commits: &Commits, batch: Vec<Box<dyn J
         let _ = execute(connection, "ROLLBACK");
         Arc::new(error)
     });
-    // Before any answer: a caller that hears "committed" and then reads must see its write.
-    commits.count();
     for answer in answers {
         answer(committed.clone());
     }
