@@ -18,6 +18,9 @@ async fn seeded_orders_read_back_as_generated_and_are_listed_by_status() {
     let generator = RealisticOrders::new(7, 1000, now(), 60_000);
     assert_eq!(seed_orders(&store, 1000, |n| generator.order(n)).expect("seed"), 1000);
     assert_eq!(count_orders(&store).expect("count"), 1000);
+    let log = dir.path().join("cakeshop.sqlite3-wal");
+    let log_bytes = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
+    assert_eq!(log_bytes, 0, "seeding folds its log into the database file");
 
     let orders = LocalOrders::new(store.clone());
     for n in [0, 500, 989, 999] {

@@ -56,9 +56,24 @@ pub fn seed_orders(store: &Store, count: usize, mut make: impl FnMut(usize) -> O
         })?;
         next = end;
     }
-    // Fold the log into the database file, so its size is the store's size.
-    store.with(|connection| Ok(connection.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?))?;
+    fold_log_into_file(store)?;
     Ok(written)
+}
+
+/// Folds the log into the database file, so that its size is the store's size. The store's
+/// checkpointer may be copying at that moment, and then SQLite says "busy" instead of waiting:
+/// try again shortly (a seeded store is otherwise left with a log as large as what was seeded).
+fn fold_log_into_file(store: &Store) -> Result<(), StoreError> {
+    for _ in 0..100 {
+        let busy: i64 = store
+            .with(|connection| Ok(connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?))?;
+        if busy == 0 {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    tracing::warn!("the store's log could not be folded into its file; it stays until the next checkpoint");
+    Ok(())
 }
 
 /// How many orders the store holds.
