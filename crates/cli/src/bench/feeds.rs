@@ -54,13 +54,9 @@ impl Feeds {
                         if item.repeat {
                             continue;
                         }
-                        let order_id = item.order_id.or_else(|| match item.body {
-                            Some(Value::Object(mut body)) => match body.remove("orderId") {
-                                Some(Value::String(order_id)) => Some(order_id),
-                                _ => None,
-                            },
-                            _ => None,
-                        });
+                        let order_id = item
+                            .order_id
+                            .or_else(|| item.body?.get("orderId")?.as_str().map(str::to_owned));
                         if let Some(order_id) = order_id {
                             arrive(&board, effect, order_id);
                         }
