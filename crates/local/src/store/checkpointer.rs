@@ -21,7 +21,8 @@ impl Checkpointer {
     pub(super) fn start(path: &Path) -> Result<Checkpointer, StoreError> {
         let connection = Connection::open(path)?;
         // Never wait: RESTART holds writers back while it waits, so it only goes ahead when no
-        // reader is in the way, and otherwise ends as a PASSIVE checkpoint and tries next time.
+        // reader is in the way and the writer is between commits, and otherwise ends as a
+        // PASSIVE checkpoint and tries next time.
         connection.busy_timeout(Duration::ZERO)?;
         let (stop, stopped) = channel();
         std::thread::Builder::new()
@@ -46,16 +47,78 @@ fn run(connection: &Connection, stopped: &Receiver<()>) {
     }
 }
 
+/// A RESTART checkpoint holds writers back while it copies what the log gained since the last
+/// PASSIVE one and syncs the file; PASSIVE ones repeat until that is at most this many pages.
+const FEW_FRAMES: i64 = 64;
+/// The most PASSIVE rounds before a RESTART, should commits outpace the copying.
+const MOST_PASSIVE_ROUNDS: usize = 4;
+
 fn checkpoint(connection: &Connection) {
     // PASSIVE copies (and syncs) the bulk without blocking the writer. Under a steady stream of
     // commits the log would still never start over, so RESTART then copies the few frames
     // committed meanwhile, holding writers back for just that, and lets the next commit write
     // from the log's start again.
-    for mode in ["PASSIVE", "RESTART"] {
-        let pragma = format!("PRAGMA wal_checkpoint({mode})");
-        if let Err(error) = connection.query_row(&pragma, [], |_| Ok(())) {
-            tracing::warn!(error = %error, mode, "checkpointing the store's write-ahead log failed");
+    let mut copied = None;
+    for _ in 0..MOST_PASSIVE_ROUNDS {
+        let Some((log, checkpointed)) = run_checkpoint(connection, "PASSIVE") else {
             return;
+        };
+        let gained = copied.map_or(log, |before| log - before);
+        copied = Some(checkpointed);
+        if gained <= FEW_FRAMES {
+            break;
         }
+    }
+    run_checkpoint(connection, "RESTART");
+}
+
+/// Runs one checkpoint; the log's size in pages and how many of them are in the file now.
+fn run_checkpoint(connection: &Connection, mode: &str) -> Option<(i64, i64)> {
+    let pragma = format!("PRAGMA wal_checkpoint({mode})");
+    match connection.query_row(&pragma, [], |row| Ok((row.get(1)?, row.get(2)?))) {
+        Ok(pages) => Some(pages),
+        Err(error) => {
+            tracing::warn!(error = %error, mode, "checkpointing the store's write-ahead log failed");
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::schema;
+    use rusqlite::Connection;
+
+    /// The log's size in pages, as a PASSIVE checkpoint on `connection` reports it.
+    fn log_pages(connection: &Connection) -> i64 {
+        connection
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| row.get(1))
+            .expect("checkpoint")
+    }
+
+    #[test]
+    fn a_checkpoint_copies_the_whole_log_and_lets_the_next_commit_write_from_its_start() {
+        let data = tempfile::tempdir().expect("temp dir");
+        let path = data.path().join("store.sqlite3");
+        let mut writer = Connection::open(&path).expect("open");
+        schema::prepare(&mut writer).expect("schema");
+        for n in 0..2_000 {
+            writer
+                .execute(
+                    "INSERT INTO stream_checkpoints (consumer, shard, sequence) VALUES (?1, 0, ?2)",
+                    rusqlite::params![format!("consumer {n} with a name long enough to fill pages"), n],
+                )
+                .expect("insert");
+        }
+        assert!(log_pages(&writer) > 1_000, "every commit appended to the log");
+
+        super::checkpoint(&Connection::open(&path).expect("open"));
+        writer
+            .execute(
+                "UPDATE stream_checkpoints SET sequence = -1 WHERE shard = 0 AND sequence = 0",
+                [],
+            )
+            .expect("one more commit");
+        assert!(log_pages(&writer) < 10, "that commit started the log over");
     }
 }
