@@ -152,6 +152,15 @@ impl Store {
         self.inner.writer.write(work).await
     }
 
+    /// Queues `work` for the next group commit and returns at once, for writes whose loss in a
+    /// crash is harmless; a failure is logged as `what`.
+    pub(crate) fn write_detached<W>(&self, what: &'static str, work: W) -> Result<(), StoreError>
+    where
+        W: FnOnce(&Connection) -> Result<(), StoreError> + Send + 'static,
+    {
+        self.inner.writer.write_detached(what, work)
+    }
+
     /// `work` in a transaction of its own, for callers outside the async runtime.
     pub(crate) fn with_transaction<T>(
         &self,

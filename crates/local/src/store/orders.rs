@@ -173,8 +173,9 @@ impl OrderRepository for LocalOrders {
 
 impl Outbox for LocalOrders {
     async fn pending(&self, marked_before: Timestamp, limit: usize) -> Result<Vec<PendingEvents>, PortError> {
+        // Through the writer, after the marks `mark_published` has queued but not committed.
         self.store
-            .read(|connection| {
+            .write(move |connection| {
                 // The outbox holds only unpublished events, so grouping it stays cheap.
                 let mut statement = connection.prepare_cached(
                     "SELECT order_id, MIN(marked_ms) AS since, group_concat(kind) FROM outbox \
@@ -205,19 +206,21 @@ impl Outbox for LocalOrders {
                 }
                 Ok(pending)
             })
+            .await
             .map_err(port_error("listing unpublished events"))
     }
 
+    /// Queued without waiting for its commit: a mark lost in a crash only makes the relay
+    /// publish the event once more, which consumers drop, and `pending` is queued behind it.
     async fn mark_published(&self, order_id: &OrderId, kind: EventKind) -> Result<(), PortError> {
         let order_id = order_id.clone();
         self.store
-            .write(move |connection| {
+            .write_detached("clearing a published event's outbox mark", move |connection| {
                 connection
                     .prepare_cached("DELETE FROM outbox WHERE order_id = ?1 AND kind = ?2")?
                     .execute(params![order_id.as_str(), kind.as_str()])?;
                 Ok(())
             })
-            .await
             .map_err(port_error("clearing a published event"))
     }
 }

@@ -60,6 +60,34 @@ where
     }
 }
 
+/// A queued write nobody waits for: a failure is only logged.
+struct Detached<W> {
+    what: &'static str,
+    work: W,
+}
+
+impl<W> Job for Detached<W>
+where
+    W: FnOnce(&Connection) -> Result<(), StoreError> + Send + 'static,
+{
+    fn run(self: Box<Self>, connection: &Connection) -> Ran {
+        let Detached { what, work } = *self;
+        let (outcome, broke) = in_savepoint(connection, work);
+        Ran {
+            broke,
+            answer: Box::new(move |committed| {
+                if let Err(error) = outcome.and_then(|()| committed.map_err(StoreError::Commit)) {
+                    tracing::warn!(error = %crate::error_chain(&error), what, "a write nobody waited for failed");
+                }
+            }),
+        }
+    }
+
+    fn refuse(self: Box<Self>, error: Arc<rusqlite::Error>) {
+        tracing::warn!(error = %crate::error_chain(&*error), what = self.what, "a write nobody waited for was refused");
+    }
+}
+
 pub(super) struct Writer {
     jobs: Sender<Box<dyn Job>>,
 }
@@ -86,6 +114,17 @@ impl Writer {
             .send(Box::new(Write { work, answer }))
             .map_err(|_| StoreError::WriterStopped)?;
         answered.await.map_err(|_| StoreError::WriterStopped)?
+    }
+
+    /// Queues `work` for the next transaction without waiting for it; `what` names it in the
+    /// log should it fail. Writes queued later, and reads made through `write`, see it.
+    pub(super) fn write_detached<W>(&self, what: &'static str, work: W) -> Result<(), StoreError>
+    where
+        W: FnOnce(&Connection) -> Result<(), StoreError> + Send + 'static,
+    {
+        self.jobs
+            .send(Box::new(Detached { what, work }))
+            .map_err(|_| StoreError::WriterStopped)
     }
 }
 
@@ -164,14 +203,14 @@ mod tests {
     use super::super::{Store, StoreError};
     use futures::future::join_all;
 
+    fn sequences(connection: &rusqlite::Connection) -> Result<Vec<i64>, StoreError> {
+        let mut statement = connection.prepare("SELECT sequence FROM stream_checkpoints ORDER BY sequence")?;
+        let rows = statement.query_map([], |row| row.get(0))?;
+        Ok(rows.collect::<Result<Vec<i64>, _>>()?)
+    }
+
     fn stored(store: &Store) -> Vec<i64> {
-        store
-            .with(|connection| {
-                let mut statement = connection.prepare("SELECT sequence FROM stream_checkpoints ORDER BY sequence")?;
-                let rows = statement.query_map([], |row| row.get(0))?;
-                Ok(rows.collect::<Result<Vec<i64>, _>>()?)
-            })
-            .expect("read back")
+        store.with(|connection| sequences(connection)).expect("read back")
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -205,5 +244,29 @@ mod tests {
         assert_eq!(stored(&store), expected, "and exactly those are stored");
         assert!(matches!(results[10], Err(StoreError::WritePanicked)));
         assert!(matches!(results[6], Err(StoreError::WriterStopped)));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_detached_write_is_seen_by_writes_queued_after_it_and_its_failure_undoes_only_itself() {
+        let data = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(data.path(), 1).expect("store");
+        let insert = |connection: &rusqlite::Connection, n: i64| {
+            connection.execute(
+                "INSERT INTO stream_checkpoints (consumer, shard, sequence) VALUES (?1, 0, ?2)",
+                rusqlite::params![format!("c{n}"), n],
+            )
+        };
+        store
+            .write_detached("kept", move |connection| Ok(insert(connection, 1).map(drop)?))
+            .expect("queued");
+        store
+            .write_detached("failing", move |connection| {
+                insert(connection, 2)?;
+                Err(StoreError::WriterStopped)
+            })
+            .expect("queued");
+        let seen = store.write(sequences).await.expect("read through the writer");
+        assert_eq!(seen, vec![1], "the write queued after them sees the kept one only");
+        assert_eq!(stored(&store), vec![1]);
     }
 }
