@@ -8,7 +8,7 @@ pub use partner_stand_in::{FaultMode, PARTNERS, PartnerFault, PartnerFaults, par
 
 use crate::envelopes::ACCOUNT;
 use crate::functions::Invoke;
-use crate::store::{LocalMailer, Store};
+use crate::store::{LocalMailer, MAIL_FEED, Store};
 use crate::wiring::Route;
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::encodings::Body as LambdaBody;
@@ -227,12 +227,47 @@ fn http_response(response: ApiGatewayV2httpResponse) -> Response {
     answer
 }
 
-/// `?after=<seq>&limit=<n>`: only what came after the item numbered `seq` (a feed to follow).
+/// `?after=<seq>&limit=<n>&wait_ms=<ms>`: only what came after the item numbered `seq` (a feed
+/// to follow); with `wait_ms`, an answer with nothing new waits up to that long for something.
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct FeedQuery {
     #[serde(default)]
     pub after: i64,
     pub limit: Option<usize>,
+    pub wait_ms: Option<u64>,
+}
+
+/// The longest a feed request may wait for something new.
+pub const LONGEST_FEED_WAIT_MS: u64 = 30_000;
+
+impl FeedQuery {
+    /// The items `read(after, limit)` finds; if none and the request may wait, the items found
+    /// once `changes` (subscribed before this is called) says the feed gained some, or none
+    /// when the wait is over. Saves followers polling an empty feed.
+    pub async fn follow<T>(
+        &self,
+        mut changes: tokio::sync::watch::Receiver<u64>,
+        read: impl Fn(i64, usize) -> Result<Vec<T>, crate::store::StoreError>,
+    ) -> Result<Vec<T>, Response> {
+        let wait = self.wait_ms.unwrap_or(0);
+        if wait > LONGEST_FEED_WAIT_MS {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                "invalid_wait",
+                format!("wait_ms must be at most {LONGEST_FEED_WAIT_MS}"),
+            ));
+        }
+        let limit = self.limit.unwrap_or(usize::MAX);
+        let failed = |e| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", crate::error_chain(&e));
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(wait);
+        loop {
+            let items = read(self.after, limit).map_err(failed)?;
+            let gained = async { changes.changed().await.is_ok() };
+            if !items.is_empty() || !tokio::time::timeout_at(deadline, gained).await.unwrap_or(false) {
+                return Ok(items);
+            }
+        }
+    }
 }
 
 async fn mail<I: Invoke + Clone>(
@@ -246,9 +281,11 @@ async fn mail<I: Invoke + Clone>(
             "with --backend aws the emails go to SES, not to a local mailbox",
         );
     }
-    match LocalMailer::new(gateway.store.clone()).after(feed.after, feed.limit.unwrap_or(usize::MAX)) {
+    let mailbox = LocalMailer::new(gateway.store.clone());
+    let changes = gateway.store.feed_watch(MAIL_FEED);
+    match feed.follow(changes, |after, limit| mailbox.after(after, limit)).await {
         Ok(emails) => Json(emails).into_response(),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", crate::error_chain(&e)),
+        Err(response) => response,
     }
 }
 

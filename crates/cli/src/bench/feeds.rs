@@ -1,6 +1,6 @@
 //! Watching a lifecycle's effects as they happen: the mailbox and the two partner stand-ins
-//! are followed as feeds (`?after=<seq>`), one poller each, and every arrival is handed to the
-//! customer waiting for it. With the AWS backend the emails are in SES, so the baker's email is
+//! are followed as feeds (`?after=<seq>&wait_ms=`, answered as soon as there is something new),
+//! one follower each, and every arrival is handed to the customer waiting for it. With the AWS backend the emails are in SES, so the baker's email is
 //! seen as the order's `baker_notified` step instead.
 
 use serde::Deserialize;
@@ -32,7 +32,7 @@ pub struct Feeds {
 }
 
 impl Feeds {
-    /// Starts one poller per feed on `base`; they stop when `feeds` is dropped by all.
+    /// Starts one follower per feed on `base`; they stop when `feeds` is dropped by all.
     pub fn follow(http: &reqwest::Client, base: &str, mailbox: bool) -> Feeds {
         let feeds = Feeds::default();
         let mut followed = vec![
@@ -46,9 +46,14 @@ impl Feeds {
             let (http, board) = (http.clone(), Arc::downgrade(&feeds.board));
             tokio::spawn(async move {
                 let mut after = 0;
-                while let Some(board) = board.upgrade() {
-                    let page = fetch(&http, &url, after).await;
-                    let full = page.len() == PAGE;
+                while board.strong_count() > 0 {
+                    let Some(page) = fetch(&http, &url, after).await else {
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        continue;
+                    };
+                    let Some(board) = board.upgrade() else {
+                        return;
+                    };
                     for item in page {
                         after = after.max(item.seq);
                         if item.repeat {
@@ -60,10 +65,6 @@ impl Feeds {
                         if let Some(order_id) = order_id {
                             arrive(&board, effect, order_id);
                         }
-                    }
-                    drop(board);
-                    if !full {
-                        tokio::time::sleep(Duration::from_millis(1)).await;
                     }
                 }
             });
@@ -109,6 +110,9 @@ impl Feeds {
 }
 
 const PAGE: usize = 2_000;
+/// How long one request waits for a quiet feed; short, so that a follower whose customers are
+/// gone stops soon.
+const WAIT_MS: u64 = 250;
 
 fn arrive(board: &Mutex<Board>, effect: Effect, order_id: String) {
     let now = Instant::now();
@@ -139,10 +143,12 @@ struct FeedItem {
     body: Option<Value>,
 }
 
-async fn fetch(http: &reqwest::Client, url: &str, after: i64) -> Vec<FeedItem> {
-    let response = http.get(format!("{url}?after={after}&limit={PAGE}")).send().await;
-    match response {
-        Ok(response) => response.json::<Vec<FeedItem>>().await.unwrap_or_default(),
-        Err(_) => Vec::new(),
-    }
+/// The next page of the feed, or None if the shop did not answer with one.
+async fn fetch(http: &reqwest::Client, url: &str, after: i64) -> Option<Vec<FeedItem>> {
+    let response = http
+        .get(format!("{url}?after={after}&limit={PAGE}&wait_ms={WAIT_MS}"))
+        .send()
+        .await
+        .ok()?;
+    response.error_for_status().ok()?.json().await.ok()
 }

@@ -189,10 +189,11 @@ async fn calls(
     if !PARTNERS.contains(&partner.as_str()) {
         return unknown(&partner);
     }
-    let limit = feed.limit.unwrap_or(usize::MAX);
-    match stand_in.store.partner_calls_after(&partner, feed.after, limit) {
+    let changes = stand_in.store.feed_watch(&partner);
+    let read = |after, limit| stand_in.store.partner_calls_after(&partner, after, limit);
+    match feed.follow(changes, read).await {
         Ok(calls) => Json(calls).into_response(),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", crate::error_chain(&e)),
+        Err(response) => response,
     }
 }
 

@@ -5,6 +5,9 @@ use cakeshop_ports::{Email, Mailer, PortError};
 use rusqlite::params;
 use serde::Serialize;
 
+/// The feed (see `Store::feed_watch`) that gains an item with every email kept.
+pub const MAIL_FEED: &str = "mail";
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StoredEmail {
@@ -94,6 +97,9 @@ impl Mailer for LocalMailer {
             })
             .await
             .map_err(|e| PortError::new("sending an email", e));
+        if sent.is_ok() {
+            self.store.feed_was_written(MAIL_FEED);
+        }
         crate::faults::crash_point(|| "after-email".into());
         sent
     }

@@ -18,7 +18,7 @@ pub mod seed;
 mod stream;
 mod writer;
 
-pub use mailbox::{LocalMailer, StoredEmail};
+pub use mailbox::{LocalMailer, MAIL_FEED, StoredEmail};
 pub use orders::LocalOrders;
 pub use partners::RecordedCall;
 pub use queues::Redrive;
@@ -74,7 +74,9 @@ struct Inner {
     /// Bumped on every stream write.
     stream_written: watch::Sender<u64>,
     /// Bumped on every write to a queue, by queue name.
-    queue_written: Mutex<HashMap<String, watch::Sender<u64>>>,
+    queue_written: Watches,
+    /// Bumped on every email kept (`MAIL_FEED`) and every partner call recorded (by partner).
+    feed_written: Watches,
     _checkpointer: checkpointer::Checkpointer,
 }
 
@@ -103,7 +105,8 @@ impl Store {
                 path,
                 stream_shards: stream_shards.max(1),
                 stream_written: watch::Sender::new(0),
-                queue_written: Mutex::new(HashMap::new()),
+                queue_written: Watches::default(),
+                feed_written: Watches::default(),
                 _checkpointer: checkpointer,
             }),
         })
@@ -183,17 +186,38 @@ impl Store {
     }
 
     pub fn queue_watch(&self, queue: &str) -> watch::Receiver<u64> {
-        let mut senders = lock(&self.inner.queue_written);
-        senders
-            .entry(queue.to_owned())
+        self.inner.queue_written.subscribe(queue)
+    }
+
+    pub(crate) fn queue_was_written(&self, queue: &str) {
+        self.inner.queue_written.bump(queue);
+    }
+
+    /// Changes whenever the feed named `feed` (`MAIL_FEED`, or a partner) gains an item.
+    pub fn feed_watch(&self, feed: &str) -> watch::Receiver<u64> {
+        self.inner.feed_written.subscribe(feed)
+    }
+
+    pub(crate) fn feed_was_written(&self, feed: &str) {
+        self.inner.feed_written.bump(feed);
+    }
+}
+
+/// One counter per name, bumped on every write there, for whoever waits for the next one.
+#[derive(Default)]
+struct Watches(Mutex<HashMap<String, watch::Sender<u64>>>);
+
+impl Watches {
+    fn subscribe(&self, name: &str) -> watch::Receiver<u64> {
+        lock(&self.0)
+            .entry(name.to_owned())
             .or_insert_with(|| watch::Sender::new(0))
             .subscribe()
     }
 
-    pub(crate) fn queue_was_written(&self, queue: &str) {
-        let mut senders = lock(&self.inner.queue_written);
-        senders
-            .entry(queue.to_owned())
+    fn bump(&self, name: &str) {
+        lock(&self.0)
+            .entry(name.to_owned())
             .or_insert_with(|| watch::Sender::new(0))
             .send_modify(|n| *n = n.wrapping_add(1));
     }

@@ -26,8 +26,9 @@ impl Store {
         idempotency_key: &str,
         body: &str,
     ) -> Result<bool, StoreError> {
-        let (partner, idempotency_key, body) = (partner.to_owned(), idempotency_key.to_owned(), body.to_owned());
-        self.write(move |connection| {
+        let (feed, idempotency_key, body) = (partner.to_owned(), idempotency_key.to_owned(), body.to_owned());
+        let partner = feed.clone();
+        let repeat = self.write(move |connection| {
             let repeat: bool = !idempotency_key.is_empty()
                 && connection
                     .prepare_cached("SELECT EXISTS (SELECT 1 FROM partner_calls WHERE partner = ?1 AND idempotency_key = ?2)")?
@@ -39,7 +40,9 @@ impl Store {
                 .execute(params![partner, idempotency_key, repeat, body, now_millis()])?;
             Ok(repeat)
         })
-        .await
+        .await?;
+        self.feed_was_written(&feed);
+        Ok(repeat)
     }
 
     pub fn partner_calls(&self, partner: &str) -> Result<Vec<RecordedCall>, StoreError> {
