@@ -134,10 +134,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         phases.push(emulated);
     }
 
-    let mut points = Vec::new();
-    for stored in &args.scale {
-        points.push(scale::measure(&args.config, work_dir.path(), *stored, length).await?);
-    }
+    let points = scale::measure(&args.config, work_dir.path(), &args.scale, length).await?;
     let report = Report {
         machine: report::machine(),
         phases,
