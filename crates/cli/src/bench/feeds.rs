@@ -1,7 +1,8 @@
 //! Watching a lifecycle's effects as they happen: the mailbox and the two partner stand-ins
 //! are followed as feeds (`?after=<seq>&wait_ms=`, answered as soon as there is something new),
-//! one follower each, and every arrival is handed to the customer waiting for it. With the AWS backend the emails are in SES, so the baker's email is
-//! seen as the order's `baker_notified` step instead.
+//! one follower each, and every arrival is handed to the customer waiting for it. With the AWS
+//! backend the emails are in SES, so the baker's email is seen as the order's `baker_notified`
+//! step instead.
 
 use serde::Deserialize;
 use serde_json::Value;

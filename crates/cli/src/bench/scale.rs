@@ -106,6 +106,7 @@ fn histogram() -> Histogram<u64> {
     Histogram::<u64>::new(3).unwrap_or_else(|_| unreachable!("3 figures is valid"))
 }
 
+/// Ids of orders waiting for the baker, from the baker's own view.
 async fn placed_ids(target: &Target) -> Result<Vec<String>> {
     let view: serde_json::Value = target
         .http
