@@ -98,5 +98,8 @@ async fn every_email_kept_moves_the_mail_feed() {
         .send(&email)
         .await
         .expect("sent");
-    assert!(changes.has_changed().expect("the store is open"), "a follower of the mail feed wakes");
+    assert!(
+        changes.has_changed().expect("the store is open"),
+        "a follower of the mail feed wakes"
+    );
 }
