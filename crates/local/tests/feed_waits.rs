@@ -83,7 +83,7 @@ async fn every_email_kept_moves_the_mail_feed() {
     use cakeshop_ports::{Email, Mailer};
     let dir = tempfile::tempdir().expect("a temporary directory");
     let store = Store::open(dir.path(), 1).expect("the store");
-    let mut changes = store.feed_watch(cakeshop_local::store::MAIL_FEED);
+    let changes = store.feed_watch(cakeshop_local::store::MAIL_FEED);
     assert!(!changes.has_changed().expect("the store is open"));
     let email = Email {
         to: "baker@example.com".into(),
