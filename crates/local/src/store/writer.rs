@@ -28,15 +28,17 @@ struct Ran {
     answer: Box<dyn FnOnce(Result<(), Arc<rusqlite::Error>>) + Send>,
 }
 
-struct Write<T, W> {
+/// A queued write and what to do with its result once its transaction's fate is known.
+struct Write<W, A> {
     work: W,
-    answer: oneshot::Sender<Result<T, StoreError>>,
+    answer: A,
 }
 
-impl<T, W> Job for Write<T, W>
+impl<T, W, A> Job for Write<W, A>
 where
     T: Send + 'static,
     W: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    A: FnOnce(Result<T, StoreError>) + Send + 'static,
 {
     fn run(self: Box<Self>, connection: &Connection) -> Ran {
         let Write { work, answer } = *self;
@@ -44,47 +46,17 @@ where
         Ran {
             broke,
             answer: Box::new(move |committed| {
-                let result = match (outcome, committed) {
+                answer(match (outcome, committed) {
                     (Ok(value), Ok(())) => Ok(value),
                     (Ok(_), Err(error)) => Err(StoreError::Commit(error)),
                     (Err(error), _) => Err(error),
-                };
-                // The caller may have gone (a dropped request); the write stands all the same.
-                let _ = answer.send(result);
+                });
             }),
         }
     }
 
     fn refuse(self: Box<Self>, error: Arc<rusqlite::Error>) {
-        let _ = self.answer.send(Err(StoreError::Commit(error)));
-    }
-}
-
-/// A queued write nobody waits for: a failure is only logged.
-struct Detached<W> {
-    what: &'static str,
-    work: W,
-}
-
-impl<W> Job for Detached<W>
-where
-    W: FnOnce(&Connection) -> Result<(), StoreError> + Send + 'static,
-{
-    fn run(self: Box<Self>, connection: &Connection) -> Ran {
-        let Detached { what, work } = *self;
-        let (outcome, broke) = in_savepoint(connection, work);
-        Ran {
-            broke,
-            answer: Box::new(move |committed| {
-                if let Err(error) = outcome.and_then(|()| committed.map_err(StoreError::Commit)) {
-                    tracing::warn!(error = %crate::error_chain(&error), what, "a write nobody waited for failed");
-                }
-            }),
-        }
-    }
-
-    fn refuse(self: Box<Self>, error: Arc<rusqlite::Error>) {
-        tracing::warn!(error = %crate::error_chain(&*error), what = self.what, "a write nobody waited for was refused");
+        (self.answer)(Err(StoreError::Commit(error)));
     }
 }
 
@@ -109,7 +81,9 @@ impl Writer {
         T: Send + 'static,
         W: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let (answer, answered) = oneshot::channel();
+        let (sender, answered) = oneshot::channel();
+        // The caller may have gone (a dropped request); the write stands all the same.
+        let answer = move |result| drop(sender.send(result));
         self.jobs
             .send(Box::new(Write { work, answer }))
             .map_err(|_| StoreError::WriterStopped)?;
@@ -122,8 +96,13 @@ impl Writer {
     where
         W: FnOnce(&Connection) -> Result<(), StoreError> + Send + 'static,
     {
+        let answer = move |result: Result<(), StoreError>| {
+            if let Err(error) = result {
+                tracing::warn!(error = %crate::error_chain(&error), what, "a write nobody waited for failed");
+            }
+        };
         self.jobs
-            .send(Box::new(Detached { what, work }))
+            .send(Box::new(Write { work, answer }))
             .map_err(|_| StoreError::WriterStopped)
     }
 }
