@@ -184,6 +184,15 @@ impl OrderRepository for DynamoOrders {
         to: Status,
         at: Timestamp,
     ) -> Result<TransitionOutcome, PortError> {
+        // The condition below only compares the stored status with `from`; whether `from → to`
+        // is a move at all is the domain's rule. An illegal one writes nothing and is answered
+        // like a stale `from`, with the order as it is now, as every store answers it.
+        if !from.can_become(to) {
+            return Ok(match self.read(order_id, TRANSITION).await? {
+                Some(order) => TransitionOutcome::Conflict(Box::new(order)),
+                None => TransitionOutcome::NotFound,
+            });
+        }
         let mut update = String::from("SET #status = :to, #history.#step = :at");
         let mut names = vec![
             ("#status", STATUS),

@@ -45,9 +45,17 @@ impl Status {
         }
     }
 
+    /// Whether an order that is `self` may become `to`: the one rule of which moves are legal.
+    /// Every store consults it (itself or through `transition_to`) before writing, so an
+    /// illegal move is refused the same way everywhere, as a conflict that writes nothing, and
+    /// not by whatever each store's write condition happens to allow.
+    pub fn can_become(self, to: Status) -> bool {
+        self.next() == Some(to)
+    }
+
     /// Checks that `self → to` is a legal move.
     pub fn transition_to(self, to: Status) -> Result<Status, TransitionError> {
-        if self.next() == Some(to) {
+        if self.can_become(to) {
             Ok(to)
         } else {
             Err(TransitionError { from: self, to })
@@ -140,6 +148,7 @@ mod tests {
                         | (Status::Fulfilled, Status::OutForDelivery)
                         | (Status::OutForDelivery, Status::Delivered)
                 );
+                assert_eq!(from.can_become(to), legal, "{from} -> {to}");
                 assert_eq!(from.transition_to(to).is_ok(), legal, "{from} -> {to}");
             }
         }

@@ -58,7 +58,8 @@ pub enum CreateOutcome {
 pub enum TransitionOutcome {
     Applied(Box<Order>),
     NotFound,
-    /// The stored status was not the expected one; the order as it is now.
+    /// The stored status was not the expected one, or the move is not a legal one
+    /// (`Status::can_become`); the order as it is now.
     Conflict(Box<Order>),
 }
 
@@ -79,7 +80,9 @@ pub trait OrderRepository: crate::Outbox {
     fn get(&self, order_id: &OrderId) -> impl Future<Output = Result<Option<Order>, PortError>> + Send;
 
     /// Moves the order from `from` to `to` and records the step `to` begins with, in one
-    /// conditional write that succeeds only if the stored status is still `from`.
+    /// conditional write that succeeds only if the stored status is still `from`. A move the
+    /// domain does not allow (`Status::can_become`) writes nothing, whatever is stored: it is a
+    /// `Conflict` with the order as it is, or `NotFound`.
     fn transition(
         &self,
         order_id: &OrderId,
