@@ -50,6 +50,7 @@ pub fn sample_order_placed_at(at: Timestamp) -> Order {
 pub async fn order_repository<R: OrderRepository>(repository: &R) {
     creates_once_and_reads_back(repository).await;
     transitions_only_from_the_expected_status(repository).await;
+    refuses_every_illegal_move_and_changes_nothing(repository).await;
     records_each_step_once(repository).await;
     concurrent_transitions_have_one_winner(repository).await;
     keeps_an_outbox_of_unpublished_events(repository).await;
@@ -125,6 +126,97 @@ async fn transitions_only_from_the_expected_status<R: OrderRepository>(repositor
         None,
         "a refused transition creates nothing"
     );
+}
+
+/// Every move the domain does not allow, tried on an order in each status it can reach:
+/// each is refused as a conflict with the order as it is, and leaves its status, history and
+/// outbox marks as they were. The moves whose `from` is the stored status (`placed → delivered`,
+/// `fulfilled → fulfilled`, `delivered → placed`…) are the ones a store checking only the stored
+/// status would wrongly apply.
+async fn refuses_every_illegal_move_and_changes_nothing<R: OrderRepository>(repository: &R) {
+    let placed_at = SystemClock.now();
+    // Later than every mark made here, so the outbox lists this check's orders.
+    let all_marks = placed_at.plus_seconds(3600);
+    let reachable = std::iter::successors(Some(Status::Placed), |status| status.next());
+    for reached in reachable {
+        let order = sample_order_placed_at(placed_at);
+        repository.create(&order).await.expect("create");
+        let id = &order.order_id;
+        let (mut status, mut at) = (Status::Placed, placed_at);
+        while status != reached {
+            let Some(next) = status.next() else {
+                panic!("{reached} follows {status} on the legal path");
+            };
+            at = at.plus_seconds(60);
+            let outcome = repository.transition(id, status, next, at).await.expect("transition");
+            assert!(
+                matches!(outcome, TransitionOutcome::Applied(_)),
+                "{status} → {next} applies: {outcome:?}"
+            );
+            status = next;
+        }
+        let stored = repository.get(id).await.expect("get").expect("stored");
+        assert_eq!(stored.status, reached);
+        let marks = pending_marks(repository, id, all_marks).await;
+        assert!(
+            marks.is_some(),
+            "an order that is {reached} has its events marked pending"
+        );
+
+        let attempt_at = at.plus_seconds(60);
+        for from in Status::ALL {
+            for to in Status::ALL.into_iter().filter(|&to| !from.can_become(to)) {
+                let outcome = repository
+                    .transition(id, from, to, attempt_at)
+                    .await
+                    .expect("transition");
+                assert_eq!(
+                    outcome,
+                    TransitionOutcome::Conflict(Box::new(stored.clone())),
+                    "an order that is {reached}: the illegal {from} → {to} is refused with the order as it is"
+                );
+                assert_eq!(
+                    repository.get(id).await.expect("get").as_ref(),
+                    Some(&stored),
+                    "an order that is {reached}: the illegal {from} → {to} changes neither status nor history"
+                );
+                assert_eq!(
+                    pending_marks(repository, id, all_marks).await,
+                    marks,
+                    "an order that is {reached}: the illegal {from} → {to} marks no event"
+                );
+            }
+        }
+        for kind in [EventKind::OrderPlaced, EventKind::OrderFulfilled] {
+            repository.mark_published(id, kind).await.expect("mark published");
+        }
+    }
+
+    let missing = TimeOrderedIds.order_id();
+    let outcome = repository
+        .transition(&missing, Status::Placed, Status::Delivered, placed_at)
+        .await;
+    assert_eq!(
+        outcome.expect("transition"),
+        TransitionOutcome::NotFound,
+        "an illegal move on an unknown order"
+    );
+    assert_eq!(
+        repository.get(&missing).await.expect("get"),
+        None,
+        "an illegal move creates nothing"
+    );
+}
+
+/// `pending_entry` with its kinds in a fixed order, to compare two readings.
+async fn pending_marks<R: OrderRepository>(
+    repository: &R,
+    order_id: &OrderId,
+    before: Timestamp,
+) -> Option<PendingEvents> {
+    let mut entry = pending_entry(repository, order_id, before).await?;
+    entry.kinds.sort_by_key(|kind| kind.as_str());
+    Some(entry)
 }
 
 async fn records_each_step_once<R: OrderRepository>(repository: &R) {
