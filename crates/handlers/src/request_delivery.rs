@@ -5,9 +5,20 @@ use crate::record_error::RecordError;
 use crate::stream_batch::handle_per_key;
 use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_lambda_events::event::streams::KinesisEventResponse;
-use cakeshop_domain::{DeliveryRequest, EventKind, Order, OrderEvent, Status, Step};
+use cakeshop_domain::{DeliveryRequest, EventKind, Order, OrderEvent, OrderId, Status, Step};
 use cakeshop_ports::{Clock, OrderRepository, OutgoingMessage, QueueSender, TransitionOutcome};
 use std::sync::Arc;
+
+/// A delivery request serde_json would not write. Its fields are plain data, so this is not
+/// expected; if it happens, the record fails with the cause instead of an empty message going
+/// to the courier.
+#[derive(Debug, thiserror::Error)]
+#[error("the delivery request for order {order_id} could not be written as JSON")]
+struct UnwritableRequest {
+    order_id: OrderId,
+    #[source]
+    source: serde_json::Error,
+}
 
 pub struct RequestDelivery<R, Q> {
     orders: R,
@@ -28,7 +39,8 @@ impl<R: OrderRepository, Q: QueueSender> RequestDelivery<R, Q> {
     /// (see `stream_batch`), then sends one delivery request per order moved before the batch's
     /// first failure (the mapping delivers that record and all after it again). A request the
     /// queue refused fails its record; the replay finds the order already out for delivery and
-    /// sends it again.
+    /// sends it again. A request that cannot be written is that order's failure, never an
+    /// empty message.
     pub async fn handle(&self, event: KinesisEvent) -> KinesisEventResponse {
         let outcomes = handle_per_key(&event.records, EventKind::OrderFulfilled, |fulfilled| async move {
             self.move_out_for_delivery(&fulfilled).await
@@ -39,7 +51,20 @@ impl<R: OrderRepository, Q: QueueSender> RequestDelivery<R, Q> {
         for (record, outcome) in event.records.iter().zip(outcomes) {
             let sequence_number = record.kinesis.sequence_number.as_str();
             match outcome {
-                Some(Ok(Some(Some(order)))) => outgoing.push(self.delivery_message(sequence_number, &order)),
+                Some(Ok(Some(Some(order)))) => match self.delivery_message(sequence_number, &order) {
+                    Ok(message) => outgoing.push(message),
+                    // Failed like a record whose move failed: the replay finds the order out
+                    // for delivery and builds its request again.
+                    Err(error) => {
+                        tracing::warn!(
+                            item = sequence_number,
+                            error = %crate::api::error_chain(&error),
+                            "record failed; it will be retried"
+                        );
+                        response.add_failure(sequence_number);
+                        break;
+                    }
+                },
                 Some(Ok(_)) => {}
                 Some(Err(_)) | None => {
                     response.add_failure(sequence_number);
@@ -84,16 +109,21 @@ impl<R: OrderRepository, Q: QueueSender> RequestDelivery<R, Q> {
         }
     }
 
-    fn delivery_message(&self, sequence_number: &str, order: &Order) -> OutgoingMessage {
+    /// The delivery request for `order`, keyed by its record. Never an empty body: a request
+    /// that cannot be written fails its record instead.
+    fn delivery_message(&self, sequence_number: &str, order: &Order) -> Result<OutgoingMessage, UnwritableRequest> {
         let at = order
             .step_time(Step::DeliveryRequested)
             .unwrap_or_else(|| self.clock.now());
         let request = DeliveryRequest::for_order(order, at);
-        let body = serde_json::to_string(&request).unwrap_or_default();
-        OutgoingMessage {
+        let body = serde_json::to_string(&request).map_err(|source| UnwritableRequest {
+            order_id: order.order_id.clone(),
+            source,
+        })?;
+        Ok(OutgoingMessage {
             key: sequence_number.to_owned(),
             body,
-        }
+        })
     }
 
     async fn send(&self, outgoing: &[OutgoingMessage], response: &mut KinesisEventResponse) {
