@@ -1,6 +1,6 @@
 //! The AWS SDK clients, configured once per process from the standard sources.
 
-use crate::config::{ConfigError, Secret};
+use crate::config::{ConfigError, FunctionEnv, ResolvedEnv, Secret};
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
@@ -78,14 +78,15 @@ impl AwsClients {
         secret.resolve(&self.ssm()).await
     }
 
-    /// Several secrets, those given as parameters fetched in one SSM round trip (GetParameters,
-    /// which needs `ssm:GetParameters` on them). If that call fails or leaves one out (absent,
-    /// blank, or named by ARN or version), those are fetched one by one as `secret` does, at
-    /// once, and the first error in the order given is returned.
-    pub async fn secrets<const N: usize>(&self, secrets: [&Secret; N]) -> Result<[String; N], ConfigError> {
-        let names: Vec<String> = secrets
+    /// A function's environment with its secrets fetched: those given as parameters in one SSM
+    /// round trip (GetParameters, which needs `ssm:GetParameters` on them). If that call fails
+    /// or leaves one out (absent, blank, or named by ARN or version), those are fetched one by
+    /// one as `secret` does, at once, and the first error in the order declared is returned.
+    pub async fn resolve(&self, env: &FunctionEnv) -> Result<ResolvedEnv, ConfigError> {
+        let names: Vec<String> = env
+            .secrets
             .iter()
-            .filter_map(|secret| match secret {
+            .filter_map(|(_, secret)| match secret {
                 Secret::SsmParameter { parameter, .. } => Some(parameter.clone()),
                 Secret::Value(_) => None,
             })
@@ -107,19 +108,29 @@ impl AwsClients {
                 }
             }
         }
-        let values = futures::future::join_all(secrets.map(|secret| async {
-            match secret {
-                Secret::SsmParameter { parameter, .. } if fetched.contains_key(parameter) => {
-                    Ok(fetched[parameter].clone())
-                }
-                _ => self.secret(secret).await,
+        let values = futures::future::join_all(env.secrets.iter().map(|(variable, secret)| {
+            let fetched = &fetched;
+            async move {
+                let value = match secret {
+                    Secret::SsmParameter { parameter, .. } => match fetched.get(parameter) {
+                        Some(value) => Ok(value.clone()),
+                        None => self.secret(secret).await,
+                    },
+                    Secret::Value(value) => Ok(value.clone()),
+                };
+                value.map(|value| (*variable, value))
             }
         }))
         .await;
-        let values = values.into_iter().collect::<Result<Vec<_>, _>>()?;
-        Ok(values
-            .try_into()
-            .unwrap_or_else(|_| unreachable!("one value per secret")))
+        let mut resolved = ResolvedEnv {
+            values: env.values.clone(),
+            seconds: env.seconds.clone(),
+        };
+        for value in values {
+            let (variable, value) = value?;
+            resolved.values.insert(variable, value);
+        }
+        Ok(resolved)
     }
 }
 

@@ -1,36 +1,19 @@
-//! Configuration, read once at start from the environment into one typed struct per function.
+//! Configuration, read once at start from the environment: the variables a function declares.
 //!
 //! Every missing variable is named in one error, so a deployment is fixed in one go. Secrets
 //! (`SIGNING_SECRET`, `BAKER_API_KEY`) are given either directly or, on AWS, as the name of an
 //! SSM SecureString parameter in `<NAME>_PARAMETER`, fetched once at start, so that the secret
 //! itself never appears in the deployment template.
 
-mod functions;
+mod environment;
 mod secret;
 
-pub use functions::{
-    ConfirmDeliveryConfig, ForwardFeedbackConfig, FulfillOrderConfig, NotifyBakerConfig, NotifyDeliveryConfig,
-    OrderQueriesConfig, PlaceOrderConfig, RelayEventsConfig, RequestDeliveryConfig,
-};
+pub use environment::{FunctionEnv, ResolvedEnv};
 pub use secret::Secret;
 
 use cakeshop_ports::BoxError;
+pub use cakeshop_ports::config::PARAMETER_SUFFIX;
 use std::fmt;
-
-pub const ORDERS_TABLE: &str = "ORDERS_TABLE";
-pub const ORDER_STREAM: &str = "ORDER_STREAM";
-pub const DELIVERY_QUEUE_URL: &str = "DELIVERY_QUEUE_URL";
-pub const FEEDBACK_QUEUE_URL: &str = "FEEDBACK_QUEUE_URL";
-pub const SENDER_EMAIL: &str = "SENDER_EMAIL";
-pub const BAKER_EMAIL: &str = "BAKER_EMAIL";
-pub const DELIVERY_API_URL: &str = "DELIVERY_API_URL";
-pub const CUSTOMER_SERVICE_API_URL: &str = "CUSTOMER_SERVICE_API_URL";
-pub const SIGNING_SECRET: &str = "SIGNING_SECRET";
-pub const BAKER_API_KEY: &str = "BAKER_API_KEY";
-pub const PUBLIC_BASE_URL: &str = "PUBLIC_BASE_URL";
-pub const RELAY_AFTER_SECONDS: &str = "RELAY_AFTER_SECONDS";
-/// The suffix of the variable that names the SSM parameter holding a secret.
-pub const PARAMETER_SUFFIX: &str = "_PARAMETER";
 
 #[derive(thiserror::Error)]
 pub enum ConfigError {
@@ -39,6 +22,9 @@ pub enum ConfigError {
     /// Variables set to values that cannot be used (and any missing ones), each described.
     #[error("{}", .0.join("; "))]
     Invalid(Vec<String>),
+    /// A function asked for a variable its declaration does not read.
+    #[error("{0} is not one of the variables this function reads")]
+    Undeclared(&'static str),
     #[error("reading {variable} from the SSM parameter {parameter:?} failed")]
     Parameter {
         variable: &'static str,

@@ -17,10 +17,7 @@ pub mod queue;
 pub mod status_index;
 
 pub use clients::AwsClients;
-pub use config::{
-    ConfigError, ConfirmDeliveryConfig, ForwardFeedbackConfig, FulfillOrderConfig, NotifyBakerConfig,
-    NotifyDeliveryConfig, OrderQueriesConfig, PlaceOrderConfig, RelayEventsConfig, RequestDeliveryConfig, Secret,
-};
+pub use config::{ConfigError, FunctionEnv, ResolvedEnv, Secret};
 pub use events::KinesisEvents;
 pub use mail::SesMailer;
 pub use orders::DynamoOrders;

@@ -9,7 +9,7 @@ use aws_sdk_ssm::types::ParameterType;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use cakeshop_aws::{
-    AwsClients, ConfigError, DynamoOrders, KinesisEvents, PlaceOrderConfig, Secret, SesMailer, SqsQueue, order_table,
+    AwsClients, ConfigError, DynamoOrders, FunctionEnv, KinesisEvents, Secret, SesMailer, SqsQueue, order_table,
 };
 use cakeshop_domain::{EventKind, OrderId, Timestamp};
 use cakeshop_ports::contract::{self, MailboxProbe, QueueProbe, StreamProbe};
@@ -499,16 +499,26 @@ async fn secrets_are_fetched_from_ssm_parameters() {
         .await
         .expect("put the parameter");
 
-    let config = PlaceOrderConfig::from_lookup(|name| match name {
+    let declared = [
+        cakeshop_ports::config::ORDERS_TABLE,
+        cakeshop_ports::config::SIGNING_SECRET,
+        cakeshop_ports::config::BAKER_API_KEY,
+    ];
+    let env = FunctionEnv::from_lookup(&declared, |name| match name {
         "ORDERS_TABLE" => Some("orders".into()),
-        "ORDER_STREAM" => Some("order-events".into()),
         "SIGNING_SECRET_PARAMETER" => Some(parameter.clone()),
+        "BAKER_API_KEY" => Some("given directly".into()),
         _ => None,
     })
     .expect("complete");
+    let resolved = aws.resolve(&env).await.expect("fetched");
     assert_eq!(
-        aws.secret(&config.signing_secret).await.expect("fetched"),
+        resolved.text(cakeshop_ports::config::SIGNING_SECRET).expect("declared"),
         "s3cret from ssm"
+    );
+    assert_eq!(
+        resolved.text(cakeshop_ports::config::BAKER_API_KEY).expect("declared"),
+        "given directly"
     );
 
     let absent = Secret::SsmParameter {

@@ -1,6 +1,5 @@
 //! What `cakeshop dev` tells a person when it is up.
 
-use cakeshop_local::functions::KNOWN_FUNCTIONS;
 use cakeshop_local::wiring::Trigger;
 use cakeshop_local::{Backend, RunningShop};
 
@@ -35,8 +34,9 @@ pub fn print(shop: &RunningShop) {
         stand_in(&shop.customer_service_api_url)
     );
     println!("  functions, as serverless.yml wires them:");
+    let declared = cakeshop_handlers::functions::names();
     let mut functions: Vec<_> = shop.wiring.functions.iter().collect();
-    functions.sort_by_key(|f| KNOWN_FUNCTIONS.iter().position(|known| *known == f.name));
+    functions.sort_by_key(|f| declared.iter().position(|known| *known == f.name));
     for function in functions {
         let mut triggers: Vec<String> = function.routes.iter().map(|r| r.route_key()).collect();
         match &function.trigger {

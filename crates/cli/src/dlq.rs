@@ -2,9 +2,9 @@
 
 use anyhow::Context;
 use cakeshop_local::dead_letters::{self, DeadLetterKind};
-use cakeshop_local::store::Store;
 use cakeshop_local::wiring::read_serverless_yml;
 use cakeshop_local::{DevOptions, offline_functions};
+use cakeshop_sqlite::Store;
 use serde_json::json;
 
 pub fn list(options: &DevOptions, as_json: bool) -> anyhow::Result<()> {

@@ -4,6 +4,7 @@
 mod banner;
 mod bench;
 mod dlq;
+mod functions;
 mod seed;
 
 use anyhow::Context;
@@ -35,6 +36,9 @@ enum Command {
     /// Fill a data dir with many realistic orders (most delivered, the newest still open), to
     /// measure the shop with a large table.
     Seed(seed::SeedArgs),
+    /// List the shop's functions as they are declared: name, trigger and the environment
+    /// variables each reads (what serverless.yml must give it).
+    Functions(functions::FunctionsArgs),
 }
 
 #[derive(Args, Clone)]
@@ -162,5 +166,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Dlq(DlqCommand::Redrive { queue, shop }) => dlq::redrive(&shop.options(), &queue).await,
         Command::Bench(args) => bench::run(args).await,
         Command::Seed(args) => seed::run(&args),
+        Command::Functions(args) => functions::run(&args),
     }
 }

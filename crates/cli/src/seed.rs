@@ -4,8 +4,8 @@
 //! by accident.
 
 use anyhow::{Context, bail};
-use cakeshop_local::store::seed::{RealisticOrders, count_orders, has_orders, seed_orders};
-use cakeshop_local::store::{STORE_FILE, Store};
+use cakeshop_sqlite::seed::{RealisticOrders, count_orders, has_orders, seed_orders};
+use cakeshop_sqlite::{STORE_FILE, Store};
 use clap::Args;
 use std::path::PathBuf;
 use std::time::Instant;

@@ -7,8 +7,8 @@
 mod support;
 
 use cakeshop_local::mappings::{FailureCondition, StreamFailure};
-use cakeshop_local::store::{LocalQueue, LocalStream, Store, sequence_number};
 use cakeshop_local::wiring::{Trigger, read_serverless_yml};
+use cakeshop_sqlite::{LocalQueue, LocalStream, Store, sequence_number};
 use serde_json::json;
 use std::time::Duration;
 use support::{DevProcess, eventually, project_file};

@@ -12,6 +12,7 @@ pub mod baker_page;
 pub mod confirm_delivery;
 pub mod forward_feedback;
 pub mod fulfill_order;
+pub mod functions;
 pub mod html;
 pub mod notify_baker;
 pub mod notify_delivery;

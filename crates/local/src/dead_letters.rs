@@ -8,8 +8,8 @@
 use crate::envelopes::{kinesis_event, stream_arn};
 use crate::functions::Invoke;
 use crate::mappings::{StreamFailure, source_record};
-use crate::store::{LocalQueue, LocalStream, QueueMessage, Store, StoreError, StreamRecord, parse_sequence_number};
 use crate::wiring::{Trigger, Wiring};
+use cakeshop_sqlite::{LocalQueue, LocalStream, QueueMessage, Store, StoreError, StreamRecord, parse_sequence_number};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeadLetterKind {
@@ -140,7 +140,7 @@ pub async fn redrive<I: Invoke>(
     }
 }
 
-fn records_of(stream: &LocalStream, failure: &StreamFailure) -> Result<Vec<crate::store::StreamRecord>, StoreError> {
+fn records_of(stream: &LocalStream, failure: &StreamFailure) -> Result<Vec<cakeshop_sqlite::StreamRecord>, StoreError> {
     let shard = failure
         .batch
         .shard_id

@@ -1,42 +1,24 @@
-//! The functions `cakeshop dev` can run, by the names `serverless.yml` gives them, each built on
-//! whichever adapters the backend provides. Every invocation runs as its own task, so a handler
-//! that panics fails that invocation only, as a crashed Lambda would.
+//! Lambda invocation: the declared functions (`cakeshop_handlers::functions`) built on one
+//! backend, invoked by the names `serverless.yml` gives them. Every invocation runs as its own
+//! task, so a handler that panics fails that invocation only, as a crashed Lambda would.
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use aws_lambda_events::event::streams::KinesisEventResponse;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
-use cakeshop_handlers::{
-    ConfirmDelivery, ForwardFeedback, FulfillOrder, NotifyBaker, NotifyDelivery, OrderQueries, PlaceOrder, RelayEvents,
-    RequestDelivery,
-};
-use cakeshop_ports::{EventPublisher, Mailer, OrderRepository, PartnerClient, QueueSender};
+use cakeshop_handlers::functions::{Answer, Event, InvocationError, Registry};
 use std::sync::Arc;
 
-/// The names of the functions this runtime knows, as in `serverless.yml`.
-pub const KNOWN_FUNCTIONS: [&str; 9] = [
-    "place-order",
-    "notify-baker",
-    "fulfill-order",
-    "request-delivery",
-    "notify-delivery",
-    "confirm-delivery",
-    "forward-feedback",
-    "order-queries",
-    "relay-events",
-];
+/// The shop's functions on one backend.
+pub struct Functions {
+    registry: Registry,
+}
 
-pub struct Functions<O, E, Q, M, P> {
-    pub place_order: PlaceOrder<O, E>,
-    pub notify_baker: NotifyBaker<O, M>,
-    pub fulfill_order: FulfillOrder<O, E>,
-    pub request_delivery: RequestDelivery<O, Q>,
-    pub notify_delivery: NotifyDelivery<O, P>,
-    pub confirm_delivery: ConfirmDelivery<O, Q>,
-    pub forward_feedback: ForwardFeedback<O, P>,
-    pub order_queries: OrderQueries<O>,
-    pub relay_events: RelayEvents<O, E>,
+impl Functions {
+    pub fn new(registry: Registry) -> Functions {
+        Functions { registry }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +31,19 @@ pub enum InvokeError {
     Failed { function: String, message: String },
     #[error("function {function} crashed: {message}")]
     Crashed { function: String, message: String },
+}
+
+impl From<InvocationError> for InvokeError {
+    fn from(error: InvocationError) -> InvokeError {
+        match error {
+            InvocationError::Unknown(function) => InvokeError::Unknown(function),
+            InvocationError::WrongTrigger { function, kind } => InvokeError::WrongTrigger { function, kind },
+            InvocationError::Failed { function, source } => InvokeError::Failed {
+                function,
+                message: cakeshop_ports::error_chain(source.as_ref()),
+            },
+        }
+    }
 }
 
 /// What an invocation layer offers the gateway and the event source mappings.
@@ -76,83 +71,65 @@ pub trait Invoke: Send + Sync + 'static {
     ) -> impl Future<Output = Result<serde_json::Value, InvokeError>> + Send;
 }
 
-/// Runs `work` on its own task so that a panic becomes an error of this invocation.
-async fn isolated<T: Send + 'static>(
-    function: &str,
-    work: impl Future<Output = Result<T, InvokeError>> + Send + 'static,
-) -> Result<T, InvokeError> {
-    match tokio::spawn(work).await {
-        Ok(result) => result,
-        Err(error) => {
-            let message = if error.is_panic() {
-                let payload = error.into_panic();
-                payload
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "panic".into())
-            } else {
-                "cancelled".into()
-            };
-            Err(InvokeError::Crashed {
-                function: function.to_owned(),
-                message,
-            })
+impl Functions {
+    /// Runs the function on its own task, so that a panic becomes an error of this invocation.
+    async fn isolated(&self, function: &str, event: Event) -> Result<Answer, InvokeError> {
+        let invocation = Arc::clone(self.registry.get(function)?).invoke(event);
+        match tokio::spawn(invocation).await {
+            Ok(answer) => Ok(answer?),
+            Err(error) => {
+                let message = if error.is_panic() {
+                    let payload = error.into_panic();
+                    payload
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| payload.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "panic".into())
+                } else {
+                    "cancelled".into()
+                };
+                Err(InvokeError::Crashed {
+                    function: function.to_owned(),
+                    message,
+                })
+            }
         }
     }
 }
 
-impl<O, E, Q, M, P> Invoke for Arc<Functions<O, E, Q, M, P>>
-where
-    O: OrderRepository + 'static,
-    E: EventPublisher + 'static,
-    Q: QueueSender + 'static,
-    M: Mailer + 'static,
-    P: PartnerClient + 'static,
-{
+/// An answer of another trigger than the event's: a declaration whose response type does not
+/// match its event type, which `TriggerEvent` and `IntoAnswer` make a programming error.
+fn mismatched(function: &str) -> InvokeError {
+    InvokeError::Failed {
+        function: function.to_owned(),
+        message: "answered with a response of another trigger".into(),
+    }
+}
+
+impl Invoke for Arc<Functions> {
     async fn http(
         &self,
         function: &str,
         request: ApiGatewayV2httpRequest,
     ) -> Result<ApiGatewayV2httpResponse, InvokeError> {
-        let functions = Arc::clone(self);
-        let name = function.to_owned();
-        isolated(function, async move {
-            Ok(match name.as_str() {
-                "place-order" => functions.place_order.handle(request).await,
-                "fulfill-order" => functions.fulfill_order.handle(request).await,
-                "confirm-delivery" => functions.confirm_delivery.handle(request).await,
-                "order-queries" => functions.order_queries.handle(request).await,
-                other => return Err(wrong_or_unknown(other, "HTTP")),
-            })
-        })
-        .await
+        match self.isolated(function, Event::Http(Box::new(request))).await? {
+            Answer::Http(response) => Ok(*response),
+            _ => Err(mismatched(function)),
+        }
     }
 
     async fn kinesis(&self, function: &str, event: KinesisEvent) -> Result<KinesisEventResponse, InvokeError> {
-        let functions = Arc::clone(self);
-        let name = function.to_owned();
-        isolated(function, async move {
-            Ok(match name.as_str() {
-                "notify-baker" => functions.notify_baker.handle(event).await,
-                "request-delivery" => functions.request_delivery.handle(event).await,
-                other => return Err(wrong_or_unknown(other, "Kinesis")),
-            })
-        })
-        .await
+        match self.isolated(function, Event::Kinesis(event)).await? {
+            Answer::Kinesis(response) => Ok(response),
+            _ => Err(mismatched(function)),
+        }
     }
 
     async fn sqs(&self, function: &str, event: SqsEvent) -> Result<SqsBatchResponse, InvokeError> {
-        let functions = Arc::clone(self);
-        let name = function.to_owned();
-        isolated(function, async move {
-            Ok(match name.as_str() {
-                "notify-delivery" => functions.notify_delivery.handle(event).await,
-                "forward-feedback" => functions.forward_feedback.handle(event).await,
-                other => return Err(wrong_or_unknown(other, "SQS")),
-            })
-        })
-        .await
+        match self.isolated(function, Event::Sqs(event)).await? {
+            Answer::Sqs(response) => Ok(response),
+            _ => Err(mismatched(function)),
+        }
     }
 
     async fn scheduled(
@@ -160,42 +137,9 @@ where
         function: &str,
         event: EventBridgeEvent<serde_json::Value>,
     ) -> Result<serde_json::Value, InvokeError> {
-        let functions = Arc::clone(self);
-        let name = function.to_owned();
-        isolated(function, async move { run_scheduled(&functions, name, event).await }).await
-    }
-}
-
-/// The scheduled functions, apart so that the `Invoke` impl stays a table of names.
-async fn run_scheduled<O, E, Q, M, P>(
-    functions: &Functions<O, E, Q, M, P>,
-    function: String,
-    event: EventBridgeEvent<serde_json::Value>,
-) -> Result<serde_json::Value, InvokeError>
-where
-    O: OrderRepository,
-    E: EventPublisher,
-{
-    let report = match function.as_str() {
-        "relay-events" => functions.relay_events.handle(event).await,
-        other => return Err(wrong_or_unknown(other, "scheduled")),
-    };
-    match report {
-        Ok(report) => Ok(serde_json::to_value(report).unwrap_or_default()),
-        Err(error) => Err(InvokeError::Failed {
-            function,
-            message: cakeshop_ports::error_chain(&error),
-        }),
-    }
-}
-
-fn wrong_or_unknown(function: &str, kind: &'static str) -> InvokeError {
-    if KNOWN_FUNCTIONS.contains(&function) {
-        InvokeError::WrongTrigger {
-            function: function.to_owned(),
-            kind,
+        match self.isolated(function, Event::Schedule(event)).await? {
+            Answer::Schedule(result) => Ok(result),
+            _ => Err(mismatched(function)),
         }
-    } else {
-        InvokeError::Unknown(function.to_owned())
     }
 }

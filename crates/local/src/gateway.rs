@@ -8,7 +8,6 @@ pub use partner_stand_in::{FaultMode, PARTNERS, PartnerFault, PartnerFaults, par
 
 use crate::envelopes::ACCOUNT;
 use crate::functions::Invoke;
-use crate::store::{LocalMailer, MAIL_FEED, Store};
 use crate::wiring::Route;
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::encodings::Body as LambdaBody;
@@ -19,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use base64::Engine;
+use cakeshop_sqlite::{LocalMailer, MAIL_FEED, Store};
 use http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
 use serde_json::json;
 use std::collections::HashMap;
@@ -167,7 +167,7 @@ fn lambda_request(
             .push(value.into_owned());
     }
     let header = |name: http::HeaderName| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let now = crate::store::now_millis();
+    let now = cakeshop_sqlite::now_millis();
     let mut request = ApiGatewayV2httpRequest::default();
     request.version = Some("2.0".into());
     request.route_key = Some(route.route_key());
@@ -247,7 +247,7 @@ impl FeedQuery {
     pub async fn follow<T>(
         &self,
         mut changes: tokio::sync::watch::Receiver<u64>,
-        read: impl Fn(i64, usize) -> Result<Vec<T>, crate::store::StoreError>,
+        read: impl Fn(i64, usize) -> Result<Vec<T>, cakeshop_sqlite::StoreError>,
     ) -> Result<Vec<T>, Response> {
         let wait = self.wait_ms.unwrap_or(0);
         if wait > LONGEST_FEED_WAIT_MS {

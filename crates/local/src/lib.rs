@@ -6,15 +6,14 @@ pub mod assembly;
 pub mod aws_backend;
 pub mod dead_letters;
 pub mod envelopes;
-pub mod faults;
 pub mod functions;
 pub mod gateway;
 pub mod mappings;
 pub mod runtime;
 pub mod secrets;
-pub mod store;
 pub mod wiring;
 
-pub use runtime::{Backend, DevError, DevOptions, LocalFunctions, RunningShop, offline_functions, start};
+pub use functions::Functions;
+pub use runtime::{Backend, DevError, DevOptions, RunningShop, offline_functions, start};
 
 pub use cakeshop_ports::error_chain;

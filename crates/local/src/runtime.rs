@@ -4,14 +4,13 @@
 use crate::assembly::{Adapters, Endpoints, assemble};
 use crate::aws_backend::{self, AwsBackendError};
 use crate::envelopes::{queue_arn, stream_arn};
-use crate::functions::{Functions, KNOWN_FUNCTIONS};
+use crate::functions::Functions;
 use crate::gateway::{Gateway, PartnerFault, PartnerFaults};
 use crate::mappings::{LocalMessages, LocalShards, MappingSources, start_all};
 use crate::secrets::{LocalSecrets, SecretsError};
-use crate::store::{LocalMailer, LocalOrders, LocalQueue, LocalStream, Redrive, Store, StoreError};
 use crate::wiring::{QueueSpec, Wiring, WiringError, read_serverless_yml};
 use axum::serve::ListenerExt;
-use cakeshop_aws::HttpPartner;
+use cakeshop_sqlite::{LocalMailer, LocalOrders, LocalQueue, LocalStream, Redrive, Store, StoreError};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -110,7 +109,7 @@ pub enum DevError {
         source: cakeshop_aws::HttpPartnerError,
     },
     #[error(transparent)]
-    CrashPoint(#[from] crate::faults::UnknownCrashPoint),
+    CrashPoint(#[from] cakeshop_sqlite::faults::UnknownCrashPoint),
     #[error("the AWS backend")]
     Aws(#[from] AwsBackendError),
 }
@@ -135,10 +134,8 @@ impl RunningShop {
     }
 }
 
-pub type LocalFunctions = Functions<LocalOrders, LocalStream, LocalQueue, LocalMailer, HttpPartner>;
-
 pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
-    crate::faults::arm_from_environment()?;
+    cakeshop_sqlite::faults::arm_from_environment()?;
     let wiring = read_wiring(&options)?;
     let store = Store::open(&options.data_dir, options.stream_shards)?;
     let secrets = LocalSecrets::load_or_create(
@@ -211,13 +208,14 @@ pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
 /// The wiring, refusing functions this runtime has no handler for.
 fn read_wiring(options: &DevOptions) -> Result<Wiring, DevError> {
     let wiring = read_serverless_yml(&options.config)?;
+    let declared = cakeshop_handlers::functions::names();
     for function in &wiring.functions {
-        if !KNOWN_FUNCTIONS.contains(&function.name.as_str()) {
+        if !declared.contains(&function.name.as_str()) {
             return Err(WiringError::Unusable {
                 location: format!("function {}", function.name),
                 problem: format!(
                     "cakeshop dev has no handler by that name; it runs {}",
-                    KNOWN_FUNCTIONS.join(", ")
+                    declared.join(", ")
                 ),
             }
             .into());
@@ -229,11 +227,7 @@ fn read_wiring(options: &DevOptions) -> Result<Wiring, DevError> {
 /// The functions on the local store without serving anything, for tools such as
 /// `cakeshop dlq redrive`; partner calls go to where a running `cakeshop dev` on
 /// `options.port` would serve them.
-pub fn offline_functions(
-    options: &DevOptions,
-    wiring: &Wiring,
-    store: &Store,
-) -> Result<Arc<LocalFunctions>, DevError> {
+pub fn offline_functions(options: &DevOptions, wiring: &Wiring, store: &Store) -> Result<Arc<Functions>, DevError> {
     let secrets = LocalSecrets::load_or_create(
         &options.data_dir,
         options.signing_secret.clone(),
@@ -249,21 +243,37 @@ fn local_functions(
     store: &Store,
     secrets: &LocalSecrets,
     endpoints: &Endpoints,
-) -> Result<LocalFunctions, DevError> {
-    let queue = |function: &str, variable: &str| -> Result<LocalQueue, DevError> {
-        Ok(LocalQueue::new(
-            store.clone(),
-            wiring.queue_of(function, variable)?.logical_id.clone(),
-        ))
-    };
-    let adapters = Adapters {
-        orders: LocalOrders::new(store.clone()),
-        events: LocalStream::new(store.clone()),
-        delivery_queue: queue("request-delivery", "DELIVERY_QUEUE_URL")?,
-        feedback_queue: queue("confirm-delivery", "FEEDBACK_QUEUE_URL")?,
-        mailer: LocalMailer::new(store.clone()),
-    };
-    assemble(options, wiring, secrets, endpoints, adapters)
+) -> Result<Functions, DevError> {
+    let adapters = LocalAdapters { store: store.clone() };
+    Ok(Functions::new(assemble(options, wiring, secrets, endpoints, adapters)?))
+}
+
+/// The local store's adapters.
+struct LocalAdapters {
+    store: Store,
+}
+
+impl Adapters for LocalAdapters {
+    type Orders = LocalOrders;
+    type Events = LocalStream;
+    type Queue = LocalQueue;
+    type Mailer = LocalMailer;
+
+    fn orders(&self) -> LocalOrders {
+        LocalOrders::new(self.store.clone())
+    }
+
+    fn events(&self) -> LocalStream {
+        LocalStream::new(self.store.clone())
+    }
+
+    fn queue(&self, logical_id: &str) -> Result<LocalQueue, DevError> {
+        Ok(LocalQueue::new(self.store.clone(), logical_id))
+    }
+
+    fn mailer(&self) -> LocalMailer {
+        LocalMailer::new(self.store.clone())
+    }
 }
 
 /// The local store as the mappings' sources.
@@ -285,23 +295,23 @@ impl MappingSources for LocalSources {
         self.stream_arn.clone()
     }
 
-    fn destination(&self, queue: &str) -> LocalQueue {
-        LocalQueue::new(self.store.clone(), queue)
+    fn destination(&self, queue: &str) -> Result<LocalQueue, WiringError> {
+        Ok(LocalQueue::new(self.store.clone(), queue))
     }
 
-    fn messages(&self, spec: &QueueSpec) -> LocalMessages {
-        LocalMessages {
+    fn messages(&self, spec: &QueueSpec) -> Result<LocalMessages, WiringError> {
+        Ok(LocalMessages {
             queue: LocalQueue::new(self.store.clone(), spec.logical_id.clone()),
             visibility_ms: spec.visibility_timeout_seconds as i64 * 1000,
             redrive: spec.redrive.as_ref().map(|r| Redrive {
                 dead_letter_queue: r.dead_letter_queue.clone(),
                 max_receive_count: i64::from(r.max_receive_count),
             }),
-        }
+        })
     }
 
-    fn queue_arn(&self, queue: &str) -> String {
-        queue_arn(queue)
+    fn queue_arn(&self, queue: &str) -> Result<String, WiringError> {
+        Ok(queue_arn(queue))
     }
 
     fn queue_concurrency(&self) -> usize {
@@ -315,7 +325,7 @@ fn start_retention(wiring: &Wiring, store: &Store) {
     let retention_ms = wiring.stream.retention_hours as i64 * 3_600_000;
     tokio::spawn(async move {
         loop {
-            if let Err(error) = stream.trim_before(crate::store::now_millis() - retention_ms) {
+            if let Err(error) = stream.trim_before(cakeshop_sqlite::now_millis() - retention_ms) {
                 tracing::warn!(error = %crate::error_chain(&error), "trimming the stream failed");
             }
             tokio::time::sleep(Duration::from_secs(60)).await;

@@ -4,10 +4,10 @@
 
 use cakeshop_aws::HttpPartner;
 use cakeshop_domain::OrderId;
-use cakeshop_local::store::{LocalMailer, LocalOrders, LocalQueue, LocalStream, Store};
 use cakeshop_local::{DevOptions, start};
 use cakeshop_ports::contract::{self, MailboxProbe, PartnerProbe, QueueProbe, StreamProbe};
 use cakeshop_ports::{Email, PartnerCall};
+use cakeshop_sqlite::{LocalMailer, LocalOrders, LocalQueue, LocalStream, Store};
 use std::path::PathBuf;
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! something arrives on that feed, or the wait is over.
 
 use cakeshop_local::gateway::{LONGEST_FEED_WAIT_MS, PartnerFaults, partner_stand_ins};
-use cakeshop_local::store::Store;
+use cakeshop_sqlite::Store;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
@@ -83,7 +83,7 @@ async fn every_email_kept_moves_the_mail_feed() {
     use cakeshop_ports::{Email, Mailer};
     let dir = tempfile::tempdir().expect("a temporary directory");
     let store = Store::open(dir.path(), 1).expect("the store");
-    let changes = store.feed_watch(cakeshop_local::store::MAIL_FEED);
+    let changes = store.feed_watch(cakeshop_sqlite::MAIL_FEED);
     assert!(!changes.has_changed().expect("the store is open"));
     let email = Email {
         to: "baker@example.com".into(),
@@ -94,7 +94,7 @@ async fn every_email_kept_moves_the_mail_feed() {
         order_id: cakeshop_domain::OrderId::parse("0195f1c2-7a3b-7c4d-8e5f-6a7b8c9d0e1f").expect("an order id"),
         idempotency_key: "event-1".into(),
     };
-    cakeshop_local::store::LocalMailer::new(store.clone())
+    cakeshop_sqlite::LocalMailer::new(store.clone())
         .send(&email)
         .await
         .expect("sent");

@@ -11,8 +11,8 @@ use cakeshop_domain::{OrderEvent, OrderId, Timestamp};
 use cakeshop_local::dead_letters;
 use cakeshop_local::envelopes::shard_id;
 use cakeshop_local::mappings::FailureCondition;
-use cakeshop_local::store::Redrive;
 use cakeshop_local::wiring::{FilterPattern, QueueSpec, RedriveSpec, StreamMapping, Trigger, read_serverless_yml};
+use cakeshop_sqlite::Redrive;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -496,7 +496,7 @@ async fn panics_and_timeouts_are_function_errors_and_other_shards_keep_flowing()
 async fn records_older_than_the_maximum_age_go_to_the_on_failure_queue_unprocessed() {
     within(async {
         let shop = Shop::new(1);
-        let two_minutes_ago = cakeshop_local::store::now_millis() - 120_000;
+        let two_minutes_ago = cakeshop_sqlite::now_millis() - 120_000;
         for n in 1..=3 {
             shop.stream
                 .put_at("order-1", record(n).as_bytes(), two_minutes_ago + n)
@@ -579,7 +579,7 @@ async fn each_partition_keys_records_are_handled_in_put_order_even_across_retrie
         const PER_KEY: i64 = 15;
         let shop = Shop::new(4);
         let keys: Vec<String> = (0..KEYS).map(|k| format!("order-{k}")).collect();
-        let shards: HashSet<u32> = keys.iter().map(|k| cakeshop_local::store::shard_for(k, 4)).collect();
+        let shards: HashSet<u32> = keys.iter().map(|k| cakeshop_sqlite::shard_for(k, 4)).collect();
         assert!(shards.len() >= 2, "the keys spread over several shards");
 
         // Like the project's Kinesis handlers: records in order, stopping at the first failure
@@ -962,7 +962,7 @@ async fn notify_baker_batches(text: &str) -> Vec<support::Batch> {
         on_failure: mapping
             .on_failure_queue
             .as_ref()
-            .map(|q| cakeshop_local::store::LocalQueue::new(shop.store.clone(), q.clone())),
+            .map(|q| cakeshop_sqlite::LocalQueue::new(shop.store.clone(), q.clone())),
         invoker: fake.clone(),
     };
     Arc::new(consumer).start();

@@ -5,9 +5,9 @@
 
 use cakeshop_aws::{DEFAULT_PARTNER_TIMEOUT, HttpPartner};
 use cakeshop_local::gateway::{FaultMode, PartnerFault, PartnerFaults, partner_stand_ins};
-use cakeshop_local::store::{RecordedCall, Store};
 use cakeshop_local::wiring::read_serverless_yml;
 use cakeshop_ports::{PartnerCall, PartnerClient, PartnerError};
+use cakeshop_sqlite::{RecordedCall, Store};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 

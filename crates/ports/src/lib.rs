@@ -4,6 +4,7 @@
 //! contract suite (`contract`, behind the feature of that name).
 
 pub mod clock;
+pub mod config;
 pub mod error;
 pub mod events;
 pub mod mail;
@@ -16,6 +17,7 @@ pub mod queue;
 pub mod contract;
 
 pub use clock::{Clock, IdGenerator, SystemClock, TimeOrderedIds};
+pub use config::{Variable, VariableKind};
 pub use error::{BoxError, PortError, error_chain};
 pub use events::EventPublisher;
 pub use mail::{Email, Mailer};

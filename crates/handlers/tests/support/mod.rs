@@ -7,10 +7,17 @@ pub mod fixtures;
 
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use aws_lambda_events::encodings::Body;
-use cakeshop_handlers::{
-    BakerKey, BakerMail, ConfirmDelivery, ForwardFeedback, FulfillOrder, NotifyBaker, NotifyDelivery, OrderQueries,
-    PlaceOrder, RelayEvents, RequestDelivery, Signer,
+use cakeshop_handlers::functions::{
+    ConfirmDeliveryFunction, ForwardFeedbackFunction, FulfillOrderFunction, Function, NotifyBakerFunction,
+    NotifyDeliveryFunction, OrderQueriesFunction, PlaceOrderFunction, Ports, RelayEventsFunction,
+    RequestDeliveryFunction,
 };
+use cakeshop_ports::config::{
+    BAKER_API_KEY, BAKER_EMAIL as BAKER_EMAIL_VARIABLE, CUSTOMER_SERVICE_API_URL, DELIVERY_API_URL, DELIVERY_QUEUE_URL,
+    FEEDBACK_QUEUE_URL, PUBLIC_BASE_URL as PUBLIC_BASE_URL_VARIABLE, RELAY_AFTER_SECONDS,
+    SENDER_EMAIL as SENDER_EMAIL_VARIABLE, SIGNING_SECRET as SIGNING_SECRET_VARIABLE,
+};
+use cakeshop_ports::{Clock, IdGenerator, Variable};
 use fakes::{FixedIds, MemoryOrders, RecordingMailer, RecordingPartner, RecordingQueue, RecordingStream, TestClock};
 use serde_json::Value;
 use std::sync::Arc;
@@ -21,6 +28,86 @@ pub const PUBLIC_BASE_URL: &str = "https://cakes.example.com";
 pub const BAKER_EMAIL: &str = "baker@cakeshop.example";
 pub const SENDER_EMAIL: &str = "orders@cakeshop.example";
 
+/// How old an outbox mark must be before the test shop's relay takes it as orphaned.
+pub const RELAY_AFTER_SECONDS_VALUE: i64 = 10;
+
+/// The in-memory ports every handler of the test shop is built on, by its declaration.
+#[derive(Clone)]
+pub struct TestPorts {
+    pub orders: MemoryOrders,
+    pub stream: RecordingStream,
+    pub delivery_queue: RecordingQueue,
+    pub feedback_queue: RecordingQueue,
+    pub mailer: RecordingMailer,
+    pub delivery_company: RecordingPartner,
+    pub customer_service: RecordingPartner,
+    pub clock: TestClock,
+    pub ids: Arc<FixedIds>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the test shop has no value for {0}")]
+pub struct NoTestValue(&'static str);
+
+impl Ports for TestPorts {
+    type Orders = MemoryOrders;
+    type Events = RecordingStream;
+    type Queue = RecordingQueue;
+    type Mailer = RecordingMailer;
+    type Partner = RecordingPartner;
+    type Error = NoTestValue;
+
+    fn orders_at(&self, _: Variable) -> Result<MemoryOrders, NoTestValue> {
+        Ok(self.orders.clone())
+    }
+    fn events_at(&self, _: Variable) -> Result<RecordingStream, NoTestValue> {
+        Ok(self.stream.clone())
+    }
+    fn queue(&self, url: Variable) -> Result<RecordingQueue, NoTestValue> {
+        match url {
+            DELIVERY_QUEUE_URL => Ok(self.delivery_queue.clone()),
+            FEEDBACK_QUEUE_URL => Ok(self.feedback_queue.clone()),
+            other => Err(NoTestValue(other.name)),
+        }
+    }
+    fn mailer(&self) -> Result<RecordingMailer, NoTestValue> {
+        Ok(self.mailer.clone())
+    }
+    fn partner(&self, url: Variable) -> Result<RecordingPartner, NoTestValue> {
+        match url {
+            DELIVERY_API_URL => Ok(self.delivery_company.clone()),
+            CUSTOMER_SERVICE_API_URL => Ok(self.customer_service.clone()),
+            other => Err(NoTestValue(other.name)),
+        }
+    }
+    fn text(&self, variable: Variable) -> Result<String, NoTestValue> {
+        Ok(match variable {
+            SIGNING_SECRET_VARIABLE => SIGNING_SECRET,
+            BAKER_API_KEY => BAKER_KEY,
+            PUBLIC_BASE_URL_VARIABLE => PUBLIC_BASE_URL,
+            BAKER_EMAIL_VARIABLE => BAKER_EMAIL,
+            SENDER_EMAIL_VARIABLE => SENDER_EMAIL,
+            other => return Err(NoTestValue(other.name)),
+        }
+        .to_owned())
+    }
+    fn seconds(&self, variable: Variable) -> Result<i64, NoTestValue> {
+        match variable {
+            RELAY_AFTER_SECONDS => Ok(RELAY_AFTER_SECONDS_VALUE),
+            other => Err(NoTestValue(other.name)),
+        }
+    }
+    fn clock(&self) -> Arc<dyn Clock> {
+        Arc::new(self.clock.clone())
+    }
+    fn ids(&self) -> Arc<dyn IdGenerator> {
+        self.ids.clone()
+    }
+}
+
+/// A handler of the test shop, as its declaration builds it.
+pub type Handler<F> = <F as Function>::Handler<TestPorts>;
+
 pub struct Shop {
     pub orders: MemoryOrders,
     pub stream: RecordingStream,
@@ -30,80 +117,55 @@ pub struct Shop {
     pub delivery_company: RecordingPartner,
     pub customer_service: RecordingPartner,
     pub clock: TestClock,
-    pub place_order: PlaceOrder<MemoryOrders, RecordingStream>,
-    pub notify_baker: NotifyBaker<MemoryOrders, RecordingMailer>,
-    pub fulfill_order: FulfillOrder<MemoryOrders, RecordingStream>,
-    pub request_delivery: RequestDelivery<MemoryOrders, RecordingQueue>,
-    pub notify_delivery: NotifyDelivery<MemoryOrders, RecordingPartner>,
-    pub confirm_delivery: ConfirmDelivery<MemoryOrders, RecordingQueue>,
-    pub forward_feedback: ForwardFeedback<MemoryOrders, RecordingPartner>,
-    pub order_queries: OrderQueries<MemoryOrders>,
-    pub relay_events: RelayEvents<MemoryOrders, RecordingStream>,
+    pub place_order: Handler<PlaceOrderFunction>,
+    pub notify_baker: Handler<NotifyBakerFunction>,
+    pub fulfill_order: Handler<FulfillOrderFunction>,
+    pub request_delivery: Handler<RequestDeliveryFunction>,
+    pub notify_delivery: Handler<NotifyDeliveryFunction>,
+    pub confirm_delivery: Handler<ConfirmDeliveryFunction>,
+    pub forward_feedback: Handler<ForwardFeedbackFunction>,
+    pub order_queries: Handler<OrderQueriesFunction>,
+    pub relay_events: Handler<RelayEventsFunction>,
 }
-
-/// How old an outbox mark must be before the test shop's relay takes it as orphaned.
-pub const RELAY_AFTER_SECONDS: i64 = 10;
 
 impl Shop {
     /// A shop whose clock reads `start` and whose new orders get `ids` in turn.
     pub fn new(start: &str, ids: &[&'static str]) -> Shop {
-        let orders = MemoryOrders::default();
-        let stream = RecordingStream::default();
-        let delivery_queue = RecordingQueue::default();
-        let feedback_queue = RecordingQueue::default();
-        let mailer = RecordingMailer::default();
-        let delivery_company = RecordingPartner::default();
-        let customer_service = RecordingPartner::default();
-        let clock = TestClock::at(start);
-        let shared_clock = Arc::new(clock.clone());
-        let signer = Signer::new(SIGNING_SECRET);
-        let baker_mail = BakerMail {
-            from: SENDER_EMAIL.into(),
-            to: BAKER_EMAIL.into(),
-            public_base_url: PUBLIC_BASE_URL.into(),
+        let ports = TestPorts {
+            orders: MemoryOrders::default(),
+            stream: RecordingStream::default(),
+            delivery_queue: RecordingQueue::default(),
+            feedback_queue: RecordingQueue::default(),
+            mailer: RecordingMailer::default(),
+            delivery_company: RecordingPartner::default(),
+            customer_service: RecordingPartner::default(),
+            clock: TestClock::at(start),
+            ids: Arc::new(FixedIds::new(ids)),
         };
+        fn build<F: Function>(ports: &TestPorts) -> Handler<F> {
+            match F::build(ports) {
+                Ok(handler) => handler,
+                Err(error) => panic!("{} cannot be built on the test ports: {error}", F::NAME),
+            }
+        }
         Shop {
-            place_order: PlaceOrder::new(
-                orders.clone(),
-                stream.clone(),
-                signer.clone(),
-                shared_clock.clone(),
-                Arc::new(FixedIds::new(ids)),
-            ),
-            notify_baker: NotifyBaker::new(
-                orders.clone(),
-                mailer.clone(),
-                signer.clone(),
-                baker_mail,
-                shared_clock.clone(),
-            ),
-            fulfill_order: FulfillOrder::new(
-                orders.clone(),
-                stream.clone(),
-                signer.clone(),
-                BakerKey::new(BAKER_KEY),
-                PUBLIC_BASE_URL.into(),
-                shared_clock.clone(),
-            ),
-            request_delivery: RequestDelivery::new(orders.clone(), delivery_queue.clone(), shared_clock.clone()),
-            notify_delivery: NotifyDelivery::new(orders.clone(), delivery_company.clone(), shared_clock.clone()),
-            confirm_delivery: ConfirmDelivery::new(
-                orders.clone(),
-                feedback_queue.clone(),
-                signer.clone(),
-                shared_clock.clone(),
-            ),
-            forward_feedback: ForwardFeedback::new(orders.clone(), customer_service.clone(), shared_clock.clone()),
-            relay_events: RelayEvents::new(orders.clone(), stream.clone(), shared_clock, RELAY_AFTER_SECONDS),
-            order_queries: OrderQueries::new(orders.clone(), signer, BakerKey::new(BAKER_KEY)),
-            orders,
-            stream,
-            delivery_queue,
-            feedback_queue,
-            mailer,
-            delivery_company,
-            customer_service,
-            clock,
+            place_order: build::<PlaceOrderFunction>(&ports),
+            notify_baker: build::<NotifyBakerFunction>(&ports),
+            fulfill_order: build::<FulfillOrderFunction>(&ports),
+            request_delivery: build::<RequestDeliveryFunction>(&ports),
+            notify_delivery: build::<NotifyDeliveryFunction>(&ports),
+            confirm_delivery: build::<ConfirmDeliveryFunction>(&ports),
+            forward_feedback: build::<ForwardFeedbackFunction>(&ports),
+            order_queries: build::<OrderQueriesFunction>(&ports),
+            relay_events: build::<RelayEventsFunction>(&ports),
+            orders: ports.orders,
+            stream: ports.stream,
+            delivery_queue: ports.delivery_queue,
+            feedback_queue: ports.feedback_queue,
+            mailer: ports.mailer,
+            delivery_company: ports.delivery_company,
+            customer_service: ports.customer_service,
+            clock: ports.clock,
         }
     }
 

@@ -16,13 +16,11 @@ use crate::functions::Functions;
 use crate::mappings::{MappingSources, start_all};
 use crate::runtime::{DevError, DevOptions};
 use crate::secrets::LocalSecrets;
-use crate::store::Store;
-use crate::wiring::{QueueSpec, Wiring};
-use cakeshop_aws::{AwsClients, DynamoOrders, HttpPartner, KinesisEvents, SesMailer, SqsQueue};
+use crate::wiring::{QueueSpec, Wiring, WiringError};
+use cakeshop_aws::{AwsClients, DynamoOrders, KinesisEvents, SesMailer, SqsQueue};
+use cakeshop_sqlite::Store;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-
-pub type AwsFunctions = Functions<DynamoOrders, KinesisEvents, SqsQueue, SesMailer, HttpPartner>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AwsBackendError {
@@ -50,25 +48,20 @@ pub async fn start(
     endpoints: &Endpoints,
     stage: &str,
     provision: bool,
-) -> Result<Arc<AwsFunctions>, DevError> {
+) -> Result<Arc<Functions>, DevError> {
     let names = resolve_names(wiring, stage)?;
     let aws = AwsClients::load().await;
     if provision {
         provision::provision(&aws, wiring, &names, &options.sender_email).await?;
     }
     let urls = queue_urls(&aws, &names).await?;
-    let queue = |function: &str, variable: &str| -> Result<SqsQueue, DevError> {
-        let logical_id = &wiring.queue_of(function, variable)?.logical_id;
-        Ok(SqsQueue::new(aws.sqs(), urls[logical_id].clone()))
+    let adapters = AwsAdapters {
+        aws: aws.clone(),
+        table: names.table.clone(),
+        stream: names.stream.clone(),
+        urls: urls.clone(),
     };
-    let adapters = Adapters {
-        orders: DynamoOrders::new(aws.dynamodb(), names.table.clone()),
-        events: KinesisEvents::new(aws.kinesis(), names.stream.clone()),
-        delivery_queue: queue("request-delivery", "DELIVERY_QUEUE_URL")?,
-        feedback_queue: queue("confirm-delivery", "FEEDBACK_QUEUE_URL")?,
-        mailer: SesMailer::new(aws.sesv2()),
-    };
-    let functions = Arc::new(assemble(options, wiring, secrets, endpoints, adapters)?);
+    let functions = Arc::new(Functions::new(assemble(options, wiring, secrets, endpoints, adapters)?));
     start_all(
         wiring,
         &AwsSources {
@@ -81,6 +74,49 @@ pub async fn start(
         options.schedule_every,
     )?;
     Ok(functions)
+}
+
+/// The URL found for the queue with this logical id.
+fn queue_url(urls: &BTreeMap<String, String>, logical_id: &str) -> Result<String, WiringError> {
+    urls.get(logical_id).cloned().ok_or_else(|| unnamed_queue(logical_id))
+}
+
+fn unnamed_queue(logical_id: &str) -> WiringError {
+    WiringError::Unusable {
+        location: format!("queue {logical_id}"),
+        problem: "is not among the SQS queues serverless.yml defines".into(),
+    }
+}
+
+/// The AWS adapters, on the resources named for the stage.
+struct AwsAdapters {
+    aws: AwsClients,
+    table: String,
+    stream: String,
+    urls: BTreeMap<String, String>,
+}
+
+impl Adapters for AwsAdapters {
+    type Orders = DynamoOrders;
+    type Events = KinesisEvents;
+    type Queue = SqsQueue;
+    type Mailer = SesMailer;
+
+    fn orders(&self) -> DynamoOrders {
+        DynamoOrders::new(self.aws.dynamodb(), self.table.clone())
+    }
+
+    fn events(&self) -> KinesisEvents {
+        KinesisEvents::new(self.aws.kinesis(), self.stream.clone())
+    }
+
+    fn queue(&self, logical_id: &str) -> Result<SqsQueue, DevError> {
+        Ok(SqsQueue::new(self.aws.sqs(), queue_url(&self.urls, logical_id)?))
+    }
+
+    fn mailer(&self) -> SesMailer {
+        SesMailer::new(self.aws.sesv2())
+    }
 }
 
 async fn queue_urls(aws: &AwsClients, names: &AwsNames) -> Result<BTreeMap<String, String>, AwsBackendError> {
@@ -97,7 +133,12 @@ async fn queue_urls(aws: &AwsClients, names: &AwsNames) -> Result<BTreeMap<Strin
                 name: name.clone(),
                 source: Box::new(source),
             })?;
-        urls.insert(logical_id.clone(), found.queue_url().unwrap_or_default().to_owned());
+        let url = found.queue_url().ok_or_else(|| AwsBackendError::MissingQueue {
+            logical_id: logical_id.clone(),
+            name: name.clone(),
+            source: "GetQueueUrl answered without a URL".into(),
+        })?;
+        urls.insert(logical_id.clone(), url.to_owned());
     }
     Ok(urls)
 }
@@ -123,17 +164,21 @@ impl MappingSources for AwsSources<'_> {
         stream_arn(&self.names.stream)
     }
 
-    fn destination(&self, queue: &str) -> SqsQueue {
-        SqsQueue::new(self.aws.sqs(), self.urls[queue].clone())
+    fn destination(&self, queue: &str) -> Result<SqsQueue, WiringError> {
+        Ok(SqsQueue::new(self.aws.sqs(), queue_url(self.urls, queue)?))
     }
 
     /// Visibility and redrive are the queue's own.
-    fn messages(&self, spec: &QueueSpec) -> SqsMessages {
-        SqsMessages::new(self.aws.sqs(), self.urls[&spec.logical_id].clone())
+    fn messages(&self, spec: &QueueSpec) -> Result<SqsMessages, WiringError> {
+        Ok(SqsMessages::new(
+            self.aws.sqs(),
+            queue_url(self.urls, &spec.logical_id)?,
+        ))
     }
 
-    fn queue_arn(&self, queue: &str) -> String {
-        queue_arn(&self.names.queues[queue])
+    fn queue_arn(&self, queue: &str) -> Result<String, WiringError> {
+        let name = self.names.queues.get(queue).ok_or_else(|| unnamed_queue(queue))?;
+        Ok(queue_arn(name))
     }
 
     fn queue_concurrency(&self) -> usize {

@@ -91,7 +91,7 @@ async fn queues(aws: &AwsClients, wiring: &Wiring, names: &AwsNames) -> Result<(
     let mut ordered: Vec<_> = wiring.queues.values().collect();
     ordered.sort_by_key(|q| q.redrive.is_some());
     for queue in ordered {
-        let name = &names.queues[&queue.logical_id];
+        let name = queue_name(names, &queue.logical_id)?;
         let sqs = aws.sqs();
         if sqs.get_queue_url().queue_name(name).send().await.is_ok() {
             continue;
@@ -101,7 +101,7 @@ async fn queues(aws: &AwsClients, wiring: &Wiring, names: &AwsNames) -> Result<(
             queue.visibility_timeout_seconds.to_string(),
         );
         if let Some(redrive) = &queue.redrive {
-            let dlq_name = &names.queues[&redrive.dead_letter_queue];
+            let dlq_name = queue_name(names, &redrive.dead_letter_queue)?;
             let dlq_arn = queue_arn(aws, dlq_name).await?;
             let policy =
                 serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": redrive.max_receive_count });
@@ -110,6 +110,13 @@ async fn queues(aws: &AwsClients, wiring: &Wiring, names: &AwsNames) -> Result<(
         create.send().await.map_err(failed(format!("creating queue {name}")))?;
     }
     Ok(())
+}
+
+fn queue_name<'n>(names: &'n AwsNames, logical_id: &str) -> Result<&'n String, AwsBackendError> {
+    names.queues.get(logical_id).ok_or_else(|| AwsBackendError::Provision {
+        what: format!("naming queue {logical_id}"),
+        source: "serverless.yml defines no SQS queue by that logical id".into(),
+    })
 }
 
 async fn queue_arn(aws: &AwsClients, name: &str) -> Result<String, AwsBackendError> {
@@ -122,7 +129,7 @@ async fn queue_arn(aws: &AwsClients, name: &str) -> Result<String, AwsBackendErr
         .map_err(failed(format!("finding queue {name}")))?;
     let attributes = sqs
         .get_queue_attributes()
-        .queue_url(url.queue_url().unwrap_or_default())
+        .set_queue_url(url.queue_url().map(str::to_owned))
         .attribute_names(QueueAttributeName::QueueArn)
         .send()
         .await

@@ -4,9 +4,9 @@
 //! to the dead-letter queue are the queue's own.
 
 use crate::mappings::{MessageSource, ReceivedMessage, SequenceNumber, ShardSource, SourceError, SourceRecord};
-use crate::store::Store;
 use aws_sdk_kinesis::types::ShardIteratorType;
 use aws_sdk_sqs::types::MessageSystemAttributeName;
+use cakeshop_sqlite::Store;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -91,7 +91,7 @@ impl ShardSource for KinesisShards {
                 arrived_ms: record
                     .approximate_arrival_timestamp()
                     .and_then(|t| t.to_millis().ok())
-                    .unwrap_or_else(crate::store::now_millis),
+                    .unwrap_or_else(cakeshop_sqlite::now_millis),
             })
             .collect())
     }

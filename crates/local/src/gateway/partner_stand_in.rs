@@ -8,12 +8,12 @@
 //! the call but the answer never comes, so the caller's retry is recorded as a repeat.
 
 use super::error;
-use crate::store::Store;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use cakeshop_sqlite::Store;
 use http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -237,7 +237,7 @@ async fn call(
         }
     }
     let recorded = stand_in.store.record_partner_call(&partner, key, text).await;
-    crate::faults::crash_point(|| format!("after-partner-call:{partner}"));
+    cakeshop_sqlite::faults::crash_point(|| format!("after-partner-call:{partner}"));
     if let Some(fault) = fault {
         silence(fault).await;
     }

@@ -4,7 +4,7 @@
 use super::IDLE_RECHECK;
 use super::sources::{MessageSource, ReceivedMessage, SequenceNumber, ShardSource, SourceError, SourceRecord};
 use crate::envelopes::shard_id;
-use crate::store::{
+use cakeshop_sqlite::{
     LocalQueue, LocalStream, QueueMessage, Redrive, StreamRecord, parse_sequence_number, sequence_number,
 };
 use std::time::Duration;
@@ -136,7 +136,7 @@ impl MessageSource for LocalMessages {
 
     fn idle_pause(&self) -> Duration {
         let next = self.queue.next_visible_ms().ok().flatten();
-        let wait = next.map(|at| Duration::from_millis((at - crate::store::now_millis()).max(1) as u64));
+        let wait = next.map(|at| Duration::from_millis((at - cakeshop_sqlite::now_millis()).max(1) as u64));
         wait.unwrap_or(IDLE_RECHECK).min(IDLE_RECHECK)
     }
 }

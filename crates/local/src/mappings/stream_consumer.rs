@@ -198,7 +198,7 @@ where
         let Some(oldest) = scanned.first() else {
             return false;
         };
-        let waited = crate::store::now_millis() - oldest.arrived_ms;
+        let waited = cakeshop_sqlite::now_millis() - oldest.arrived_ms;
         if window == 0 || scanned.len() >= limit || waited >= window {
             return false;
         }
@@ -209,7 +209,7 @@ where
     /// The next batch (matching records, at most `limit`), how far the scan went, and records
     /// too old to deliver.
     fn select(&self, scanned: &[SourceRecord], limit: usize) -> Selection {
-        let now = crate::store::now_millis();
+        let now = cakeshop_sqlite::now_millis();
         let too_old = |record: &SourceRecord| {
             self.mapping
                 .maximum_record_age_seconds
@@ -309,7 +309,7 @@ where
                 approximate_invoke_count: attempts,
             },
             version: "1.0".into(),
-            timestamp: time_text(crate::store::now_millis()),
+            timestamp: time_text(cakeshop_sqlite::now_millis()),
             batch: KinesisBatchInfo {
                 shard_id: shard_id.to_owned(),
                 start_sequence_number: first.sequence.as_str().to_owned(),

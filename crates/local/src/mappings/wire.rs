@@ -17,10 +17,10 @@ pub trait MappingSources {
     fn shards(&self) -> Self::Shards;
     fn stream_arn(&self) -> String;
     /// The queue with this logical id, as an on-failure destination.
-    fn destination(&self, queue: &str) -> Self::Destination;
+    fn destination(&self, queue: &str) -> Result<Self::Destination, WiringError>;
     /// The queue with this logical id (and its settings), as a mapping's source.
-    fn messages(&self, spec: &QueueSpec) -> Self::Messages;
-    fn queue_arn(&self, queue: &str) -> String;
+    fn messages(&self, spec: &QueueSpec) -> Result<Self::Messages, WiringError>;
+    fn queue_arn(&self, queue: &str) -> Result<String, WiringError>;
     /// Batches in flight at once per queue mapping.
     fn queue_concurrency(&self) -> usize;
 }
@@ -43,7 +43,10 @@ pub fn start_all<I: Invoke + Clone, S: MappingSources>(
                 timeout,
                 stream: sources.shards(),
                 stream_arn: sources.stream_arn(),
-                on_failure: mapping.on_failure_queue.as_deref().map(|q| sources.destination(q)),
+                on_failure: match mapping.on_failure_queue.as_deref() {
+                    Some(queue) => Some(sources.destination(queue)?),
+                    None => None,
+                },
                 invoker: invoker.clone(),
             })
             .start(),
@@ -56,8 +59,8 @@ pub fn start_all<I: Invoke + Clone, S: MappingSources>(
                     function: function.name.clone(),
                     mapping: mapping.clone(),
                     timeout,
-                    queue: sources.messages(spec),
-                    queue_arn: sources.queue_arn(&mapping.queue),
+                    queue: sources.messages(spec)?,
+                    queue_arn: sources.queue_arn(&mapping.queue)?,
                     invoker: invoker.clone(),
                     concurrency: sources.queue_concurrency(),
                 })

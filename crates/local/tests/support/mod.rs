@@ -11,8 +11,8 @@ use aws_lambda_events::eventbridge::EventBridgeEvent;
 use cakeshop_local::envelopes::{queue_arn, stream_arn};
 use cakeshop_local::functions::{Invoke, InvokeError};
 use cakeshop_local::mappings::{LocalMessages, LocalShards, QueueConsumer, StreamConsumer, StreamFailure};
-use cakeshop_local::store::{LocalQueue, LocalStream, Redrive, Store, sequence_number};
 use cakeshop_local::wiring::{QueueMapping, StreamMapping, Trigger, Wiring};
+use cakeshop_sqlite::{LocalQueue, LocalStream, Redrive, Store, sequence_number};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
@@ -429,6 +429,6 @@ pub async fn settle(pause: Duration) {
 pub fn key_on_shard(shard: u32, shards: u32, prefix: &str) -> String {
     (0..)
         .map(|n| format!("{prefix}-{n}"))
-        .find(|key| cakeshop_local::store::shard_for(key, shards) == shard)
+        .find(|key| cakeshop_sqlite::shard_for(key, shards) == shard)
         .expect("some key lands on every shard")
 }

@@ -1,0 +1,39 @@
+//! What a backend gives a function to be built on. Each method names the environment variable
+//! the value comes from on AWS, so that building a function also says what it reads (`needs`).
+
+use cakeshop_ports::config::{ORDER_STREAM, ORDERS_TABLE};
+use cakeshop_ports::{
+    Clock, EventPublisher, IdGenerator, Mailer, OrderRepository, PartnerClient, QueueSender, Variable,
+};
+use std::sync::Arc;
+
+pub trait Ports: Send + Sync {
+    type Orders: OrderRepository + Clone + 'static;
+    type Events: EventPublisher + Clone + 'static;
+    type Queue: QueueSender + 'static;
+    type Mailer: Mailer + 'static;
+    type Partner: PartnerClient + 'static;
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// The orders table, from `ORDERS_TABLE`.
+    fn orders(&self) -> Result<Self::Orders, Self::Error> {
+        self.orders_at(ORDERS_TABLE)
+    }
+    /// The order stream, from `ORDER_STREAM`.
+    fn events(&self) -> Result<Self::Events, Self::Error> {
+        self.events_at(ORDER_STREAM)
+    }
+    fn orders_at(&self, table: Variable) -> Result<Self::Orders, Self::Error>;
+    fn events_at(&self, stream: Variable) -> Result<Self::Events, Self::Error>;
+    /// The queue whose URL is in `url`.
+    fn queue(&self, url: Variable) -> Result<Self::Queue, Self::Error>;
+    fn mailer(&self) -> Result<Self::Mailer, Self::Error>;
+    /// The partner API at the URL in `url`.
+    fn partner(&self, url: Variable) -> Result<Self::Partner, Self::Error>;
+    /// A plain or secret value.
+    fn text(&self, variable: Variable) -> Result<String, Self::Error>;
+    /// A whole number of seconds, at least 1.
+    fn seconds(&self, variable: Variable) -> Result<i64, Self::Error>;
+    fn clock(&self) -> Arc<dyn Clock>;
+    fn ids(&self) -> Arc<dyn IdGenerator>;
+}

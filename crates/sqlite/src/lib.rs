@@ -1,0 +1,257 @@
+//! The ports on the embedded store, a peer of `cakeshop-aws`: one SQLite file (WAL) holding
+//! the orders table, the stream, the queues, the mailbox and the partner-call recorder, behind
+//! `cakeshop dev` (`cakeshop-local` emulates the AWS services on top of it).
+//!
+//! Every write is a transaction committed before the caller hears "done", so a process killed
+//! at any moment loses nothing it acknowledged. Writers to the stream and the queues bump a
+//! watch counter so that consumers wake at once instead of polling.
+//!
+//! - `orders`, `orders_by_status`: the `OrderRepository` and its outbox (`LocalOrders`).
+//! - `stream`: the `EventPublisher`, a Kinesis-like stream with shards and checkpoints.
+//! - `queues`: the `QueueSender`, SQS-like queues with visibility and redrive.
+//! - `mailbox`: the `Mailer`, every email kept (the SES stand-in's memory).
+//! - `partners`: the calls the partner stand-ins received.
+//! - `remote_checkpoints`: checkpoints of mappings on a real Kinesis stream.
+//! - `writer`, `checkpointer`: group commit on one writer thread; the log folded back apart.
+//! - `schema`, `migrations`: the tables, and changes to stores of older versions.
+//! - `seed`: many orders at once, for measuring a large store.
+//! - `faults`: crash points, to prove recovery.
+
+mod checkpointer;
+pub mod faults;
+mod mailbox;
+mod migrations;
+mod orders;
+mod orders_by_status;
+mod partners;
+mod queues;
+mod remote_checkpoints;
+mod schema;
+pub mod seed;
+mod stream;
+mod writer;
+
+pub use mailbox::{LocalMailer, MAIL_FEED, StoredEmail};
+pub use orders::LocalOrders;
+pub use partners::RecordedCall;
+pub use queues::Redrive;
+pub use queues::{LocalQueue, QueueMessage};
+pub use stream::{LocalStream, StreamRecord, parse_sequence_number, sequence_number, shard_for};
+
+use rusqlite::Connection;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::watch;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the data directory {path}")]
+    DataDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot start a thread of the store")]
+    Thread(#[source] std::io::Error),
+    #[error("SQLite")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the transaction holding this write failed to commit")]
+    Commit(#[source] Arc<rusqlite::Error>),
+    #[error("the store's writer has stopped")]
+    WriterStopped,
+    #[error("a store write panicked and was rolled back")]
+    WritePanicked,
+    #[error("a stored {what} is corrupt")]
+    Corrupt {
+        what: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+/// A handle on the store; cheap to clone, shared by every adapter and consumer.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    connection: Arc<Mutex<Connection>>,
+    writer: writer::Writer,
+    /// A second connection for reads, so that they never wait for a group commit (WAL lets
+    /// readers and the writer proceed at once).
+    reader: Mutex<Connection>,
+    path: PathBuf,
+    stream_shards: u32,
+    /// Bumped on every stream write.
+    stream_written: watch::Sender<u64>,
+    /// Bumped on every write to a queue, by queue name.
+    queue_written: Watches,
+    /// Bumped on every email kept (`MAIL_FEED`) and every partner call recorded (by partner).
+    feed_written: Watches,
+    _checkpointer: checkpointer::Checkpointer,
+}
+
+pub const STORE_FILE: &str = "cakeshop.sqlite3";
+
+impl Store {
+    /// Opens (creating if needed) the store in `data_dir`, with a stream of `stream_shards` shards.
+    pub fn open(data_dir: &Path, stream_shards: u32) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+            path: data_dir.to_owned(),
+            source,
+        })?;
+        let path = data_dir.join(STORE_FILE);
+        let mut connection = Connection::open(&path)?;
+        schema::prepare(&mut connection)?;
+        let checkpointer = checkpointer::Checkpointer::start(&path)?;
+        let mut reader = Connection::open(&path)?;
+        schema::configure(&mut reader)?;
+        let connection = Arc::new(Mutex::new(connection));
+        let writer = writer::Writer::start(Arc::clone(&connection))?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                connection,
+                writer,
+                reader: Mutex::new(reader),
+                path,
+                stream_shards: stream_shards.max(1),
+                stream_written: watch::Sender::new(0),
+                queue_written: Watches::default(),
+                feed_written: Watches::default(),
+                _checkpointer: checkpointer,
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    pub fn stream_shards(&self) -> u32 {
+        self.inner.stream_shards
+    }
+
+    /// Runs `work` on the connection. SQLite statements here take microseconds, so holding the
+    /// lock for one of them is cheaper than handing it to another thread.
+    pub(crate) fn with<T>(&self, work: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let mut connection = lock(&self.inner.connection);
+        work(&mut connection)
+    }
+
+    /// Runs `work`, which only reads, on the reading connection, in one read transaction: it
+    /// sees every write acknowledged before it started, and no write half-applied.
+    pub(crate) fn read<T>(&self, work: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let reader = lock(&self.inner.reader);
+        if !reader.is_autocommit() {
+            // An earlier read failed to end its transaction; ending it loses nothing.
+            reader.execute_batch("ROLLBACK")?;
+        }
+        reader.prepare_cached("BEGIN")?.execute([])?;
+        let result = work(&reader);
+        let ended = reader
+            .prepare_cached("COMMIT")
+            .and_then(|mut commit| commit.execute([]));
+        let value = result?;
+        ended?;
+        Ok(value)
+    }
+
+    /// Runs `work` as part of the next group commit (see `writer`) and returns its result once
+    /// it is durable. What `work` writes is all kept or, if it fails, all undone.
+    pub(crate) async fn write<T, W>(&self, work: W) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        W: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.inner.writer.write(work).await
+    }
+
+    /// Queues `work` for the next group commit and returns at once, for writes whose loss in a
+    /// crash is harmless; a failure is logged as `what`.
+    pub(crate) fn write_detached<W>(&self, what: &'static str, work: W) -> Result<(), StoreError>
+    where
+        W: FnOnce(&Connection) -> Result<(), StoreError> + Send + 'static,
+    {
+        self.inner.writer.write_detached(what, work)
+    }
+
+    /// `work` in a transaction of its own, for callers outside the async runtime.
+    pub(crate) fn with_transaction<T>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.with(|connection| {
+            let transaction = connection.transaction()?;
+            let value = work(&transaction)?;
+            transaction.commit()?;
+            Ok(value)
+        })
+    }
+
+    pub fn stream_watch(&self) -> watch::Receiver<u64> {
+        self.inner.stream_written.subscribe()
+    }
+
+    pub(crate) fn stream_was_written(&self) {
+        self.inner.stream_written.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    pub fn queue_watch(&self, queue: &str) -> watch::Receiver<u64> {
+        self.inner.queue_written.subscribe(queue)
+    }
+
+    pub(crate) fn queue_was_written(&self, queue: &str) {
+        self.inner.queue_written.bump(queue);
+    }
+
+    /// Changes whenever the feed named `feed` (`MAIL_FEED`, or a partner) gains an item.
+    pub fn feed_watch(&self, feed: &str) -> watch::Receiver<u64> {
+        self.inner.feed_written.subscribe(feed)
+    }
+
+    pub(crate) fn feed_was_written(&self, feed: &str) {
+        self.inner.feed_written.bump(feed);
+    }
+}
+
+/// One counter per name, bumped on every write there, for whoever waits for the next one.
+#[derive(Default)]
+struct Watches(Mutex<HashMap<String, watch::Sender<u64>>>);
+
+impl Watches {
+    fn subscribe(&self, name: &str) -> watch::Receiver<u64> {
+        lock(&self.0)
+            .entry(name.to_owned())
+            .or_insert_with(|| watch::Sender::new(0))
+            .subscribe()
+    }
+
+    fn bump(&self, name: &str) {
+        lock(&self.0)
+            .entry(name.to_owned())
+            .or_insert_with(|| watch::Sender::new(0))
+            .send_modify(|n| *n = n.wrapping_add(1));
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock cannot leave SQLite half-written (transactions roll back),
+    // so the connection stays usable.
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+pub(crate) fn corrupt(what: &'static str, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
+    StoreError::Corrupt {
+        what,
+        source: source.into(),
+    }
+}
