@@ -1,9 +1,9 @@
 """What the stack must be, written out by hand rather than read from serverless.yml.
 
-Every grant below is traced to the AWS call that needs it (crates/aws/src, called from
-crates/handlers/src through lambdas/<name>/src/main.rs), or to what Lambda itself does with the
-function's role (an event source mapping reads its stream or queue, and sends to its on-failure
-destination, as the function's role).
+Every grant below is traced to the AWS call that needs it (crates/aws/src, called from the
+handlers in crates/handlers/src as each function's declaration in crates/handlers/src/functions
+builds them), or to what Lambda itself does with the function's role (an event source mapping
+reads its stream or queue, and sends to its on-failure destination, as the function's role).
 
 Resources are written as `checks.resource_name` renders them: a resource of this template by its
 logical id, or an ARN built with `Fn::Sub` as `<service>:<the part after the account id>`.

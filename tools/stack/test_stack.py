@@ -45,6 +45,15 @@ def test_cfn_lint_passes(packaged):
     assert run.returncode == 0, f"cfn-lint found problems:\n{run.stdout}{run.stderr}"
 
 
+def test_expectations_cover_exactly_the_declared_functions():
+    # One Lambda binary per declared function (a Rust test keeps lambdas/src/bin and the
+    # declarations in crates/handlers/src/functions in step): a new function needs its
+    # expectations here before the stack checks pass.
+    declared = sorted(path.stem for path in (Path(__file__).resolve().parents[2] / "lambdas/src/bin").glob("*.rs"))
+    assert declared, "lambdas/src/bin holds the functions' binaries"
+    assert sorted(FUNCTIONS) == declared
+
+
 def test_seven_lifecycle_functions_the_read_only_queries_and_the_relay(template):
     assert len(LIFECYCLE) == 7 and len(QUERIES) == 1 and len(SCHEDULED) == 1
     assert sorted(checks.functions_by_name(template)) == sorted(LIFECYCLE + QUERIES + SCHEDULED)

@@ -22,11 +22,14 @@ impl KinesisEvents {
 
 impl EventPublisher for KinesisEvents {
     async fn publish(&self, event: &OrderEvent) -> Result<(), PortError> {
+        let data = event
+            .encode()
+            .map_err(|error| PortError::new("writing an event for the Kinesis stream", error))?;
         self.client
             .put_record()
             .stream_name(&self.stream_name)
             .partition_key(event.partition_key())
-            .data(Blob::new(event.encode()))
+            .data(Blob::new(data))
             .send()
             .await
             .map_err(|error| PortError::new("putting an event on the Kinesis stream", error))?;

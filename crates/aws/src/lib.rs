@@ -2,6 +2,10 @@
 //! SQS, email through SES, partners over HTTPS, and the configuration the Lambdas read.
 //!
 //! Every adapter keeps the SDK's error as the cause of the `PortError` it returns.
+//!
+//! - `orders` (with `order_item`, `outbox_item`, `status_index`, `order_table`): DynamoDB.
+//! - `events`: Kinesis; `queue`: SQS; `mail`: SES v2; `partner`: HTTPS with retries.
+//! - `clients`: the SDK clients, built once; `config`: a function's environment, secrets from SSM.
 
 pub mod clients;
 pub mod config;

@@ -1,6 +1,6 @@
 //! What `cakeshop dev` tells a person when it is up.
 
-use cakeshop_local::wiring::Trigger;
+use cakeshop_local::serverless::Trigger;
 use cakeshop_local::{Backend, RunningShop};
 
 pub fn print(shop: &RunningShop) {

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use cakeshop_local::dead_letters::{self, DeadLetterKind};
-use cakeshop_local::wiring::read_serverless_yml;
+use cakeshop_local::serverless::read_serverless_yml;
 use cakeshop_local::{DevOptions, offline_functions};
 use cakeshop_sqlite::Store;
 use serde_json::json;

@@ -1,5 +1,9 @@
-//! `cakeshop`: run the whole shop locally (`cakeshop dev`) and deal with dead letters
-//! (`cakeshop dlq list|redrive`).
+//! `cakeshop`: the shop on one machine and the tools around it.
+//!
+//! - `dev`: the whole shop (`cakeshop_local::start`), with `banner` printing where it is.
+//! - `dlq`: what landed in dead-letter queues and on-failure destinations, and redrive.
+//! - `bench`: lifecycles over HTTP against shops it starts; `seed`: a large store.
+//! - `functions`: the declared functions and what each reads.
 
 mod banner;
 mod bench;

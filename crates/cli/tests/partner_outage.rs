@@ -9,7 +9,7 @@
 
 mod support;
 
-use cakeshop_local::wiring::{Trigger, read_serverless_yml};
+use cakeshop_local::serverless::{Trigger, read_serverless_yml};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -6,8 +6,8 @@
 
 mod support;
 
-use cakeshop_local::mappings::{FailureCondition, StreamFailure};
-use cakeshop_local::wiring::{Trigger, read_serverless_yml};
+use cakeshop_local::kinesis::{FailureCondition, StreamFailure};
+use cakeshop_local::serverless::{Trigger, read_serverless_yml};
 use cakeshop_sqlite::{LocalQueue, LocalStream, Store, sequence_number};
 use serde_json::json;
 use std::time::Duration;

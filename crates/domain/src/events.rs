@@ -135,9 +135,10 @@ impl OrderEvent {
         self.order_id().as_str()
     }
 
-    pub fn encode(&self) -> Vec<u8> {
-        // Serialising plain data with string keys cannot fail.
-        serde_json::to_vec(self).unwrap_or_default()
+    /// The record's bytes. Serialising plain data with string keys fails only where a value
+    /// refuses to be written (a timestamp outside what can be formatted), and then says so.
+    pub fn encode(&self) -> Result<Vec<u8>, serde_json::Error> {
+        serde_json::to_vec(self)
     }
 
     /// Reads an event from a record's bytes, telling apart junk, unknown kinds, newer
@@ -184,16 +185,22 @@ mod tests {
     fn events_round_trip_with_type_tag_id_and_version() {
         let at = Timestamp::from_unix_millis(2_000).expect("in range");
         let placed = OrderEvent::order_placed(&order(), at);
-        let json: serde_json::Value = serde_json::from_slice(&placed.encode()).expect("json");
+        let json: serde_json::Value = serde_json::from_slice(&placed.encode().expect("encodes")).expect("json");
         assert_eq!(json["type"], "order_placed");
         assert_eq!(json["schemaVersion"], 1);
         assert_eq!(json["eventId"], "order_placed:o-1");
         assert_eq!(json["order"]["totalCents"], 7800);
-        assert_eq!(OrderEvent::decode(&placed.encode()).expect("decodes"), placed);
+        assert_eq!(
+            OrderEvent::decode(&placed.encode().expect("encodes")).expect("decodes"),
+            placed
+        );
 
         let fulfilled = OrderEvent::order_fulfilled(&OrderId::parse("o-1").expect("id"), at);
         assert_eq!(fulfilled.kind(), EventKind::OrderFulfilled);
-        assert_eq!(OrderEvent::decode(&fulfilled.encode()).expect("decodes"), fulfilled);
+        assert_eq!(
+            OrderEvent::decode(&fulfilled.encode().expect("encodes")).expect("decodes"),
+            fulfilled
+        );
     }
 
     #[test]

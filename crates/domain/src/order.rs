@@ -4,7 +4,6 @@ use crate::catalogue::Product;
 use crate::money::Cents;
 use crate::status::{Status, Step, TransitionError};
 use crate::timestamp::Timestamp;
-use crate::validation::NewOrder;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -87,6 +86,15 @@ pub struct Order {
     pub created_at: Timestamp,
     /// Steps in the order they happened; each step at most once.
     pub history: Vec<HistoryEntry>,
+}
+
+/// A validated order request (`validation::parse_new_order`): a known product, a sane quantity and its exact price.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOrder {
+    pub customer: Customer,
+    pub product: &'static Product,
+    pub quantity: u32,
+    pub total_cents: Cents,
 }
 
 impl Order {

@@ -1,8 +1,7 @@
 //! Turning a customer's or baker's JSON body into checked values, with messages a person can act on.
 
 use crate::catalogue::{Product, find_product};
-use crate::money::Cents;
-use crate::order::{Customer, OrderId};
+use crate::order::{Customer, NewOrder, OrderId};
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -42,15 +41,6 @@ impl fmt::Display for FieldError {
 fn join_messages(errors: &[FieldError]) -> String {
     let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
     messages.join("; ")
-}
-
-/// A validated order request: a known product, a sane quantity and its exact price.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewOrder {
-    pub customer: Customer,
-    pub product: &'static Product,
-    pub quantity: u32,
-    pub total_cents: Cents,
 }
 
 /// A customer's confirmation that the cake arrived, with an optional rating and feedback.

@@ -122,10 +122,12 @@ fn the_order_and_its_event(c: &mut Criterion) {
         b.iter(|| {
             let new_order = parse_new_order(black_box(BODY)).unwrap_or_else(|_| unreachable!("valid"));
             let order = Order::place(order_id(1), new_order, at());
-            OrderEvent::order_placed(&order, at()).encode()
+            OrderEvent::order_placed(&order, at()).encode().expect("encodes")
         })
     });
-    let encoded = OrderEvent::order_placed(&sample_order(1), at()).encode();
+    let encoded = OrderEvent::order_placed(&sample_order(1), at())
+        .encode()
+        .expect("encodes");
     c.bench_function("order_placed decode", |b| {
         b.iter(|| OrderEvent::decode(black_box(&encoded)))
     });

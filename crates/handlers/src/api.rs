@@ -69,8 +69,14 @@ impl From<RequestError> for ApiError {
 pub use cakeshop_ports::error_chain;
 
 pub fn json_response<T: Serialize + ?Sized>(status: u16, value: &T) -> ApiGatewayV2httpResponse {
-    let body = serde_json::to_string(value).unwrap_or_else(|_| "{}".into());
-    response(status, "application/json", body)
+    match serde_json::to_string(value) {
+        Ok(body) => response(status, "application/json", body),
+        Err(error) => {
+            tracing::error!(error = %error_chain(&error), "writing a response body failed");
+            let body = r#"{"error":{"code":"internal","message":"the answer could not be written; please try again"}}"#;
+            response(500, "application/json", body.to_owned())
+        }
+    }
 }
 
 pub fn html_response(status: u16, page: String) -> ApiGatewayV2httpResponse {

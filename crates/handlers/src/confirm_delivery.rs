@@ -75,7 +75,8 @@ impl<R: OrderRepository, Q: QueueSender> ConfirmDelivery<R, Q> {
     async fn send_feedback(&self, order: &Order, confirmation: DeliveryConfirmation) -> Result<(), ApiError> {
         let delivered_at = order.step_time(Step::Delivered).unwrap_or_else(|| self.clock.now());
         let message = FeedbackMessage::for_order(order, confirmation.rating, confirmation.feedback, delivered_at);
-        let body = serde_json::to_string(&message).unwrap_or_default();
+        let body = serde_json::to_string(&message)
+            .map_err(|error| ApiError::internal("writing the feedback message failed", &error))?;
         let outgoing = OutgoingMessage {
             key: message.feedback_id,
             body,

@@ -3,6 +3,14 @@
 //! Each takes the event type its trigger delivers (`aws_lambda_events`) and returns the response
 //! type that trigger expects, and reaches the outside world only through the ports it is
 //! generic over. The same handlers run as Lambda functions and inside `cakeshop dev`.
+//!
+//! - `functions`: every function declared once; binaries, `cakeshop dev` and tests derive from it.
+//! - One module per handler: `place_order`, `notify_baker`, `fulfill_order`, `request_delivery`,
+//!   `notify_delivery`, `confirm_delivery`, `forward_feedback`, `order_queries` (with
+//!   `open_orders`), `relay_events`.
+//! - What they share: `api` (HTTP in and out), `auth`, `stream_batch` and `queue_batch` (partial
+//!   batch failures), `record_error`, `announce` (publish, then clear the outbox mark),
+//!   `partner_forwarding`, `baker_email`, `baker_page` and `html` (escaping).
 
 pub mod announce;
 pub mod api;

@@ -27,8 +27,8 @@ async fn a_poison_record_holds_back_its_own_order_only_and_is_reported_alone() {
     // The poison shares the first order's partition key: that order's event behind it waits.
     let event = json!({ "Records": [
         kinesis_record(b"\x00not json at all", &first, 1, 0),
-        kinesis_record(&placed[0].encode(), &first, 2, 0),
-        kinesis_record(&placed[1].encode(), &second, 3, 0),
+        kinesis_record(&placed[0].encode().expect("encodes"), &first, 2, 0),
+        kinesis_record(&placed[1].encode().expect("encodes"), &second, 3, 0),
     ]});
     let response = shop.notify_baker.handle(as_kinesis(&event)).await;
     assert_eq!(failed_sequence_numbers(&response), vec![sequence(1)]);
@@ -42,8 +42,8 @@ async fn a_poison_record_holds_back_its_own_order_only_and_is_reported_alone() {
     // The replay from the failed record (as the mapping does) without the poison, once it has
     // gone to the on-failure destination, handles the rest; the second is not mailed twice.
     let replay = json!({ "Records": [
-        kinesis_record(&placed[0].encode(), &first, 2, 0),
-        kinesis_record(&placed[1].encode(), &second, 3, 0),
+        kinesis_record(&placed[0].encode().expect("encodes"), &first, 2, 0),
+        kinesis_record(&placed[1].encode().expect("encodes"), &second, 3, 0),
     ]});
     assert!(
         shop.notify_baker

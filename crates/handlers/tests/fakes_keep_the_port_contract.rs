@@ -19,7 +19,7 @@ impl contract::StreamProbe for Probes {
         let events = self.stream.events.lock().expect("stream").clone();
         events
             .iter()
-            .map(|e| (e.partition_key().to_owned(), e.encode()))
+            .map(|e| (e.partition_key().to_owned(), e.encode().expect("encodes")))
             .collect()
     }
 }

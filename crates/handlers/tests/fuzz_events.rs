@@ -80,8 +80,16 @@ fn sample_order(order_id: &str) -> Order {
 fn valid_events() -> Vec<Vec<u8>> {
     let mut events = Vec::new();
     for order_id in [PLACED_ORDER, "o-404"] {
-        events.push(OrderEvent::order_placed(&sample_order(order_id), at()).encode());
-        events.push(OrderEvent::order_fulfilled(&id(order_id), at()).encode());
+        events.push(
+            OrderEvent::order_placed(&sample_order(order_id), at())
+                .encode()
+                .expect("encodes"),
+        );
+        events.push(
+            OrderEvent::order_fulfilled(&id(order_id), at())
+                .encode()
+                .expect("encodes"),
+        );
     }
     events
 }

@@ -5,10 +5,10 @@
 //! `mappings::StreamFailure`); replaying reads those records from the stream (while retained)
 //! and hands them to the consumer that gave up on them, and drops the pointer once it succeeds.
 
-use crate::envelopes::{kinesis_event, stream_arn};
-use crate::functions::Invoke;
-use crate::mappings::{StreamFailure, source_record};
-use crate::wiring::{Trigger, Wiring};
+use crate::arn::stream_arn;
+use crate::kinesis::{StreamFailure, kinesis_event, source_record};
+use crate::lambda::Invoke;
+use crate::serverless::{Trigger, Wiring};
 use cakeshop_sqlite::{LocalQueue, LocalStream, QueueMessage, Store, StoreError, StreamRecord, parse_sequence_number};
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,19 +1,36 @@
 //! `cakeshop dev`: the whole shop on one machine. The same handlers and event types as on AWS,
-//! on an embedded SQLite store, with Kinesis, SQS and SES stand-ins that behave like AWS where it
-//! matters, all wired from the project's `serverless.yml`.
+//! on the embedded store (`cakeshop-sqlite`), with stand-ins for the AWS services that behave
+//! like them where it matters, all wired from the project's `serverless.yml`. One module for
+//! each service it stands in for, or concern a user would name:
+//!
+//! - `serverless`: `serverless.yml` read into a `Wiring`, and the resource names for a stage.
+//! - `api_gateway`: the HTTP API's routes, as API Gateway v2 events.
+//! - `lambda`: invoking the declared functions by name; what every event source mapping shares.
+//! - `kinesis`: the stream's event source mapping (batches, filters, retries, bisect, partial
+//!   failures, on-failure destinations).
+//! - `sqs`: the queues' event source mapping (visibility, redrive).
+//! - `eventbridge`: `schedule:` triggers.
+//! - `ses`: the mailbox's feed.
+//! - `partners`: the delivery company's and customer service's stand-ins, with fault switches.
+//! - `dead_letters`: dead-letter queues and on-failure destinations, listed and redriven.
+//! - `feeds`: the `/_local/` feeds' paging and waiting.
+//! - `arn`: the region, account and ARNs of the local resources.
+//! - `dev`: the process that assembles them all (`cakeshop dev`).
 
-pub mod assembly;
-pub mod aws_backend;
+pub mod api_gateway;
+pub mod arn;
 pub mod dead_letters;
-pub mod envelopes;
-pub mod functions;
-pub mod gateway;
-pub mod mappings;
-pub mod runtime;
-pub mod secrets;
-pub mod wiring;
+pub mod dev;
+pub mod eventbridge;
+pub mod feeds;
+pub mod kinesis;
+pub mod lambda;
+pub mod partners;
+pub mod serverless;
+pub mod ses;
+pub mod sqs;
 
-pub use functions::Functions;
-pub use runtime::{Backend, DevError, DevOptions, RunningShop, offline_functions, start};
+pub use dev::{Backend, DevError, DevOptions, RunningShop, offline_functions, start};
+pub use lambda::Functions;
 
 pub use cakeshop_ports::error_chain;

@@ -3,7 +3,7 @@
 //! one added there that nothing reads is a stale setting.
 
 use cakeshop_handlers::functions::{Function, Visit, needs, visit_all};
-use cakeshop_local::wiring::{Wiring, read_serverless_yml};
+use cakeshop_local::serverless::{Wiring, read_serverless_yml};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,8 @@
 //! Following a feed without polling it: `?wait_ms=` holds an answer that has nothing new until
 //! something arrives on that feed, or the wait is over.
 
-use cakeshop_local::gateway::{LONGEST_FEED_WAIT_MS, PartnerFaults, partner_stand_ins};
+use cakeshop_local::feeds::LONGEST_FEED_WAIT_MS;
+use cakeshop_local::partners::{PartnerFaults, partner_stand_ins};
 use cakeshop_sqlite::Store;
 use serde_json::Value;
 use std::time::{Duration, Instant};

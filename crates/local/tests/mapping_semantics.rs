@@ -9,9 +9,10 @@ mod support;
 
 use cakeshop_domain::{OrderEvent, OrderId, Timestamp};
 use cakeshop_local::dead_letters;
-use cakeshop_local::envelopes::shard_id;
-use cakeshop_local::mappings::FailureCondition;
-use cakeshop_local::wiring::{FilterPattern, QueueSpec, RedriveSpec, StreamMapping, Trigger, read_serverless_yml};
+use cakeshop_local::kinesis::FailureCondition;
+use cakeshop_local::kinesis::FilterPattern;
+use cakeshop_local::kinesis::shard_id;
+use cakeshop_local::serverless::{QueueSpec, RedriveSpec, StreamMapping, Trigger, read_serverless_yml};
 use cakeshop_sqlite::Redrive;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -350,7 +351,7 @@ async fn a_record_no_handler_can_decode_goes_alone_to_the_on_failure_queue_and_i
         let fulfilled = |key: &str| {
             let order_id = OrderId::parse(key).expect("an order id");
             let at = Timestamp::from_unix_millis(1_700_000_000_000).expect("a time");
-            String::from_utf8(OrderEvent::order_fulfilled(&order_id, at).encode()).expect("UTF-8")
+            String::from_utf8(OrderEvent::order_fulfilled(&order_id, at).encode().expect("encodes")).expect("UTF-8")
         };
         // It passes the mapping's filter (type order_fulfilled) but is no event: no orderId
         // string, no eventId, no time.
@@ -758,7 +759,7 @@ async fn queue_batches_hold_at_most_batch_size_messages_and_the_window_gathers_t
         let bodies: Vec<String> = (1..=7).map(|n| format!("m{n}")).collect();
         queue.send_bodies(bodies.iter().map(String::as_str)).unwrap();
         let function = FakeFunction::succeeding();
-        let mapping = cakeshop_local::wiring::QueueMapping {
+        let mapping = cakeshop_local::serverless::QueueMapping {
             batch_size: 3,
             ..queue_mapping("Q")
         };
@@ -774,7 +775,7 @@ async fn queue_batches_hold_at_most_batch_size_messages_and_the_window_gathers_t
         // With a window, a message sent shortly after the first joins its batch.
         let windowed = shop.queue("W");
         let function = FakeFunction::succeeding();
-        let mapping = cakeshop_local::wiring::QueueMapping {
+        let mapping = cakeshop_local::serverless::QueueMapping {
             batching_window_ms: 300,
             ..queue_mapping("W")
         };
@@ -932,17 +933,14 @@ async fn sqs_after_max_receive_count_a_message_moves_to_the_dead_letter_queue_an
 
 const PROJECT_SERVERLESS_YML: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../serverless.yml");
 
-/// notify-baker's mapping as read from `text`, run exactly as `runtime::start_mappings` runs
-/// it, over 60 order_placed and 10 order_fulfilled records on one shard; returns the batches.
+/// Every mapping of the wiring read from `text`, started by `dev::mappings::start_all` as
+/// `cakeshop dev` starts them, over 60 order_placed and 10 order_fulfilled records on one
+/// shard; returns notify-baker's batches.
 async fn notify_baker_batches(text: &str) -> Vec<support::Batch> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("serverless.yml");
     std::fs::write(&path, text).unwrap();
     let wiring = read_serverless_yml(&path).expect("usable wiring");
-    let function = wiring.function("notify-baker").expect("notify-baker");
-    let Some(Trigger::Stream(mapping)) = &function.trigger else {
-        panic!("notify-baker has a stream trigger");
-    };
 
     let shop = Shop::new(1);
     for n in 0..70 {
@@ -953,26 +951,19 @@ async fn notify_baker_batches(text: &str) -> Vec<support::Batch> {
         );
     }
     let fake = FakeFunction::succeeding();
-    let consumer = cakeshop_local::mappings::StreamConsumer {
-        function: function.name.clone(),
-        mapping: mapping.clone(),
-        timeout: Duration::from_secs(function.timeout_seconds),
-        stream: cakeshop_local::mappings::LocalShards::new(shop.stream.clone()),
-        stream_arn: cakeshop_local::envelopes::stream_arn(&wiring.stream.logical_id),
-        on_failure: mapping
-            .on_failure_queue
-            .as_ref()
-            .map(|q| cakeshop_sqlite::LocalQueue::new(shop.store.clone(), q.clone())),
-        invoker: fake.clone(),
+    let sources = cakeshop_local::dev::LocalSources {
+        store: shop.store.clone(),
+        stream_arn: cakeshop_local::arn::stream_arn(&wiring.stream.logical_id),
     };
-    Arc::new(consumer).start();
+    cakeshop_local::dev::mappings::start_all(&wiring, &sources, &fake, None).expect("every mapping starts");
     eventually("every record", || {
         (shop.stream.checkpoint("notify-baker", 0).unwrap() == 70).then_some(())
     })
     .await;
-    let batches = fake.batches();
-    assert!(batches.iter().all(|b| b.function == "notify-baker"));
-    batches
+    fake.batches()
+        .into_iter()
+        .filter(|b| b.function == "notify-baker")
+        .collect()
 }
 
 fn types(batches: &[support::Batch]) -> HashSet<String> {

@@ -4,8 +4,8 @@
 //! recorded as received, and a call the partner took but never answered comes back as a repeat.
 
 use cakeshop_aws::{DEFAULT_PARTNER_TIMEOUT, HttpPartner};
-use cakeshop_local::gateway::{FaultMode, PartnerFault, PartnerFaults, partner_stand_ins};
-use cakeshop_local::wiring::read_serverless_yml;
+use cakeshop_local::partners::{FaultMode, PartnerFault, PartnerFaults, partner_stand_ins};
+use cakeshop_local::serverless::read_serverless_yml;
 use cakeshop_ports::{PartnerCall, PartnerClient, PartnerError};
 use cakeshop_sqlite::{RecordedCall, Store};
 use std::time::{Duration, Instant};

@@ -3,7 +3,7 @@
 
 mod support;
 
-use cakeshop_local::mappings::ScheduledRuns;
+use cakeshop_local::eventbridge::ScheduledRuns;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};

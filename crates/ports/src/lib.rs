@@ -1,7 +1,12 @@
 //! Ports: what a handler needs from the world, as small `Send + Sync` traits.
 //!
-//! Each has an AWS implementation (`cakeshop-aws`) and a local one, and both pass the same
-//! contract suite (`contract`, behind the feature of that name).
+//! Each has an AWS implementation (`cakeshop-aws`) and a local one (`cakeshop-sqlite`), and both
+//! pass the same contract suite (`contract`, behind the feature of that name).
+//!
+//! - `orders`, `outbox`: the order table and the events its changes still owe the stream.
+//! - `events`: the order stream; `queue`: the two queues; `mail`: email; `partner`: the
+//!   partners' HTTP APIs; `clock`: time and order ids.
+//! - `config`: the environment variables functions read; `error`: the error every port returns.
 
 pub mod clock;
 pub mod config;

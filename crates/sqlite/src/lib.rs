@@ -6,7 +6,7 @@
 //! at any moment loses nothing it acknowledged. Writers to the stream and the queues bump a
 //! watch counter so that consumers wake at once instead of polling.
 //!
-//! - `orders`, `orders_by_status`: the `OrderRepository` and its outbox (`LocalOrders`).
+//! - `orders`: the `OrderRepository` and its outbox (`LocalOrders`), orders listed by status.
 //! - `stream`: the `EventPublisher`, a Kinesis-like stream with shards and checkpoints.
 //! - `queues`: the `QueueSender`, SQS-like queues with visibility and redrive.
 //! - `mailbox`: the `Mailer`, every email kept (the SES stand-in's memory).
@@ -22,7 +22,6 @@ pub mod faults;
 mod mailbox;
 mod migrations;
 mod orders;
-mod orders_by_status;
 mod partners;
 mod queues;
 mod remote_checkpoints;

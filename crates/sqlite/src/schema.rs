@@ -9,7 +9,7 @@ PRAGMA journal_mode = WAL;
 -- In WAL mode NORMAL survives any crash of the process (a commit is in the log before the
 -- call returns); only a power cut can lose the last commits.
 PRAGMA synchronous = NORMAL;
--- The store's checkpoint thread copies the log back (store/checkpointer.rs), not the commits.
+-- The store's checkpoint thread copies the log back (checkpointer.rs), not the commits.
 PRAGMA wal_autocheckpoint = 0;
 
 -- created_ms (when the order was placed, Unix ms) keys the index of orders by status; stores

@@ -192,7 +192,7 @@ impl EventPublisher for LocalStream {
         crate::faults::crash_point(|| format!("before-publish:{}", event.kind().as_str()));
         let partition_key = event.partition_key().to_owned();
         let shard = shard_for(&partition_key, self.store.stream_shards());
-        let data = event.encode();
+        let data = event.encode().map_err(|e| PortError::new("writing a record", e))?;
         self.store
             .write(move |connection| append(connection, shard, &partition_key, &data, now_millis()))
             .await

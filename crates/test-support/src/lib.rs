@@ -1,4 +1,5 @@
-//! Test-only helpers shared by the crates' tests.
+//! Test-only helpers shared by the crates' tests: moto, the AWS emulator, started on a free
+//! loopback port and stopped with the test (`MotoServer`).
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;

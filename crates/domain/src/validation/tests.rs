@@ -1,4 +1,5 @@
 use super::*;
+use crate::money::Cents;
 
 fn invalid_fields(result: Result<NewOrder, RequestError>) -> Vec<(&'static str, String)> {
     match result {

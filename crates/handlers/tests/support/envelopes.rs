@@ -20,7 +20,7 @@ pub fn kinesis_event(events: &[OrderEvent], first_sequence: u128, arrival_second
         .enumerate()
         .map(|(n, event)| {
             kinesis_record(
-                &event.encode(),
+                &event.encode().expect("encodes"),
                 event.partition_key(),
                 first_sequence + n as u128,
                 arrival_seconds,

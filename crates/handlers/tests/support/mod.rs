@@ -105,18 +105,21 @@ impl Ports for TestPorts {
     }
 }
 
+impl std::ops::Deref for Shop {
+    type Target = TestPorts;
+
+    fn deref(&self) -> &TestPorts {
+        &self.ports
+    }
+}
+
 /// A handler of the test shop, as its declaration builds it.
 pub type Handler<F> = <F as Function>::Handler<TestPorts>;
 
+/// Every handler built on one set of in-memory ports; the ports are reached through the shop
+/// (`shop.orders`, `shop.mailer`, …).
 pub struct Shop {
-    pub orders: MemoryOrders,
-    pub stream: RecordingStream,
-    pub delivery_queue: RecordingQueue,
-    pub feedback_queue: RecordingQueue,
-    pub mailer: RecordingMailer,
-    pub delivery_company: RecordingPartner,
-    pub customer_service: RecordingPartner,
-    pub clock: TestClock,
+    pub ports: TestPorts,
     pub place_order: Handler<PlaceOrderFunction>,
     pub notify_baker: Handler<NotifyBakerFunction>,
     pub fulfill_order: Handler<FulfillOrderFunction>,
@@ -158,14 +161,7 @@ impl Shop {
             forward_feedback: build::<ForwardFeedbackFunction>(&ports),
             order_queries: build::<OrderQueriesFunction>(&ports),
             relay_events: build::<RelayEventsFunction>(&ports),
-            orders: ports.orders,
-            stream: ports.stream,
-            delivery_queue: ports.delivery_queue,
-            feedback_queue: ports.feedback_queue,
-            mailer: ports.mailer,
-            delivery_company: ports.delivery_company,
-            customer_service: ports.customer_service,
-            clock: ports.clock,
+            ports,
         }
     }
 

@@ -8,10 +8,11 @@ use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use aws_lambda_events::event::streams::KinesisEventResponse;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
-use cakeshop_local::envelopes::{queue_arn, stream_arn};
-use cakeshop_local::functions::{Invoke, InvokeError};
-use cakeshop_local::mappings::{LocalMessages, LocalShards, QueueConsumer, StreamConsumer, StreamFailure};
-use cakeshop_local::wiring::{QueueMapping, StreamMapping, Trigger, Wiring};
+use cakeshop_local::arn::{queue_arn, stream_arn};
+use cakeshop_local::kinesis::{LocalShards, StreamConsumer, StreamFailure};
+use cakeshop_local::lambda::{Invoke, InvokeError};
+use cakeshop_local::serverless::{QueueMapping, StreamMapping, Trigger, Wiring};
+use cakeshop_local::sqs::{LocalMessages, QueueConsumer};
 use cakeshop_sqlite::{LocalQueue, LocalStream, Redrive, Store, sequence_number};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -315,7 +316,8 @@ impl Shop {
             .collect()
     }
 
-    /// Starts a stream consumer for `FUNCTION`, built as `runtime::start_mappings` builds one.
+    /// Starts a stream consumer for `FUNCTION` on `mapping`, built as `dev::mappings::start_all`
+    /// builds one from `serverless.yml` (the mapping here is the test's own).
     pub fn start_stream_consumer(&self, mapping: StreamMapping, timeout: Duration, invoker: FakeFunction) {
         Arc::new(StreamConsumer {
             function: FUNCTION.to_owned(),
@@ -380,11 +382,11 @@ pub fn queue_mapping(queue: &str) -> QueueMapping {
 }
 
 /// The wiring `dead_letters::redrive` needs: `FUNCTION` on `mapping` and the queues named.
-pub fn wiring(trigger: Option<Trigger>, queues: Vec<cakeshop_local::wiring::QueueSpec>) -> Wiring {
+pub fn wiring(trigger: Option<Trigger>, queues: Vec<cakeshop_local::serverless::QueueSpec>) -> Wiring {
     Wiring {
         service: "cakeshop".to_owned(),
         resources: Default::default(),
-        functions: vec![cakeshop_local::wiring::Function {
+        functions: vec![cakeshop_local::serverless::Function {
             name: FUNCTION.to_owned(),
             timeout_seconds: 5,
             routes: Vec::new(),
@@ -392,7 +394,7 @@ pub fn wiring(trigger: Option<Trigger>, queues: Vec<cakeshop_local::wiring::Queu
             environment: Default::default(),
         }],
         queues: queues.into_iter().map(|q| (q.logical_id.clone(), q)).collect(),
-        stream: cakeshop_local::wiring::StreamSpec {
+        stream: cakeshop_local::serverless::StreamSpec {
             logical_id: STREAM.to_owned(),
             retention_hours: 24,
         },

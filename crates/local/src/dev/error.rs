@@ -1,0 +1,48 @@
+//! Why the shop could not start.
+
+use super::secrets::SecretsError;
+use crate::serverless::WiringError;
+use cakeshop_sqlite::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DevError {
+    #[error(transparent)]
+    Wiring(#[from] WiringError),
+    #[error("opening the store")]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Secrets(#[from] SecretsError),
+    #[error("cannot listen on 127.0.0.1:{port}")]
+    Listen {
+        port: u16,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the partner URL {url:?} is not usable")]
+    PartnerUrl {
+        url: String,
+        #[source]
+        source: cakeshop_aws::HttpPartnerError,
+    },
+    #[error(transparent)]
+    CrashPoint(#[from] cakeshop_sqlite::faults::UnknownCrashPoint),
+    #[error("the AWS backend")]
+    Aws(#[from] AwsBackendError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AwsBackendError {
+    #[error("{what} failed")]
+    Provision {
+        what: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("queue {name} ({logical_id}) does not exist; start with --provision to create what serverless.yml defines")]
+    MissingQueue {
+        logical_id: String,
+        name: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}

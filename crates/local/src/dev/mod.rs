@@ -1,0 +1,161 @@
+//! `cakeshop dev`: the process that assembles the shop. It reads the wiring, opens the store,
+//! builds every declared function on the chosen backend's adapters, starts the event source
+//! mappings and serves the HTTP API with the local feeds and the partner stand-ins.
+//!
+//! - `options`, `error`: what it is asked to do, and why it could not.
+//! - `ports`: the ports every function is built on, and each variable's local value.
+//! - `mappings`: every `serverless.yml` trigger started as a running mapping.
+//! - `local`: the embedded store as the backend; `aws` (with `provision`): DynamoDB, Kinesis,
+//!   SQS and SES through the SDK.
+//! - `secrets`: the local signing secret and baker key, kept in the data directory.
+
+mod aws;
+mod error;
+mod local;
+pub mod mappings;
+mod options;
+mod ports;
+mod provision;
+pub mod secrets;
+
+pub use error::{AwsBackendError, DevError};
+pub use local::LocalSources;
+pub use options::{Backend, DevOptions};
+pub use ports::Endpoints;
+
+use crate::api_gateway::Gateway;
+use crate::arn::stream_arn;
+use crate::lambda::Functions;
+use crate::partners::{PartnerFault, PartnerFaults, partner_stand_ins};
+use crate::serverless::{Wiring, WiringError, read_serverless_yml};
+use crate::ses::mailbox_feed;
+use axum::serve::ListenerExt;
+use cakeshop_sqlite::Store;
+use local::{local_functions, start_retention};
+use mappings::start_all;
+use secrets::LocalSecrets;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// A started shop.
+pub struct RunningShop {
+    pub address: SocketAddr,
+    pub base_url: String,
+    pub baker_api_key: String,
+    pub wiring: Wiring,
+    pub store: Store,
+    pub backend: Backend,
+    pub delivery_api_url: String,
+    pub customer_service_api_url: String,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningShop {
+    /// Serves until the server stops (it does not, short of an error).
+    pub async fn serve(self) -> std::io::Result<()> {
+        self.server.await.unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    }
+}
+
+/// Starts the shop and serves it on `options.port` (see `RunningShop::serve`).
+pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
+    cakeshop_sqlite::faults::arm_from_environment()?;
+    let wiring = read_wiring(&options)?;
+    let store = Store::open(&options.data_dir, options.stream_shards)?;
+    let secrets = LocalSecrets::load_or_create(
+        &options.data_dir,
+        options.signing_secret.clone(),
+        options.baker_api_key.clone(),
+    )?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
+        .await
+        .map_err(|source| DevError::Listen {
+            port: options.port,
+            source,
+        })?;
+    let address = listener.local_addr().map_err(|source| DevError::Listen {
+        port: options.port,
+        source,
+    })?;
+    let endpoints = Endpoints::new(&options, &format!("http://{address}"));
+
+    let routes = wiring
+        .functions
+        .iter()
+        .flat_map(|f| f.routes.iter().map(|route| (route.clone(), f.name.clone())))
+        .collect();
+    let partner_faults = PartnerFaults::everywhere(PartnerFault::unavailable(options.partner_failure_rate));
+    let (functions, local_mailbox) = match &options.backend {
+        Backend::Local => {
+            let functions = Arc::new(local_functions(&options, &wiring, &store, &secrets, &endpoints)?);
+            let sources = LocalSources {
+                store: store.clone(),
+                stream_arn: stream_arn(&wiring.stream.logical_id),
+            };
+            start_all(&wiring, &sources, &functions, options.schedule_every)?;
+            start_retention(&wiring, &store);
+            (functions, true)
+        }
+        Backend::Aws { stage, provision } => {
+            let functions = aws::start(&options, &wiring, &store, &secrets, &endpoints, stage, *provision).await?;
+            (functions, false)
+        }
+    };
+    let router = Gateway::new(routes, functions)
+        .router()
+        .merge(mailbox_feed(store.clone(), local_mailbox))
+        .merge(partner_stand_ins(store.clone(), partner_faults));
+    // Small responses go out at once rather than wait on the client's delayed acknowledgement.
+    let listener = listener.tap_io(|connection| {
+        if let Err(error) = connection.set_nodelay(true) {
+            tracing::debug!(error = %error, "could not set TCP_NODELAY on a connection");
+        }
+    });
+    let server =
+        tokio::spawn(
+            async move { axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await },
+        );
+    Ok(RunningShop {
+        address,
+        base_url: endpoints.base_url,
+        baker_api_key: secrets.baker_api_key,
+        wiring,
+        store,
+        backend: options.backend.clone(),
+        delivery_api_url: endpoints.delivery_api_url,
+        customer_service_api_url: endpoints.customer_service_api_url,
+        server,
+    })
+}
+
+/// The wiring, refusing functions this runtime has no handler for.
+fn read_wiring(options: &DevOptions) -> Result<Wiring, DevError> {
+    let wiring = read_serverless_yml(&options.config)?;
+    let declared = cakeshop_handlers::functions::names();
+    for function in &wiring.functions {
+        if !declared.contains(&function.name.as_str()) {
+            return Err(WiringError::Unusable {
+                location: format!("function {}", function.name),
+                problem: format!(
+                    "cakeshop dev has no handler by that name; it runs {}",
+                    declared.join(", ")
+                ),
+            }
+            .into());
+        }
+    }
+    Ok(wiring)
+}
+
+/// The functions on the local store without serving anything, for tools such as
+/// `cakeshop dlq redrive`; partner calls go to where a running `cakeshop dev` on
+/// `options.port` would serve them.
+pub fn offline_functions(options: &DevOptions, wiring: &Wiring, store: &Store) -> Result<Arc<Functions>, DevError> {
+    let secrets = LocalSecrets::load_or_create(
+        &options.data_dir,
+        options.signing_secret.clone(),
+        options.baker_api_key.clone(),
+    )?;
+    let endpoints = Endpoints::new(options, &format!("http://127.0.0.1:{}", options.port));
+    Ok(Arc::new(local_functions(options, wiring, store, &secrets, &endpoints)?))
+}

@@ -1,0 +1,76 @@
+//! What `cakeshop dev` is asked to do.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where the shop keeps its state and sends its events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// Everything in the embedded store.
+    Local,
+    /// DynamoDB, Kinesis, SQS and SES through the AWS SDK, at `AWS_ENDPOINT_URL` (an emulator)
+    /// or in an AWS account; resources named as `serverless.yml` names them for `stage`.
+    Aws { stage: String, provision: bool },
+}
+
+/// What `cakeshop dev` is asked to do.
+#[derive(Clone)]
+pub struct DevOptions {
+    pub port: u16,
+    pub data_dir: PathBuf,
+    pub config: PathBuf,
+    pub backend: Backend,
+    pub stream_shards: u32,
+    pub sender_email: String,
+    pub baker_email: String,
+    /// Defaults to the local address.
+    pub public_base_url: Option<String>,
+    /// Real partner endpoints; by default the process serves stand-ins.
+    pub delivery_api_url: Option<String>,
+    pub customer_service_api_url: Option<String>,
+    pub signing_secret: Option<String>,
+    pub baker_api_key: Option<String>,
+    pub partner_timeout: Duration,
+    /// The share of calls (0 to 1) the partner stand-ins answer with 503 from the start; see
+    /// `PUT /_local/partners/{partner}/faults` for more.
+    pub partner_failure_rate: f64,
+    /// Runs scheduled functions this often instead of at their `rate(...)`.
+    pub schedule_every: Option<Duration>,
+}
+
+/// Everything but the two secrets, so a stray `{:?}` in a log line leaks nothing.
+impl std::fmt::Debug for DevOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DevOptions")
+            .field("port", &self.port)
+            .field("data_dir", &self.data_dir)
+            .field("config", &self.config)
+            .field("backend", &self.backend)
+            .field("public_base_url", &self.public_base_url)
+            .field("delivery_api_url", &self.delivery_api_url)
+            .field("customer_service_api_url", &self.customer_service_api_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DevOptions {
+    pub fn new(port: u16, data_dir: PathBuf, config: PathBuf) -> DevOptions {
+        DevOptions {
+            port,
+            data_dir,
+            config,
+            backend: Backend::Local,
+            stream_shards: 4,
+            sender_email: "orders@cakeshop.local".into(),
+            baker_email: "baker@cakeshop.local".into(),
+            public_base_url: None,
+            delivery_api_url: None,
+            customer_service_api_url: None,
+            signing_secret: None,
+            baker_api_key: None,
+            partner_timeout: cakeshop_aws::DEFAULT_PARTNER_TIMEOUT,
+            partner_failure_rate: 0.0,
+            schedule_every: None,
+        }
+    }
+}
