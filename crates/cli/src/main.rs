@@ -10,6 +10,7 @@ mod bench;
 mod dlq;
 mod functions;
 mod seed;
+mod store_order;
 
 use anyhow::Context;
 use cakeshop_local::{Backend, DevOptions};
@@ -43,6 +44,9 @@ enum Command {
     /// List the shop's functions as they are declared: name, trigger and the environment
     /// variables each reads (what serverless.yml must give it).
     Functions(functions::FunctionsArgs),
+    /// Store an order at a step of its journey in DynamoDB, through the adapter (tools/lambda-check).
+    #[command(hide = true)]
+    StoreOrder(store_order::StoreOrderArgs),
 }
 
 #[derive(Args, Clone)]
@@ -171,5 +175,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench(args) => bench::run(args).await,
         Command::Seed(args) => seed::run(&args),
         Command::Functions(args) => functions::run(&args),
+        Command::StoreOrder(args) => store_order::run(&args).await,
     }
 }
