@@ -8,7 +8,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import pytest
 
 from mutations import MUTATIONS
-from packager import REPO, Packaged, package
+from packager import REPO, Packaged, package, store
 
 REAL = "serverless.yml"
 
@@ -33,7 +33,10 @@ def packagings(tmp_path_factory) -> dict[str, Future]:
 
 @pytest.fixture(scope="session")
 def packaged(packagings) -> Packaged:
-    return packagings[REAL].result()
+    """The real file's packaging, also kept for tools/lambda-check (packager.store)."""
+    real = packagings[REAL].result()
+    store(real, (REPO / "serverless.yml").read_text())
+    return real
 
 
 @pytest.fixture(scope="session")

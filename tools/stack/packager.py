@@ -5,14 +5,23 @@ package.json, a link to the repo's node_modules and an empty zip at every artifa
 names, so no Rust build and no AWS account are needed. Where the machine allows it the CLI runs
 under `unshare -n`, in a network namespace with no interface but loopback, which proves that
 packaging calls nothing outside the machine.
+
+The real serverless.yml's template is also kept (`store`, under $CARGO_TARGET_DIR/stack, named
+by a digest of what it was made from) for tools/lambda-check, which takes its functions and
+their environment from it. Run as a script, this prints that file's path (`--path`), or packages
+serverless.yml and stores it first (`--store`).
 """
 
 from __future__ import annotations
 
+import argparse
 import functools
+import hashlib
 import json
+import os
 import shutil
 import subprocess
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +32,7 @@ REPO = Path(__file__).resolve().parents[2]
 STAGE = "dev"
 REGION = "eu-west-1"
 TEMPLATE = Path(".serverless") / "cloudformation-template-update-stack.json"
+STORE = Path(os.environ.get("CARGO_TARGET_DIR") or REPO / "target") / "stack"
 
 
 @dataclass(frozen=True)
@@ -72,3 +82,41 @@ def package(serverless_yml: str, scratch: Path) -> Packaged:
         )
     path = scratch / TEMPLATE
     return Packaged(template=json.loads(path.read_text()), path=path, offline=bool(offline_prefix()))
+
+
+def stored_path(serverless_yml: str) -> Path:
+    """Where the template of this serverless.yml text is kept: named by a digest of the text, the
+    pinned osls (package-lock.json), the stage and the region, so a stale one is never found
+    (nor one of another checkout sharing CARGO_TARGET_DIR)."""
+    digest = hashlib.sha256()
+    for part in (serverless_yml.encode(), (REPO / "package-lock.json").read_bytes(), STAGE.encode(), REGION.encode()):
+        digest.update(hashlib.sha256(part).digest())
+    return STORE / f"cloudformation-{digest.hexdigest()[:16]}.json"
+
+
+def store(packaged: Packaged, serverless_yml: str) -> Path:
+    """Keeps the packaged template at `stored_path` (written whole, then renamed into place)."""
+    path = stored_path(serverless_yml)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.partial")
+    partial.write_text(json.dumps(packaged.template, indent=2) + "\n")
+    partial.replace(path)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="The stored template of the repo's serverless.yml.")
+    action = parser.add_mutually_exclusive_group(required=True)
+    action.add_argument("--path", action="store_true", help="print where it is kept (it may not be there yet)")
+    action.add_argument("--store", action="store_true", help="package serverless.yml unless it is kept, then print the path")
+    args = parser.parse_args()
+    text = (REPO / "serverless.yml").read_text()
+    path = stored_path(text)
+    if args.store and not path.is_file():
+        with tempfile.TemporaryDirectory(prefix="cakeshop-package-") as scratch:
+            path = store(package(text, Path(scratch) / "package"), text)
+    print(path)
+
+
+if __name__ == "__main__":
+    main()
