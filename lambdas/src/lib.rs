@@ -21,7 +21,11 @@ pub async fn run<F: Function>() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let env = FunctionEnv::from_env(&needs::<F>().variables)?;
     let aws = AwsClients::load().await;
-    let env = aws.resolve(&env).await?;
+    let env = if F::READS_SECRETS {
+        aws.resolve(&env).await?
+    } else {
+        env.without_secrets()?
+    };
     let handler = F::build(&LambdaPorts::new(aws, env))?;
     let handler = &handler;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<F::Event>| async move {

@@ -46,6 +46,20 @@ impl FunctionEnv {
         Ok(read)
     }
 
+    /// The environment of a function that reads no secret, without fetching anything (and so
+    /// without the code that would fetch from SSM); a secret among its variables is an error.
+    pub fn without_secrets(&self) -> Result<ResolvedEnv, ConfigError> {
+        if let Some((name, _)) = self.secrets.first() {
+            return Err(ConfigError::Invalid(vec![format!(
+                "{name} is a secret, and this function was built to read none"
+            )]));
+        }
+        Ok(ResolvedEnv {
+            values: self.values.clone(),
+            seconds: self.seconds.clone(),
+        })
+    }
+
     /// A secret as given, for `AwsClients::resolve`.
     pub fn secret(&self, name: &str) -> Option<&Secret> {
         self.secrets

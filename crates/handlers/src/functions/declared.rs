@@ -32,6 +32,7 @@ pub struct PlaceOrderFunction;
 impl Function for PlaceOrderFunction {
     const NAME: &'static str = "place-order";
     const SUMMARY: &'static str = "POST /order: stores the order and puts order_placed on the stream";
+    const READS_SECRETS: bool = true;
     type Event = ApiGatewayV2httpRequest;
     type Response = ApiGatewayV2httpResponse;
     type Error = Infallible;
@@ -58,6 +59,7 @@ pub struct NotifyBakerFunction;
 impl Function for NotifyBakerFunction {
     const NAME: &'static str = "notify-baker";
     const SUMMARY: &'static str = "order_placed → an email to the baker with a signed link to the order";
+    const READS_SECRETS: bool = true;
     type Event = KinesisEvent;
     type Response = KinesisEventResponse;
     type Error = Infallible;
@@ -84,6 +86,7 @@ pub struct FulfillOrderFunction;
 impl Function for FulfillOrderFunction {
     const NAME: &'static str = "fulfill-order";
     const SUMMARY: &'static str = "GET|POST /order/fulfilled: the baker marks a cake ready; order_fulfilled";
+    const READS_SECRETS: bool = true;
     type Event = ApiGatewayV2httpRequest;
     type Response = ApiGatewayV2httpResponse;
     type Error = Infallible;
@@ -111,6 +114,7 @@ pub struct RequestDeliveryFunction;
 impl Function for RequestDeliveryFunction {
     const NAME: &'static str = "request-delivery";
     const SUMMARY: &'static str = "order_fulfilled → out for delivery; a request on the delivery queue";
+    const READS_SECRETS: bool = false;
     type Event = KinesisEvent;
     type Response = KinesisEventResponse;
     type Error = Infallible;
@@ -135,6 +139,7 @@ pub struct NotifyDeliveryFunction;
 impl Function for NotifyDeliveryFunction {
     const NAME: &'static str = "notify-delivery";
     const SUMMARY: &'static str = "delivery queue → the delivery company's API";
+    const READS_SECRETS: bool = false;
     type Event = SqsEvent;
     type Response = SqsBatchResponse;
     type Error = Infallible;
@@ -159,6 +164,7 @@ pub struct ConfirmDeliveryFunction;
 impl Function for ConfirmDeliveryFunction {
     const NAME: &'static str = "confirm-delivery";
     const SUMMARY: &'static str = "POST /order/delivered: the customer confirms; feedback on its queue";
+    const READS_SECRETS: bool = true;
     type Event = ApiGatewayV2httpRequest;
     type Response = ApiGatewayV2httpResponse;
     type Error = Infallible;
@@ -184,6 +190,7 @@ pub struct ForwardFeedbackFunction;
 impl Function for ForwardFeedbackFunction {
     const NAME: &'static str = "forward-feedback";
     const SUMMARY: &'static str = "feedback queue → customer service's API";
+    const READS_SECRETS: bool = false;
     type Event = SqsEvent;
     type Response = SqsBatchResponse;
     type Error = Infallible;
@@ -208,6 +215,7 @@ pub struct OrderQueriesFunction;
 impl Function for OrderQueriesFunction {
     const NAME: &'static str = "order-queries";
     const SUMMARY: &'static str = "GET /order/{orderId}, GET /orders (baker), GET /products";
+    const READS_SECRETS: bool = true;
     type Event = ApiGatewayV2httpRequest;
     type Response = ApiGatewayV2httpResponse;
     type Error = Infallible;
@@ -229,6 +237,7 @@ pub struct RelayEventsFunction;
 impl Function for RelayEventsFunction {
     const NAME: &'static str = "relay-events";
     const SUMMARY: &'static str = "every minute: publishes the events stored changes still owe the stream";
+    const READS_SECRETS: bool = false;
     type Event = EventBridgeEvent<serde_json::Value>;
     type Response = RelayReport;
     type Error = RelayError;

@@ -37,6 +37,9 @@ pub trait Function: 'static {
     const NAME: &'static str;
     /// One line on what it does, for `cakeshop functions`.
     const SUMMARY: &'static str;
+    /// Whether `build` asks for a secret (a test holds the two together). A Lambda that reads
+    /// none is built without the code that fetches secrets from SSM, some 160 KB of its zip.
+    const READS_SECRETS: bool;
     type Event: TriggerEvent;
     type Response: Serialize + IntoAnswer + Send + 'static;
     /// Why an invocation failed as a whole (most functions answer every failure in their
@@ -116,4 +119,30 @@ pub fn describe_all() -> Vec<Description> {
 /// The names of every declared function.
 pub fn names() -> Vec<&'static str> {
     describe_all().into_iter().map(|function| function.name).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cakeshop_ports::VariableKind;
+
+    #[test]
+    fn each_declaration_says_whether_it_reads_a_secret() {
+        struct Check(Vec<String>);
+        impl Visit for Check {
+            fn function<F: Function>(&mut self) {
+                let reads = needs::<F>().variables.iter().any(|v| v.kind == VariableKind::Secret);
+                if reads != F::READS_SECRETS {
+                    self.0.push(format!(
+                        "{}: READS_SECRETS is {}, build reads secrets: {reads}",
+                        F::NAME,
+                        F::READS_SECRETS
+                    ));
+                }
+            }
+        }
+        let mut check = Check(Vec::new());
+        visit_all(&mut check);
+        assert_eq!(check.0, Vec::<String>::new());
+    }
 }
