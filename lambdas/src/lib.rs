@@ -10,10 +10,12 @@ mod ports;
 
 pub use ports::{LambdaPorts, StartError};
 
-use cakeshop_aws::{AwsClients, FunctionEnv};
+use cakeshop_aws::{AwsClients, ConfigError, FunctionEnv, ResolvedEnv};
 use cakeshop_handlers::functions::{Function, needs};
 use cakeshop_ports::error_chain;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
+use std::future::Future;
+use std::pin::Pin;
 
 /// Runs function `F` as a Lambda. A variable it reads that is missing (all of them, in one
 /// error) or a secret that cannot be fetched stops it at init, before any invocation.
@@ -21,8 +23,12 @@ pub async fn run<F: Function>() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let env = FunctionEnv::from_env(&needs::<F>().variables)?;
     let aws = AwsClients::load().await;
+    // Boxed behind a branch the compiler folds away: awaited in place, the SSM fetch would stay
+    // in the binary of a function that never reads a secret.
     let env = if F::READS_SECRETS {
-        aws.resolve(&env).await?
+        let resolving: Pin<Box<dyn Future<Output = Result<ResolvedEnv, ConfigError>> + Send + '_>> =
+            Box::pin(aws.resolve(&env));
+        resolving.await?
     } else {
         env.without_secrets()?
     };

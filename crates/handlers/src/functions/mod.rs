@@ -118,7 +118,15 @@ pub fn describe_all() -> Vec<Description> {
 
 /// The names of every declared function.
 pub fn names() -> Vec<&'static str> {
-    describe_all().into_iter().map(|function| function.name).collect()
+    struct Names(Vec<&'static str>);
+    impl Visit for Names {
+        fn function<F: Function>(&mut self) {
+            self.0.push(F::NAME);
+        }
+    }
+    let mut names = Names(Vec::new());
+    visit_all(&mut names);
+    names.0
 }
 
 #[cfg(test)]
