@@ -50,8 +50,7 @@ impl<F: Function, P: Ports + 'static> Invocation for Built<F, P> {
                 function: F::NAME.to_owned(),
                 source,
             };
-            // Boxed: a handler's future is deep enough to overflow rustc's layout query depth.
-            let response = Box::pin(F::handle(&self.handler, event))
+            let response = F::handle(&self.handler, event)
                 .await
                 .map_err(|error| failed(error.into()))?;
             response.into_answer().map_err(|error| failed(error.into()))
