@@ -1,6 +1,6 @@
 //! The events the order table's owner puts on the stream, named by what happened.
 
-use crate::order::{Order, OrderId};
+use crate::order::{Cancellation, Order, OrderId};
 use crate::status::{Status, Step};
 use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -30,6 +30,14 @@ pub enum OrderEvent {
         order_id: OrderId,
         occurred_at: Timestamp,
     },
+    /// The customer cancelled, or the baker declined; the day's capacity is back.
+    OrderCancelled {
+        event_id: String,
+        schema_version: u32,
+        order_id: OrderId,
+        occurred_at: Timestamp,
+        cancellation: Cancellation,
+    },
 }
 
 /// The kinds of event, for routing and filtering.
@@ -37,10 +45,11 @@ pub enum OrderEvent {
 pub enum EventKind {
     OrderPlaced,
     OrderFulfilled,
+    OrderCancelled,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 2] = [EventKind::OrderPlaced, EventKind::OrderFulfilled];
+    pub const ALL: [EventKind; 3] = [EventKind::OrderPlaced, EventKind::OrderFulfilled, EventKind::OrderCancelled];
 
     pub fn parse(text: &str) -> Option<EventKind> {
         EventKind::ALL.into_iter().find(|kind| kind.as_str() == text)
@@ -51,6 +60,7 @@ impl EventKind {
         match status {
             Status::Placed => Some(EventKind::OrderPlaced),
             Status::Fulfilled => Some(EventKind::OrderFulfilled),
+            Status::Cancelled => Some(EventKind::OrderCancelled),
             Status::OutForDelivery | Status::Delivered => None,
         }
     }
@@ -59,6 +69,7 @@ impl EventKind {
         match self {
             EventKind::OrderPlaced => "order_placed",
             EventKind::OrderFulfilled => "order_fulfilled",
+            EventKind::OrderCancelled => "order_cancelled",
         }
     }
 }
@@ -99,6 +110,21 @@ impl OrderEvent {
             EventKind::OrderFulfilled => order
                 .step_time(Step::Fulfilled)
                 .map(|at| OrderEvent::order_fulfilled(&order.order_id, at)),
+            EventKind::OrderCancelled => {
+                let at = order.step_time(Step::Cancelled)?;
+                let cancellation = order.cancellation.clone()?;
+                Some(OrderEvent::order_cancelled(&order.order_id, cancellation, at))
+            }
+        }
+    }
+
+    pub fn order_cancelled(order_id: &OrderId, cancellation: Cancellation, at: Timestamp) -> OrderEvent {
+        OrderEvent::OrderCancelled {
+            event_id: event_id(EventKind::OrderCancelled, order_id),
+            schema_version: EVENT_SCHEMA_VERSION,
+            order_id: order_id.clone(),
+            occurred_at: at,
+            cancellation,
         }
     }
 
@@ -115,18 +141,23 @@ impl OrderEvent {
         match self {
             OrderEvent::OrderPlaced { .. } => EventKind::OrderPlaced,
             OrderEvent::OrderFulfilled { .. } => EventKind::OrderFulfilled,
+            OrderEvent::OrderCancelled { .. } => EventKind::OrderCancelled,
         }
     }
 
     pub fn event_id(&self) -> &str {
         match self {
-            OrderEvent::OrderPlaced { event_id, .. } | OrderEvent::OrderFulfilled { event_id, .. } => event_id,
+            OrderEvent::OrderPlaced { event_id, .. }
+            | OrderEvent::OrderFulfilled { event_id, .. }
+            | OrderEvent::OrderCancelled { event_id, .. } => event_id,
         }
     }
 
     pub fn order_id(&self) -> &OrderId {
         match self {
-            OrderEvent::OrderPlaced { order_id, .. } | OrderEvent::OrderFulfilled { order_id, .. } => order_id,
+            OrderEvent::OrderPlaced { order_id, .. }
+            | OrderEvent::OrderFulfilled { order_id, .. }
+            | OrderEvent::OrderCancelled { order_id, .. } => order_id,
         }
     }
 
@@ -150,7 +181,7 @@ impl OrderEvent {
             .and_then(|t| t.as_str())
             .unwrap_or_default()
             .to_owned();
-        if kind != EventKind::OrderPlaced.as_str() && kind != EventKind::OrderFulfilled.as_str() {
+        if EventKind::parse(&kind).is_none() {
             return Err(EventDecodeError::UnknownType(kind));
         }
         if let Some(found) = value.get("schemaVersion").and_then(|v| v.as_u64())
@@ -217,8 +248,8 @@ mod tests {
             Err(EventDecodeError::NotJson(_))
         ));
         assert!(matches!(
-            OrderEvent::decode(br#"{"type":"order_cancelled"}"#),
-            Err(EventDecodeError::UnknownType(t)) if t == "order_cancelled"
+            OrderEvent::decode(br#"{"type":"order_refunded"}"#),
+            Err(EventDecodeError::UnknownType(t)) if t == "order_refunded"
         ));
         assert!(matches!(
             OrderEvent::decode(br#"{"type":"order_fulfilled","schemaVersion":2}"#),

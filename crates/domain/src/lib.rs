@@ -2,26 +2,37 @@
 //! events it emits. Pure data and rules; every side effect lives behind the ports.
 //!
 //! - `order`: an order and a validated new one; `status`: the status machine and history steps.
-//! - `catalogue`: the cakes; `money`: integer cents; `timestamp`: UTC instants.
+//! - `catalogue`: the cakes, as data the baker manages; `money`: integer cents; `timestamp`: UTC
+//!   instants.
+//! - `calendar`: days in the shop's zone, the cut-off and the ordering horizon; `capacity`: how
+//!   many cakes a day takes; `shop`: open or closed.
 //! - `validation`: request bodies into checked values, with messages a person can act on.
 //! - `events`: what goes on the stream; `messages`: what goes on the two queues.
 
+pub mod calendar;
+pub mod capacity;
 pub mod catalogue;
 pub mod events;
 pub mod messages;
 pub mod money;
 pub mod order;
+pub mod shop;
 pub mod status;
 pub mod timestamp;
 pub mod validation;
 
-pub use catalogue::{Product, ProductId, find_product, products};
+pub use calendar::{Day, DayError, ORDERING_HORIZON_DAYS, OrderingWindow, ShopZone, ShopZoneError, TimeOfDay};
+pub use capacity::{CapacityChange, CapacitySettings, DayAvailability, MAX_DAILY_CAPACITY};
+pub use catalogue::{Catalogue, CatalogueError, NewProduct, Product, ProductChange, ProductId};
 pub use events::{EVENT_SCHEMA_VERSION, EventDecodeError, EventKind, OrderEvent};
 pub use messages::{DeliveryRequest, FeedbackMessage, MessageDecodeError};
 pub use money::Cents;
-pub use order::{Customer, HistoryEntry, NewOrder, Order, OrderId, OrderIdError};
+pub use order::{Cancellation, CancelledBy, Customer, HistoryEntry, NewOrder, Order, OrderId, OrderIdError, OrderRequest};
+pub use shop::ShopStatus;
 pub use status::{Status, Step, TransitionError};
 pub use timestamp::Timestamp;
 pub use validation::{
-    DeliveryConfirmation, FieldError, RequestError, parse_delivery_confirmation, parse_new_order, parse_order_reference,
+    Cancel, DeliveryConfirmation, FieldError, RequestError, parse_cancellation, parse_capacity_change,
+    parse_delivery_confirmation, parse_new_order, parse_new_product, parse_order_reference, parse_product_change,
+    parse_shop_status,
 };

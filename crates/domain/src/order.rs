@@ -1,7 +1,9 @@
 //! An order: who ordered which cake, what it costs, where it is and how it got there.
 
-use crate::catalogue::Product;
+use crate::calendar::Day;
+use crate::catalogue::{Catalogue, Product, ProductId};
 use crate::money::Cents;
+use crate::validation::{FieldError, RequestError};
 use crate::status::{Status, Step, TransitionError};
 use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -66,6 +68,24 @@ pub struct Customer {
     pub notes: Option<String>,
 }
 
+/// Who cancelled an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelledBy {
+    /// The customer changed their mind while the order was still `placed`.
+    Customer,
+    /// The baker declined an order the shop cannot make.
+    Baker,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cancellation {
+    pub by: CancelledBy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryEntry {
     pub step: Step,
@@ -77,24 +97,78 @@ pub struct HistoryEntry {
 pub struct Order {
     pub order_id: OrderId,
     pub customer: Customer,
-    pub product_id: String,
+    pub product_id: ProductId,
+    /// The product's name and price when the order was placed: a later change to the
+    /// catalogue leaves the order as it was.
     pub product_name: String,
     pub quantity: u32,
     pub unit_price_cents: Cents,
     pub total_cents: Cents,
+    /// The day the cake is delivered, which the order takes `quantity` of capacity from.
+    pub delivery_date: Day,
     pub status: Status,
     pub created_at: Timestamp,
+    /// Set when the order was cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancellation: Option<Cancellation>,
     /// Steps in the order they happened; each step at most once.
     pub history: Vec<HistoryEntry>,
 }
 
-/// A validated order request (`validation::parse_new_order`): a known product, a sane quantity and its exact price.
+/// An order as the customer sent it (`validation::parse_new_order`): well-formed, not yet
+/// checked against the catalogue or the calendar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRequest {
+    pub customer: Customer,
+    pub product_id: ProductId,
+    pub quantity: u32,
+    /// `None`: the earliest day that can take it.
+    pub delivery_date: Option<Day>,
+}
+
+impl OrderRequest {
+    /// The order priced from the catalogue, for `delivery_date`: refused if the product is
+    /// unknown or not on sale.
+    pub fn priced(&self, catalogue: &Catalogue, delivery_date: Day) -> Result<NewOrder, RequestError> {
+        let invalid = |message: String| {
+            RequestError::Invalid(vec![FieldError {
+                field: "productId",
+                message,
+            }])
+        };
+        let product = catalogue
+            .find(self.product_id)
+            .ok_or_else(|| invalid(format!("unknown productId {}; GET /products lists the cakes on sale", self.product_id)))?;
+        if !product.available {
+            return Err(invalid(format!(
+                "{} (productId {}) is not on sale now; GET /products lists the cakes on sale",
+                product.name, self.product_id
+            )));
+        }
+        let total_cents = product.price_cents.times(self.quantity).ok_or_else(|| {
+            RequestError::Invalid(vec![FieldError {
+                field: "quantity",
+                message: "quantity is too large".into(),
+            }])
+        })?;
+        Ok(NewOrder {
+            customer: self.customer.clone(),
+            product: product.clone(),
+            quantity: self.quantity,
+            total_cents,
+            delivery_date,
+        })
+    }
+}
+
+/// An order ready to store: a product on sale, a sane quantity, its exact price and its day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOrder {
     pub customer: Customer,
-    pub product: &'static Product,
+    pub product: Product,
     pub quantity: u32,
     pub total_cents: Cents,
+    pub delivery_date: Day,
 }
 
 impl Order {
@@ -105,28 +179,32 @@ impl Order {
             product,
             quantity,
             total_cents,
+            delivery_date,
         } = new_order;
-        let Product { id, name, price_cents } = *product;
         Order {
             order_id,
             customer,
-            product_id: id.to_owned(),
-            product_name: name.to_owned(),
+            product_id: product.product_id,
+            product_name: product.name,
             quantity,
-            unit_price_cents: price_cents,
+            unit_price_cents: product.price_cents,
             total_cents,
+            delivery_date,
             status: Status::Placed,
             created_at: at,
+            cancellation: None,
             history: vec![HistoryEntry { step: Step::Placed, at }],
         }
     }
 
-    /// Whether this order is what `new_order` asks for: how a repeated request with the same
-    /// idempotency key is told apart from a different order reusing the key.
-    pub fn was_placed_as(&self, new_order: &NewOrder) -> bool {
-        self.customer == new_order.customer
-            && self.product_id == new_order.product.id
-            && self.quantity == new_order.quantity
+    /// Whether this order is what `request` asks for: how a repeated request with the same
+    /// idempotency key is told apart from a different order reusing the key. A request that
+    /// named no day matches whichever day the first attempt was given.
+    pub fn was_placed_as(&self, request: &OrderRequest) -> bool {
+        self.customer == request.customer
+            && self.product_id == request.product_id
+            && self.quantity == request.quantity
+            && request.delivery_date.is_none_or(|day| day == self.delivery_date)
     }
 
     /// The order as it was when placed: status `placed` and only the `placed` step.
@@ -176,10 +254,31 @@ mod tests {
         Timestamp::from_unix_millis(millis).expect("in range")
     }
 
+    fn day() -> Day {
+        Day::parse("2026-12-24").expect("valid")
+    }
+
     fn placed() -> Order {
-        let body = br#"{"name":"Ada","address":"1 Loop Road","productId":"red-velvet","quantity":2}"#;
-        let new_order = parse_new_order(body).expect("valid");
+        let body = br#"{"name":"Ada","address":"1 Loop Road","productId":3,"quantity":2}"#;
+        let new_order = parse_new_order(body)
+            .expect("valid")
+            .priced(&Catalogue::sample(), day())
+            .expect("on sale");
         Order::place(OrderId::parse("o-1").expect("valid id"), new_order, at(1_000))
+    }
+
+    #[test]
+    fn pricing_refuses_unknown_and_retired_products() {
+        let mut catalogue = Catalogue::sample();
+        let request = parse_new_order(br#"{"name":"Ada","address":"1 Loop Road","productId":3,"quantity":2}"#)
+            .expect("valid");
+        catalogue.products.retain(|p| p.product_id != ProductId(3));
+        assert!(request.priced(&catalogue, day()).is_err_and(|e| e.to_string().contains("unknown productId 3")));
+        let mut catalogue = Catalogue::sample();
+        catalogue
+            .change(ProductId(3), crate::catalogue::ProductChange { available: Some(false), ..Default::default() })
+            .expect("known");
+        assert!(request.priced(&catalogue, day()).is_err_and(|e| e.to_string().contains("not on sale")));
     }
 
     #[test]
@@ -225,12 +324,16 @@ mod tests {
     #[test]
     fn a_repeated_request_is_told_apart_from_a_different_one() {
         let order = placed();
-        let same = br#"{"address":"1 Loop Road","name":"Ada","quantity":2,"productId":"red-velvet"}"#;
+        let same = br#"{"address":"1 Loop Road","name":"Ada","quantity":2,"productId":3}"#;
         assert!(order.was_placed_as(&parse_new_order(same).expect("valid")));
+        let same_day = br#"{"address":"1 Loop Road","name":"Ada","quantity":2,"productId":3,"deliveryDate":"2026-12-24"}"#;
+        assert!(order.was_placed_as(&parse_new_order(same_day).expect("valid")));
         for other in [
-            br#"{"name":"Ada","address":"1 Loop Road","productId":"red-velvet","quantity":3}"#.as_slice(),
-            br#"{"name":"Ada","address":"2 Loop Road","productId":"red-velvet","quantity":2}"#,
-            br#"{"name":"Ada","address":"1 Loop Road","productId":"red-velvet","quantity":2,"notes":"x"}"#,
+            br#"{"name":"Ada","address":"1 Loop Road","productId":3,"quantity":3}"#.as_slice(),
+            br#"{"name":"Ada","address":"2 Loop Road","productId":3,"quantity":2}"#,
+            br#"{"name":"Ada","address":"1 Loop Road","productId":3,"quantity":2,"notes":"x"}"#,
+            br#"{"name":"Ada","address":"1 Loop Road","productId":4,"quantity":2}"#,
+            br#"{"name":"Ada","address":"1 Loop Road","productId":3,"quantity":2,"deliveryDate":"2026-12-23"}"#,
         ] {
             assert!(!order.was_placed_as(&parse_new_order(other).expect("valid")));
         }

@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Where an order is. The only legal path is
-/// `placed → fulfilled → out_for_delivery → delivered`.
+/// Where an order is. The path is `placed → fulfilled → out_for_delivery → delivered`, and a
+/// placed order may instead be `cancelled` (final).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -12,14 +12,16 @@ pub enum Status {
     Fulfilled,
     OutForDelivery,
     Delivered,
+    Cancelled,
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [
+    pub const ALL: [Status; 5] = [
         Status::Placed,
         Status::Fulfilled,
         Status::OutForDelivery,
         Status::Delivered,
+        Status::Cancelled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -28,6 +30,7 @@ impl Status {
             Status::Fulfilled => "fulfilled",
             Status::OutForDelivery => "out_for_delivery",
             Status::Delivered => "delivered",
+            Status::Cancelled => "cancelled",
         }
     }
 
@@ -35,22 +38,29 @@ impl Status {
         Status::ALL.into_iter().find(|status| status.as_str() == text)
     }
 
-    /// The one status that may follow this one, if any.
+    /// The status that follows this one on the way to the customer, if any.
     pub fn next(self) -> Option<Status> {
         match self {
             Status::Placed => Some(Status::Fulfilled),
             Status::Fulfilled => Some(Status::OutForDelivery),
             Status::OutForDelivery => Some(Status::Delivered),
-            Status::Delivered => None,
+            Status::Delivered | Status::Cancelled => None,
         }
     }
 
-    /// Whether an order that is `self` may become `to`: the one rule of which moves are legal.
-    /// Every store consults it (itself or through `transition_to`) before writing, so an
-    /// illegal move is refused the same way everywhere, as a conflict that writes nothing, and
-    /// not by whatever each store's write condition happens to allow.
+    /// Whether an order that is `self` may become `to` by a plain transition: the one rule of
+    /// which moves are legal. Every store consults it (itself or through `transition_to`)
+    /// before writing, so an illegal move is refused the same way everywhere, as a conflict
+    /// that writes nothing, and not by whatever each store's write condition happens to allow.
+    /// Cancelling is not a plain transition: it gives the day's capacity back in the same
+    /// write, so stores do it in `cancel` (see `can_be_cancelled`).
     pub fn can_become(self, to: Status) -> bool {
         self.next() == Some(to)
+    }
+
+    /// Whether an order in this status may still be cancelled: only before baking is done.
+    pub fn can_be_cancelled(self) -> bool {
+        self == Status::Placed
     }
 
     /// Checks that `self → to` is a legal move.
@@ -69,6 +79,7 @@ impl Status {
             Status::Fulfilled => Step::Fulfilled,
             Status::OutForDelivery => Step::DeliveryRequested,
             Status::Delivered => Step::Delivered,
+            Status::Cancelled => Step::Cancelled,
         }
     }
 }
@@ -98,10 +109,13 @@ pub enum Step {
     CourierNotified,
     Delivered,
     FeedbackForwarded,
+    Cancelled,
+    /// The baker was emailed that the customer cancelled.
+    CancellationNotified,
 }
 
 impl Step {
-    pub const ALL: [Step; 7] = [
+    pub const ALL: [Step; 9] = [
         Step::Placed,
         Step::BakerNotified,
         Step::Fulfilled,
@@ -109,6 +123,8 @@ impl Step {
         Step::CourierNotified,
         Step::Delivered,
         Step::FeedbackForwarded,
+        Step::Cancelled,
+        Step::CancellationNotified,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -120,6 +136,8 @@ impl Step {
             Step::CourierNotified => "courier_notified",
             Step::Delivered => "delivered",
             Step::FeedbackForwarded => "feedback_forwarded",
+            Step::Cancelled => "cancelled",
+            Step::CancellationNotified => "cancellation_notified",
         }
     }
 
@@ -151,6 +169,7 @@ mod tests {
                 assert_eq!(from.can_become(to), legal, "{from} -> {to}");
                 assert_eq!(from.transition_to(to).is_ok(), legal, "{from} -> {to}");
             }
+            assert_eq!(from.can_be_cancelled(), from == Status::Placed);
         }
     }
 
@@ -162,7 +181,7 @@ mod tests {
         for step in Step::ALL {
             assert_eq!(Step::parse(step.as_str()), Some(step));
         }
-        assert_eq!(Status::parse("cancelled"), None);
+        assert_eq!(Status::parse("canceled"), None);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Turning a customer's or baker's JSON body into checked values, with messages a person can act on.
 
-use crate::catalogue::{Product, find_product};
-use crate::order::{Customer, NewOrder, OrderId};
+use crate::calendar::Day;
+use crate::catalogue::ProductId;
+use crate::order::{Customer, OrderId, OrderRequest};
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -51,42 +52,39 @@ pub struct DeliveryConfirmation {
     pub feedback: Option<String>,
 }
 
-/// `POST /order`: `{"name","address","productId","quantity"}` plus optional `email`, `notes`.
-pub fn parse_new_order(body: &[u8]) -> Result<NewOrder, RequestError> {
-    let mut fields = Fields::parse(body, &["name", "address", "productId", "quantity", "email", "notes"])?;
+/// `POST /order`: `{"name","address","productId","quantity"}` plus optional `email`, `notes` and
+/// `deliveryDate` (`YYYY-MM-DD`).
+pub fn parse_new_order(body: &[u8]) -> Result<OrderRequest, RequestError> {
+    let mut fields = Fields::parse(
+        body,
+        &["name", "address", "productId", "quantity", "email", "notes", "deliveryDate"],
+    )?;
     let name = fields.text("name", MAX_NAME_CHARS, Lines::Single);
     let address = fields.text("address", MAX_ADDRESS_CHARS, Lines::Multi);
-    let product = fields.product("productId");
+    let product_id = fields.whole_number("productId", 1, u64::from(u32::MAX));
     let quantity = fields.whole_number("quantity", 1, u64::from(MAX_QUANTITY));
     let email = fields.optional_email("email");
     let notes = fields.optional_text("notes", MAX_NOTES_CHARS, Lines::Multi);
+    let delivery_date = fields.optional_day("deliveryDate");
     fields.finish()?;
-    // Every getter above records a field error whenever it returns None, so finish() has
-    // already refused the request if any of these is missing.
-    let (Some(name), Some(address), Some(product), Some(quantity)) = (name, address, product, quantity) else {
+    let (Some(name), Some(address), Some(product_id), Some(quantity), Some(delivery_date)) =
+        (name, address, product_id, quantity, delivery_date)
+    else {
         return Err(RequestError::Invalid(Vec::new()));
     };
-    let quantity = quantity as u32;
-    let total_cents = product.price_cents.times(quantity).ok_or_else(|| {
-        RequestError::Invalid(vec![FieldError {
-            field: "quantity",
-            message: "quantity is too large".into(),
-        }])
-    })?;
-    Ok(NewOrder {
+    Ok(OrderRequest {
         customer: Customer {
             name,
             address,
             email: email.flatten(),
             notes: notes.flatten(),
         },
-        product,
-        quantity,
-        total_cents,
+        product_id: ProductId(u32::try_from(product_id).unwrap_or(u32::MAX)),
+        quantity: u32::try_from(quantity).unwrap_or(MAX_QUANTITY),
+        delivery_date,
     })
 }
 
-/// `POST /order/fulfilled`: `{"orderId"}`.
 pub fn parse_order_reference(body: &[u8]) -> Result<OrderId, RequestError> {
     let mut fields = Fields::parse(body, &["orderId"])?;
     let order_id = fields.order_id("orderId");
@@ -220,22 +218,6 @@ impl Fields {
         Some(text.to_owned())
     }
 
-    fn product(&mut self, field: &'static str) -> Option<&'static Product> {
-        let value = self.required(field)?;
-        let Value::String(id) = value else {
-            self.fail(field, format!("{field} must be a string"));
-            return None;
-        };
-        let product = find_product(&id);
-        if product.is_none() {
-            self.fail(
-                field,
-                format!("unknown {field} {id:?}; GET /products lists the cakes on sale"),
-            );
-        }
-        product
-    }
-
     fn whole_number(&mut self, field: &'static str, min: u64, max: u64) -> Option<u64> {
         let value = self.required(field)?;
         self.check_whole_number(field, &value, min, max)
@@ -275,6 +257,34 @@ impl Fields {
         }
     }
 
+    fn optional_day(&mut self, field: &'static str) -> Option<Option<Day>> {
+        match self.present(field).cloned() {
+            None => Some(None),
+            Some(Value::String(text)) => match Day::parse(&text) {
+                Ok(day) => Some(Some(day)),
+                Err(error) => {
+                    self.fail(field, format!("{field}: {error}"));
+                    None
+                }
+            },
+            Some(_) => {
+                self.fail(field, format!("{field} must be a date written YYYY-MM-DD"));
+                None
+            }
+        }
+    }
+
+    fn optional_bool(&mut self, field: &'static str) -> Option<Option<bool>> {
+        match self.present(field).cloned() {
+            None => Some(None),
+            Some(Value::Bool(value)) => Some(Some(value)),
+            Some(_) => {
+                self.fail(field, format!("{field} must be true or false"));
+                None
+            }
+        }
+    }
+
     fn order_id(&mut self, field: &'static str) -> Option<OrderId> {
         let value = self.required(field)?;
         let Value::String(text) = value else {
@@ -305,8 +315,13 @@ fn looks_like_email(text: &str) -> bool {
             .any(|c| c.is_whitespace() || c == '<' || c == '>' || c == ',' || c == ';')
 }
 
+mod settings;
 #[cfg(test)]
 mod tests;
+
+pub use settings::{
+    Cancel, parse_cancellation, parse_capacity_change, parse_new_product, parse_product_change, parse_shop_status,
+};
 
 /// Line and paragraph separators, and the bidirectional overrides and isolates that can make a
 /// name read differently in the baker's email than it was typed: refused like control characters.

@@ -13,6 +13,8 @@ pub enum VariableKind {
     Secret,
     /// A whole number of seconds, at least 1.
     Seconds,
+    /// An IANA time zone name such as `Europe/London`.
+    TimeZone,
 }
 
 impl VariableKind {
@@ -21,6 +23,7 @@ impl VariableKind {
             VariableKind::Plain => "plain",
             VariableKind::Secret => "secret",
             VariableKind::Seconds => "seconds",
+            VariableKind::TimeZone => "time zone",
         }
     }
 }
@@ -53,6 +56,13 @@ impl Variable {
         }
     }
 
+    pub const fn time_zone(name: &'static str) -> Variable {
+        Variable {
+            name,
+            kind: VariableKind::TimeZone,
+        }
+    }
+
     /// The variable that names the SSM parameter holding a secret: `<NAME>_PARAMETER`.
     pub fn parameter_name(&self) -> Option<String> {
         (self.kind == VariableKind::Secret).then(|| format!("{}{PARAMETER_SUFFIX}", self.name))
@@ -82,3 +92,6 @@ pub const BAKER_API_KEY: Variable = Variable::secret("BAKER_API_KEY");
 /// How old an outbox mark must be before the relay takes it as orphaned: at least the HTTP
 /// functions' timeout, so that a request still publishing its own event is not raced.
 pub const RELAY_AFTER_SECONDS: Variable = Variable::seconds("RELAY_AFTER_SECONDS");
+/// The shop's time zone, an IANA name: the day an order is for, and the cut-off, are the
+/// shop's own, wherever the function runs.
+pub const SHOP_TIME_ZONE: Variable = Variable::time_zone("SHOP_TIME_ZONE");

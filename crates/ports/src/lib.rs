@@ -4,10 +4,12 @@
 //! pass the same contract suite (`contract`, behind the feature of that name).
 //!
 //! - `orders`, `outbox`: the order table and the events its changes still owe the stream.
+//! - `bakery`: the catalogue, capacity settings, open or closed, and each day's booked count.
 //! - `events`: the order stream; `queue`: the two queues; `mail`: email; `partner`: the
 //!   partners' HTTP APIs; `clock`: time and order ids.
 //! - `config`: the environment variables functions read; `error`: the error every port returns.
 
+pub mod bakery;
 pub mod clock;
 pub mod config;
 pub mod error;
@@ -21,6 +23,7 @@ pub mod queue;
 #[cfg(feature = "contract")]
 pub mod contract;
 
+pub use bakery::{Bakery, MAX_DAYS_READ, Saved, ShopRules, Versioned};
 pub use clock::{Clock, IdGenerator, SystemClock, TimeOrderedIds};
 pub use config::{Variable, VariableKind};
 pub use error::{BoxError, PortError, error_chain};

@@ -1,7 +1,7 @@
 //! The order table.
 
 use crate::error::PortError;
-use cakeshop_domain::{Order, OrderId, Status, Step, Timestamp};
+use cakeshop_domain::{Cancellation, Order, OrderId, Status, Step, Timestamp};
 use std::future::Future;
 
 /// A place in a listing of one status: the listing goes on after the order created at
@@ -52,6 +52,9 @@ pub enum CreateOutcome {
     Created,
     /// An order with this id was already stored; it is returned unchanged.
     AlreadyExists(Box<Order>),
+    /// The order's delivery day could not take its quantity: `booked` cakes were already
+    /// taken. Nothing was written.
+    DayFull { booked: u32 },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,8 +77,15 @@ pub enum StepOutcome {
 /// Every implementation also keeps the `Outbox`: creating an order and transitions into an
 /// announced status mark their event pending in the same write.
 pub trait OrderRepository: crate::Outbox {
-    /// Stores a new order unless one with the same id exists (a conditional put).
-    fn create(&self, order: &Order) -> impl Future<Output = Result<CreateOutcome, PortError>> + Send;
+    /// Stores a new order unless one with the same id exists, and takes its quantity from its
+    /// delivery day's count of booked cakes unless that would pass `day_capacity`: both or
+    /// neither, in one write (on DynamoDB a transaction of the order's conditional put and the
+    /// day's conditional counter). An existing order wins over a full day: a repeat finds it.
+    fn create(
+        &self,
+        order: &Order,
+        day_capacity: u32,
+    ) -> impl Future<Output = Result<CreateOutcome, PortError>> + Send;
 
     fn get(&self, order_id: &OrderId) -> impl Future<Output = Result<Option<Order>, PortError>> + Send;
 
@@ -88,6 +98,18 @@ pub trait OrderRepository: crate::Outbox {
         order_id: &OrderId,
         from: Status,
         to: Status,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<TransitionOutcome, PortError>> + Send;
+
+    /// Cancels `placed` (as read by the caller: a cancel needs its day and quantity), in one
+    /// write that succeeds only while the stored order is still `placed`: the status becomes
+    /// `cancelled` with the `cancelled` step and `cancellation`, `order_cancelled` is marked
+    /// pending, and the order's quantity is given back to its day. Racing a fulfilment, exactly
+    /// one wins; the loser sees a `Conflict` with the order as it is.
+    fn cancel(
+        &self,
+        placed: &Order,
+        cancellation: &Cancellation,
         at: Timestamp,
     ) -> impl Future<Output = Result<TransitionOutcome, PortError>> + Send;
 

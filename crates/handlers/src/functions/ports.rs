@@ -2,13 +2,15 @@
 //! the value comes from on AWS, so that building a function also says what it reads (`needs`).
 
 use cakeshop_ports::config::{ORDER_STREAM, ORDERS_TABLE};
+use cakeshop_domain::ShopZone;
 use cakeshop_ports::{
-    Clock, EventPublisher, IdGenerator, Mailer, OrderRepository, PartnerClient, QueueSender, Variable,
+    Bakery, Clock, EventPublisher, IdGenerator, Mailer, OrderRepository, PartnerClient, QueueSender, Variable,
 };
 use std::sync::Arc;
 
 pub trait Ports: Send + Sync {
-    type Orders: OrderRepository + Clone + 'static;
+    /// The orders table, which also keeps the shop's rules and each day's booked count.
+    type Orders: OrderRepository + Bakery + Clone + 'static;
     type Events: EventPublisher + Clone + 'static;
     type Queue: QueueSender + 'static;
     type Mailer: Mailer + 'static;
@@ -34,6 +36,8 @@ pub trait Ports: Send + Sync {
     fn text(&self, variable: Variable) -> Result<String, Self::Error>;
     /// A whole number of seconds, at least 1.
     fn seconds(&self, variable: Variable) -> Result<i64, Self::Error>;
+    /// An IANA time zone (`SHOP_TIME_ZONE`).
+    fn zone(&self, variable: Variable) -> Result<ShopZone, Self::Error>;
     fn clock(&self) -> Arc<dyn Clock>;
     fn ids(&self) -> Arc<dyn IdGenerator>;
 }
