@@ -9,7 +9,7 @@ use crate::{
     PartnerClient, PendingEvents, QueueSender, StatusCursor, StatusPage, StepOutcome, SystemClock, TimeOrderedIds,
     TransitionOutcome,
 };
-use cakeshop_domain::{EventKind, Order, OrderEvent, OrderId, Status, Step, Timestamp, parse_new_order};
+use cakeshop_domain::{Catalogue, Day, EventKind, Order, OrderEvent, OrderId, Status, Step, Timestamp, parse_new_order};
 use futures::future::join_all;
 use std::future::Future;
 
@@ -39,13 +39,21 @@ pub fn sample_order() -> Order {
 }
 
 pub fn sample_order_placed_at(at: Timestamp) -> Order {
-    let body = br#"{"name":"Contract Tester","address":"1 Test Lane","productId":"lemon-drizzle","quantity":2,"email":"t@example.com","notes":"<b>no nuts</b>"}"#;
-    let new_order = match parse_new_order(body) {
+    let body = br#"{"name":"Contract Tester","address":"1 Test Lane","productId":2,"quantity":2,"email":"t@example.com","notes":"<b>no nuts</b>"}"#;
+    let new_order = match parse_new_order(body).and_then(|request| request.priced(&Catalogue::sample(), sample_day())) {
         Ok(new_order) => new_order,
         Err(error) => panic!("the sample order is valid: {error}"),
     };
     Order::place(TimeOrderedIds.order_id(), new_order, at)
 }
+
+/// The day sample orders are for: far enough ahead to be orderable for years.
+pub fn sample_day() -> Day {
+    Day::from_ymd(2099, 6, 1).unwrap_or_else(|| panic!("2099-06-01 is a day"))
+}
+
+/// Capacity that no contract check's orders exhaust unless it means to.
+pub const ROOMY: u32 = 1_000_000;
 
 pub async fn order_repository<R: OrderRepository>(repository: &R) {
     creates_once_and_reads_back(repository).await;
@@ -65,7 +73,7 @@ async fn creates_once_and_reads_back<R: OrderRepository>(repository: &R) {
         None,
         "unknown id reads as None"
     );
-    assert_eq!(repository.create(&order).await.expect("create"), CreateOutcome::Created);
+    assert_eq!(repository.create(&order, ROOMY).await.expect("create"), CreateOutcome::Created);
     assert_eq!(
         repository.get(&order.order_id).await.expect("get"),
         Some(order.clone()),
@@ -75,7 +83,7 @@ async fn creates_once_and_reads_back<R: OrderRepository>(repository: &R) {
     let mut impostor = sample_order();
     impostor.order_id = order.order_id.clone();
     assert_eq!(
-        repository.create(&impostor).await.expect("create again"),
+        repository.create(&impostor, ROOMY).await.expect("create again"),
         CreateOutcome::AlreadyExists(Box::new(order.clone())),
         "a second create with the same id changes nothing and returns what is stored"
     );
@@ -84,7 +92,7 @@ async fn creates_once_and_reads_back<R: OrderRepository>(repository: &R) {
 
 async fn transitions_only_from_the_expected_status<R: OrderRepository>(repository: &R) {
     let order = sample_order();
-    repository.create(&order).await.expect("create");
+    repository.create(&order, ROOMY).await.expect("create");
     let id = &order.order_id;
     let later = order.created_at.plus_seconds(60);
 
@@ -140,7 +148,7 @@ async fn refuses_every_illegal_move_and_changes_nothing<R: OrderRepository>(repo
     let reachable = std::iter::successors(Some(Status::Placed), |status| status.next());
     for reached in reachable {
         let order = sample_order_placed_at(placed_at);
-        repository.create(&order).await.expect("create");
+        repository.create(&order, ROOMY).await.expect("create");
         let id = &order.order_id;
         let (mut status, mut at) = (Status::Placed, placed_at);
         while status != reached {
@@ -221,7 +229,7 @@ async fn pending_marks<R: OrderRepository>(
 
 async fn records_each_step_once<R: OrderRepository>(repository: &R) {
     let order = sample_order();
-    repository.create(&order).await.expect("create");
+    repository.create(&order, ROOMY).await.expect("create");
     let id = &order.order_id;
     let first = order.created_at.plus_seconds(5);
 
@@ -260,7 +268,7 @@ async fn records_each_step_once<R: OrderRepository>(repository: &R) {
 
 async fn concurrent_transitions_have_one_winner<R: OrderRepository>(repository: &R) {
     let order = sample_order();
-    repository.create(&order).await.expect("create");
+    repository.create(&order, ROOMY).await.expect("create");
     let at = order.created_at.plus_seconds(1);
     let attempts = (0..8).map(|_| repository.transition(&order.order_id, Status::Placed, Status::Fulfilled, at));
     let outcomes = join_all(attempts).await;
@@ -392,7 +400,7 @@ async fn keeps_an_outbox_of_unpublished_events<R: OrderRepository>(repository: &
     let placed_at = SystemClock.now().plus_seconds(-3600);
     let order = sample_order_placed_at(placed_at);
     let id = &order.order_id;
-    repository.create(&order).await.expect("create");
+    repository.create(&order, ROOMY).await.expect("create");
 
     let entry = pending_entry(repository, id, placed_at.plus_seconds(1)).await;
     assert_eq!(
@@ -486,7 +494,7 @@ async fn lists_the_outbox_in_time_order_within_a_second<R: OrderRepository>(repo
     let on_the_second = sample_order_placed_at(at_millis(second));
     let half_past = sample_order_placed_at(at_millis(second + 500));
     for order in [&half_past, &on_the_second] {
-        repository.create(order).await.expect("create");
+        repository.create(order, ROOMY).await.expect("create");
     }
     let due = repository
         .pending(at_millis(second + 250), 1000)
@@ -536,7 +544,7 @@ async fn lists_orders_by_status_oldest_first_in_pages<R: OrderRepository>(reposi
     let on_the_second = sample_order_placed_at(at_millis(start + 1000));
     let half_past = sample_order_placed_at(at_millis(start + 1500));
     for order in [&half_past, &second, &on_the_second, &first] {
-        repository.create(order).await.expect("create");
+        repository.create(order, ROOMY).await.expect("create");
     }
     repository
         .transition(
