@@ -58,7 +58,9 @@ async fn the_sqlite_store_passes_the_port_contract() {
         queue: LocalQueue::new(store.clone(), "ContractQueue"),
         mailer: LocalMailer::new(store.clone()),
     };
-    contract::order_repository(&LocalOrders::new(store.clone())).await;
+    let orders = LocalOrders::new(store.clone());
+    contract::order_repository(&orders).await;
+    contract::bakery(&orders).await;
     contract::event_publisher(&probes.stream, &probes).await;
     contract::queue_sender(&probes.queue, &probes).await;
     contract::mailer(&probes.mailer, &probes).await;
