@@ -17,6 +17,7 @@
 //! - `seed`: many orders at once, for measuring a large store.
 //! - `faults`: crash points, to prove recovery.
 
+mod bakery;
 mod checkpointer;
 pub mod faults;
 mod mailbox;

@@ -40,3 +40,37 @@ fn backfill_created_ms(connection: &Connection) -> Result<(), StoreError> {
     }
     Ok(())
 }
+
+/// Orders stored before the catalogue was data named their product by a slug and had no
+/// delivery day: they get the sample catalogue's number for the slug and their creation day.
+pub fn number_products_and_date_orders(connection: &mut Connection) -> Result<(), StoreError> {
+    const SLUGS: [(&str, u32); 6] = [
+        ("chocolate-fudge", 1),
+        ("lemon-drizzle", 2),
+        ("red-velvet", 3),
+        ("carrot-walnut", 4),
+        ("victoria-sponge", 5),
+        ("black-forest", 6),
+    ];
+    let transaction = connection.transaction()?;
+    let rows = transaction
+        .prepare("SELECT order_id, json_extract(document, '$.productId'), json_extract(document, '$.createdAt') FROM orders WHERE json_type(document, '$.productId') = 'text'")?
+        .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    for (order_id, slug, created_at) in rows {
+        let id = SLUGS
+            .iter()
+            .find(|(known, _)| *known == slug)
+            .map(|(_, id)| *id)
+            .ok_or_else(|| corrupt("an old order's product", slug.clone()))?;
+        let day = created_at
+            .get(..10)
+            .ok_or_else(|| corrupt("an old order's creation time", created_at.clone()))?;
+        transaction.execute(
+            "UPDATE orders SET document = json_set(document, '$.productId', ?2, '$.deliveryDate', ?3) WHERE order_id = ?1",
+            params![order_id, id, day],
+        )?;
+    }
+    transaction.commit()?;
+    Ok(())
+}

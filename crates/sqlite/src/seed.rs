@@ -7,7 +7,7 @@
 //! Marking them would make the relay of the next `cakeshop dev` publish every placed one again.
 
 use super::{Store, StoreError, corrupt};
-use cakeshop_domain::{Cents, Customer, HistoryEntry, Order, OrderId, Status, Step, Timestamp, products};
+use cakeshop_domain::{Catalogue, Cents, Customer, Day, HistoryEntry, Order, OrderId, Status, Step, Timestamp};
 use rusqlite::params;
 
 /// Orders per transaction: large enough that commits do not dominate, small enough that the
@@ -16,6 +16,14 @@ const BATCH: usize = 20_000;
 
 /// Writes `count` orders made by `make(0..count)`, in transactions of `BATCH`. An order whose id
 /// is already stored is skipped, as `create` would. Returns how many were written.
+/// The UTC calendar day of `at`.
+fn utc_day(at: Timestamp) -> Day {
+    let text = at.to_string();
+    text.get(..10)
+        .and_then(|day| Day::parse(day).ok())
+        .unwrap_or_else(|| unreachable!("an RFC 3339 time starts with its day"))
+}
+
 pub fn seed_orders(store: &Store, count: usize, mut make: impl FnMut(usize) -> Order) -> Result<usize, StoreError> {
     let mut written = 0;
     let mut next = 0;
@@ -31,6 +39,11 @@ pub fn seed_orders(store: &Store, count: usize, mut make: impl FnMut(usize) -> O
                 )?;
                 let mut insert_step = transaction
                     .prepare_cached("INSERT OR IGNORE INTO order_steps (order_id, step, at) VALUES (?1, ?2, ?3)")?;
+                // Seeded orders take their day's cakes like placed ones, without a limit.
+                let mut take_cakes = transaction.prepare_cached(
+                    "INSERT INTO booked_days (day, booked) VALUES (?1, ?2) \
+                     ON CONFLICT (day) DO UPDATE SET booked = booked + ?2",
+                )?;
                 for n in next..end {
                     let mut order = make(n);
                     let history = std::mem::take(&mut order.history);
@@ -47,6 +60,9 @@ pub fn seed_orders(store: &Store, count: usize, mut make: impl FnMut(usize) -> O
                     }
                     for entry in history {
                         insert_step.execute(params![id, entry.step.as_str(), entry.at.to_string()])?;
+                    }
+                    if order.status != Status::Cancelled {
+                        take_cakes.execute(params![order.delivery_date.to_string(), order.quantity])?;
                     }
                     written += 1;
                 }
@@ -178,8 +194,8 @@ impl RealisticOrders {
                 .unwrap_or_else(|| unreachable!("seeded times are in range"))
         };
         let created_ms = self.first_ms + self.spacing_ms * i64::try_from(n).unwrap_or(i64::MAX);
-        let catalogue = products();
-        let product = catalogue[n % catalogue.len()];
+        let catalogue = Catalogue::sample();
+        let product = &catalogue.products[n % catalogue.products.len()];
         let quantity = u32::try_from(n % 3 + 1).unwrap_or(1);
         let status = self.status(n);
         let mut history = vec![
@@ -218,13 +234,16 @@ impl RealisticOrders {
                 email: n.is_multiple_of(2).then(|| format!("customer{}@example.com", n % 1000)),
                 notes: n.is_multiple_of(5).then(|| NOTES[n % NOTES.len()].to_owned()),
             },
-            product_id: product.id.to_owned(),
-            product_name: product.name.to_owned(),
+            product_id: product.product_id,
+            product_name: product.name.clone(),
             quantity,
             unit_price_cents: product.price_cents,
             total_cents: Cents(product.price_cents.0 * u64::from(quantity)),
+            // Two days after it was placed, as a customer ordering before the cut-off gets.
+            delivery_date: utc_day(at(created_ms)).plus_days(2),
             status,
             created_at: at(created_ms),
+            cancellation: None,
             history,
         }
     }

@@ -56,7 +56,8 @@ async fn seeded_orders_read_back_as_generated_and_are_listed_by_status() {
             (Status::Placed, 10),
             (Status::Fulfilled, 5),
             (Status::OutForDelivery, 5),
-            (Status::Delivered, 980)
+            (Status::Delivered, 980),
+            (Status::Cancelled, 0),
         ]
     );
     let pending = orders.pending(Timestamp::from_unix_millis(i64::MAX / 2_000_000).expect("in range"), 10);

@@ -4,7 +4,7 @@
 mod by_status;
 
 use super::{Store, StoreError, corrupt};
-use cakeshop_domain::{EventKind, HistoryEntry, Order, OrderId, Status, Step, Timestamp};
+use cakeshop_domain::{Cancellation, Day, EventKind, HistoryEntry, Order, OrderId, Status, Step, Timestamp};
 use cakeshop_ports::{
     CreateOutcome, OrderRepository, Outbox, PendingEvents, PortError, StatusCursor, StatusPage, StepOutcome,
     TransitionOutcome,
@@ -21,6 +21,32 @@ impl LocalOrders {
     pub fn new(store: Store) -> LocalOrders {
         LocalOrders { store }
     }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+/// Takes `quantity` cakes from `day` if it has room under `capacity`; the count booked before,
+/// and whether they were taken.
+fn take_cakes(connection: &Connection, day: Day, quantity: u32, capacity: u32) -> Result<(u32, bool), StoreError> {
+    let booked = crate::bakery::booked(connection, day, 1)?.first().copied().unwrap_or(0);
+    if u64::from(booked) + u64::from(quantity) > u64::from(capacity) {
+        return Ok((booked, false));
+    }
+    give_or_take(connection, day, i64::from(quantity))?;
+    Ok((booked, true))
+}
+
+/// Adds `change` (negative: gives back) to the day's count.
+fn give_or_take(connection: &Connection, day: Day, change: i64) -> Result<(), StoreError> {
+    connection
+        .prepare_cached(
+            "INSERT INTO booked_days (day, booked) VALUES (?1, MAX(?2, 0)) \
+             ON CONFLICT (day) DO UPDATE SET booked = MAX(booked + ?2, 0)",
+        )?
+        .execute(params![day.to_string(), change])?;
+    Ok(())
 }
 
 fn read(connection: &Connection, order_id: &OrderId) -> Result<Option<Order>, StoreError> {
@@ -77,7 +103,7 @@ fn port_error(operation: &'static str) -> impl FnOnce(StoreError) -> PortError {
 }
 
 impl OrderRepository for LocalOrders {
-    async fn create(&self, order: &Order) -> Result<CreateOutcome, PortError> {
+    async fn create(&self, order: &Order, day_capacity: u32) -> Result<CreateOutcome, PortError> {
         let mut order = order.clone();
         // The document leaves the history out: its steps are rows of their own.
         let history = std::mem::take(&mut order.history);
@@ -85,6 +111,15 @@ impl OrderRepository for LocalOrders {
             serde_json::to_string(&order).map_err(|e| port_error("storing an order")(corrupt("order", e)))?;
         self.store
             .write(move |transaction| {
+                // Decided before anything is written: a repeat finds its order, a full day
+                // takes nothing, and only then is the order stored with its cakes.
+                if let Some(existing) = read(transaction, &order.order_id)? {
+                    return Ok(CreateOutcome::AlreadyExists(Box::new(existing)));
+                }
+                let (booked, taken) = take_cakes(transaction, order.delivery_date, order.quantity, day_capacity)?;
+                if !taken {
+                    return Ok(CreateOutcome::DayFull { booked });
+                }
                 let inserted = transaction
                     .prepare_cached(
                         "INSERT INTO orders (order_id, status, document, created_ms) VALUES (?1, ?2, ?3, ?4) \
@@ -97,8 +132,9 @@ impl OrderRepository for LocalOrders {
                         order.created_at.unix_millis()
                     ])?;
                 if inserted == 0 {
-                    let existing = read(transaction, &order.order_id)?.ok_or_else(|| corrupt("order", "vanished"))?;
-                    return Ok(CreateOutcome::AlreadyExists(Box::new(existing)));
+                    // Read above within this transaction as absent: the savepoint rolls the
+                    // cakes back with this error.
+                    return Err(corrupt("order", "appeared while it was being stored"));
                 }
                 for entry in &history {
                     insert_step(transaction, &order.order_id, entry.step, entry.at)?;
@@ -144,6 +180,46 @@ impl OrderRepository for LocalOrders {
             })
             .await
             .map_err(port_error("updating an order"))
+    }
+
+    async fn cancel(
+        &self,
+        placed: &Order,
+        cancellation: &Cancellation,
+        at: Timestamp,
+    ) -> Result<TransitionOutcome, PortError> {
+        let order_id = placed.order_id.clone();
+        let cancellation = serde_json::to_string(cancellation)
+            .map_err(|e| port_error("cancelling an order")(corrupt("cancellation", e)))?;
+        self.store
+            .write(move |transaction| {
+                let moved = transaction
+                    .prepare_cached(
+                        "UPDATE orders SET status = ?3, document = json_set(document, '$.cancellation', json(?4)) \
+                         WHERE order_id = ?1 AND status = ?2",
+                    )?
+                    .execute(params![
+                        order_id.as_str(),
+                        Status::Placed.as_str(),
+                        Status::Cancelled.as_str(),
+                        cancellation
+                    ])?
+                    == 1;
+                let current = read(transaction, &order_id)?;
+                if let (true, Some(order)) = (moved, &current) {
+                    // The stored order's own day and quantity, whatever the caller read.
+                    give_or_take(transaction, order.delivery_date, -i64::from(order.quantity))?;
+                    insert_step(transaction, &order_id, Step::Cancelled, at)?;
+                    mark_pending(transaction, &order_id, Status::Cancelled, at)?;
+                }
+                Ok(match read(transaction, &order_id)? {
+                    None => TransitionOutcome::NotFound,
+                    Some(order) if moved => TransitionOutcome::Applied(Box::new(order)),
+                    Some(order) => TransitionOutcome::Conflict(Box::new(order)),
+                })
+            })
+            .await
+            .map_err(port_error("cancelling an order"))
     }
 
     async fn record_step(&self, order_id: &OrderId, step: Step, at: Timestamp) -> Result<StepOutcome, PortError> {
