@@ -111,6 +111,24 @@ impl<L: Fn(&str) -> Option<String>> EnvReader<L> {
         }
     }
 
+    /// An IANA time zone name (`Europe/London`), checked against the rules bundled into the
+    /// binary; else an empty string after noting it as missing or invalid.
+    pub fn time_zone(&mut self, name: &'static str) -> String {
+        let Some(value) = self.get(name) else {
+            self.missing.push(name.to_owned());
+            return String::new();
+        };
+        let value = value.trim().to_owned();
+        match cakeshop_domain::ShopZone::parse(&value) {
+            Ok(_) => value,
+            Err(error) => {
+                // The error names SHOP_TIME_ZONE, the one time zone variable there is.
+                self.invalid.push(error.to_string());
+                String::new()
+            }
+        }
+    }
+
     /// Succeeds when nothing asked for was missing or invalid.
     pub fn finish(mut self) -> Result<(), ConfigError> {
         if self.invalid.is_empty() {

@@ -3,10 +3,12 @@
 //!
 //! Every adapter keeps the SDK's error as the cause of the `PortError` it returns.
 //!
-//! - `orders` (with `order_item`, `outbox_item`, `status_index`, `order_table`): DynamoDB.
+//! - `orders` (with `order_item`, `outbox_item`, `status_index`, `bakery_item`, `order_table`):
+//!   DynamoDB, the orders and the shop's rules and day counters beside them.
 //! - `events`: Kinesis; `queue`: SQS; `mail`: SES v2; `partner`: HTTPS with retries.
 //! - `clients`: the SDK clients, built once; `config`: a function's environment, secrets from SSM.
 
+pub mod bakery_item;
 pub mod clients;
 pub mod config;
 mod error_report;

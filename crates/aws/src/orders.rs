@@ -1,31 +1,30 @@
-//! The order table on DynamoDB: every change is one conditional write, so two Lambdas racing
-//! on the same order cannot both win, and nothing is decided by reading first. A change that
-//! owes the stream an event marks it pending in that same write (`outbox_item`).
+//! The order table on DynamoDB: every change is one conditional write (a transaction with the
+//! day's counter when it takes or gives back capacity: `booking`), so two Lambdas racing on the
+//! same order cannot both win, and nothing is decided by reading first. A change that owes the
+//! stream an event marks it pending in that same write (`outbox_item`). The shop's rules and
+//! the day counters live in the same table (`bakery`, `bakery_item`).
 
+mod bakery;
+mod booking;
 mod by_status;
 mod outbox;
 
-use crate::order_item::{HISTORY, Item, ORDER_ID, STATUS, from_item, order_id_key, to_item};
-use crate::outbox_item::{
-    OUTBOX_BUCKET, OUTBOX_SINCE, PENDING_BUCKET, PENDING_EVENTS, kind_set, mark_new_item, sortable_time,
-};
-use crate::status_index::list_new_item;
+use crate::order_item::{HISTORY, Item, ORDER_ID, STATUS, from_item, order_id_key};
+use crate::outbox_item::{OUTBOX_BUCKET, OUTBOX_SINCE, PENDING_BUCKET, PENDING_EVENTS, kind_set, sortable_time};
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
-use cakeshop_domain::{EventKind, Order, OrderId, Status, Step, Timestamp};
+use cakeshop_domain::{Cancellation, EventKind, Order, OrderId, Status, Step, Timestamp};
 use cakeshop_ports::{
     CreateOutcome, OrderRepository, PortError, StatusCursor, StatusPage, StepOutcome, TransitionOutcome,
 };
 
-const CREATE: &str = "storing a new order in DynamoDB";
 const GET: &str = "reading an order from DynamoDB";
 const TRANSITION: &str = "changing an order's status in DynamoDB";
 const RECORD_STEP: &str = "recording an order step in DynamoDB";
 
 /// Orders in one DynamoDB table keyed by `orderId` (see `order_item` and `outbox_item` for the
-/// layout).
+/// layout), with the shop's rules and day counters beside them (`bakery_item`).
 #[derive(Debug, Clone)]
 pub struct DynamoOrders {
     client: aws_sdk_dynamodb::Client,
@@ -122,13 +121,6 @@ fn decode(item: &Item, operation: &'static str) -> Result<Order, PortError> {
 }
 
 /// `Some(item the service returned, if any)` when the write's condition failed.
-fn refused_put(error: &SdkError<PutItemError>) -> Option<Option<Item>> {
-    match error.as_service_error() {
-        Some(PutItemError::ConditionalCheckFailedException(refusal)) => Some(refusal.item().cloned()),
-        _ => None,
-    }
-}
-
 fn refused_update(error: &SdkError<UpdateItemError>) -> Option<Option<Item>> {
     match error.as_service_error() {
         Some(UpdateItemError::ConditionalCheckFailedException(refusal)) => Some(refusal.item().cloned()),
@@ -141,36 +133,8 @@ fn time(at: Timestamp) -> AttributeValue {
 }
 
 impl OrderRepository for DynamoOrders {
-    async fn create(&self, order: &Order) -> Result<CreateOutcome, PortError> {
-        let mut item = to_item(order);
-        mark_new_item(&mut item, EventKind::OrderPlaced, order.created_at)
-            .map_err(|error| PortError::new(CREATE, error))?;
-        list_new_item(&mut item, order).map_err(|error| PortError::new(CREATE, error))?;
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#id)")
-            .expression_attribute_names("#id", ORDER_ID)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        let returned = match result {
-            Ok(_) => return Ok(CreateOutcome::Created),
-            Err(error) => match refused_put(&error) {
-                Some(returned) => returned,
-                None => return Err(PortError::new(CREATE, error)),
-            },
-        };
-        match self.current(&order.order_id, returned, CREATE).await? {
-            Some(stored) => Ok(CreateOutcome::AlreadyExists(Box::new(stored))),
-            // Orders are never deleted, so this is a table changed behind the shop's back.
-            None => Err(PortError::new(
-                CREATE,
-                format!("order {} was refused as existing but cannot be read", order.order_id),
-            )),
-        }
+    async fn create(&self, order: &Order, day_capacity: u32) -> Result<CreateOutcome, PortError> {
+        self.create_taking_capacity(order, day_capacity).await
     }
 
     async fn get(&self, order_id: &OrderId) -> Result<Option<Order>, PortError> {
@@ -186,7 +150,8 @@ impl OrderRepository for DynamoOrders {
     ) -> Result<TransitionOutcome, PortError> {
         // The condition below only compares the stored status with `from`; whether `from → to`
         // is a move at all is the domain's rule. An illegal one writes nothing and is answered
-        // like a stale `from`, with the order as it is now, as every store answers it.
+        // like a stale `from`, with the order as it is now, as every store answers it. That
+        // includes any move to `cancelled`: only `cancel` gives the day its cakes back.
         if !from.can_become(to) {
             return Ok(match self.read(order_id, TRANSITION).await? {
                 Some(order) => TransitionOutcome::Conflict(Box::new(order)),
@@ -227,6 +192,15 @@ impl OrderRepository for DynamoOrders {
             Written::Refused(Some(order)) => TransitionOutcome::Conflict(Box::new(order)),
             Written::Refused(None) => TransitionOutcome::NotFound,
         })
+    }
+
+    async fn cancel(
+        &self,
+        placed: &Order,
+        cancellation: &Cancellation,
+        at: Timestamp,
+    ) -> Result<TransitionOutcome, PortError> {
+        self.cancel_giving_back(placed, cancellation, at).await
     }
 
     async fn record_step(&self, order_id: &OrderId, step: Step, at: Timestamp) -> Result<StepOutcome, PortError> {

@@ -11,21 +11,87 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use cakeshop_aws::{
     AwsClients, ConfigError, DynamoOrders, FunctionEnv, KinesisEvents, Secret, SesMailer, SqsQueue, order_table,
 };
-use cakeshop_domain::{EventKind, OrderId, Timestamp};
+use cakeshop_domain::{
+    Cancellation, CancelledBy, CapacitySettings, Catalogue, Day, EventKind, Order, OrderId, ProductId, ShopStatus,
+    Status, Step, Timestamp, parse_new_order,
+};
 use cakeshop_ports::contract::{self, MailboxProbe, QueueProbe, StreamProbe};
 use cakeshop_ports::{
-    Clock, Email, IdGenerator, OrderRepository, Outbox, OutgoingMessage, QueueSender, SystemClock, TimeOrderedIds,
+    Bakery, Clock, CreateOutcome, Email, IdGenerator, OrderRepository, Outbox, OutgoingMessage, QueueSender, Saved,
+    SystemClock, TimeOrderedIds, TransitionOutcome,
 };
 use cakeshop_test_support::MotoServer;
+use futures::future::join_all;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::time::Duration;
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// An emulator of the test's own and clients pointed at it.
 async fn moto() -> (MotoServer, AwsClients) {
     let server = MotoServer::start();
     let clients = AwsClients::from_config(&server.sdk_config().await);
     (server, clients)
+}
+
+/// moto answering one request at a time, for the tests of concurrent writes.
+///
+/// DynamoDB applies each write, a transaction included, atomically. moto's own server handles
+/// requests on threads without a lock, so two conditional writes on one item sent at once can
+/// both pass their condition there (seen: a cancel and a fulfilment both applied). Served on
+/// one thread, each request is applied whole before the next, as DynamoDB applies them, while
+/// the client still sends them all at once and the table decides in whatever order they come.
+struct SerialMoto {
+    child: Child,
+}
+
+impl Drop for SerialMoto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const SERIAL_MOTO: &str = "\
+import sys
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+run_simple(sys.argv[1], int(sys.argv[2]), DomainDispatcherApplication(create_backend_app),
+           threaded=False, request_handler=MotoRequestHandler)
+";
+
+async fn serial_moto() -> (SerialMoto, AwsClients) {
+    let python = MotoServer::binary().with_file_name("python");
+    let port = cakeshop_test_support::free_port();
+    let child = Command::new(&python)
+        .args(["-c", SERIAL_MOTO, "127.0.0.1", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting moto with {}: {e}", python.display()));
+    let server = SerialMoto { child };
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "moto did not start on port {port}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "cakeshop-tests",
+        ))
+        .load()
+        .await;
+    (server, AwsClients::from_config(&config))
 }
 
 /// A name no earlier run used.
@@ -46,7 +112,8 @@ async fn orders_table(aws: &AwsClients) -> String {
 
 #[tokio::test]
 async fn dynamo_orders_keep_the_order_repository_contract() {
-    let (_moto, aws) = moto().await;
+    // Its concurrent transitions need writes applied one at a time, as DynamoDB applies them.
+    let (_moto, aws) = serial_moto().await;
     let table = orders_table(&aws).await;
     contract::order_repository(&DynamoOrders::new(aws.dynamodb(), table)).await;
 }
@@ -70,7 +137,7 @@ async fn clearing_the_last_mark_takes_the_order_off_the_pending_index() {
     let table = orders_table(&aws).await;
     let orders = DynamoOrders::new(aws.dynamodb(), table.clone());
     let order = contract::sample_order();
-    orders.create(&order).await.expect("create");
+    orders.create(&order, contract::ROOMY).await.expect("create");
 
     let marked = raw_item(&aws, &table, &order.order_id).await.expect("stored");
     assert_eq!(marked.get("outboxBucket"), Some(&AttributeValue::S("pending".into())));
@@ -101,7 +168,7 @@ async fn listing_finishes_a_clearing_interrupted_between_its_two_writes() {
     let table = orders_table(&aws).await;
     let orders = DynamoOrders::new(aws.dynamodb(), table.clone());
     let order = contract::sample_order();
-    orders.create(&order).await.expect("create");
+    orders.create(&order, contract::ROOMY).await.expect("create");
     // What a crash right after the first write of mark_published leaves: no marks, still listed.
     aws.dynamodb()
         .update_item()
@@ -134,7 +201,7 @@ async fn pending_orders_are_listed_oldest_first_across_pages() {
     for offset in offsets_ms {
         let at = Timestamp::from_unix_millis(start.unix_millis() + offset).expect("in range");
         let order = contract::sample_order_placed_at(at);
-        orders.create(&order).await.expect("create");
+        orders.create(&order, contract::ROOMY).await.expect("create");
         placed.push((at, order.order_id));
     }
     placed.sort_by_key(|(at, _)| *at);
@@ -150,6 +217,390 @@ async fn pending_orders_are_listed_oldest_first_across_pages() {
         "at most the limit"
     );
 }
+/// An order of `quantity` red velvet cakes for `day`, placed now, with a fresh id.
+fn order_for(day: Day, quantity: u32) -> Order {
+    let body = format!(r#"{{"name":"Ada","address":"1 Loop Road","productId":3,"quantity":{quantity}}}"#);
+    let new_order = parse_new_order(body.as_bytes())
+        .and_then(|request| request.priced(&Catalogue::sample(), day))
+        .expect("a valid order");
+    Order::place(TimeOrderedIds.order_id(), new_order, SystemClock.now())
+}
+
+fn day(text: &str) -> Day {
+    Day::parse(text).expect("a valid day")
+}
+
+/// The day counter as the table holds it: `None` when no item was ever written for the day.
+async fn raw_booked(aws: &AwsClients, table: &str, day: Day) -> Option<i64> {
+    let item = aws
+        .dynamodb()
+        .get_item()
+        .table_name(table)
+        .key("orderId", AttributeValue::S(format!("day#{day}")))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("get the day")
+        .item?;
+    match item.get("booked") {
+        Some(AttributeValue::N(count)) => Some(count.parse().expect("a whole number")),
+        other => panic!("booked is a number, not {other:?}"),
+    }
+}
+
+/// The kinds of event pending for `order_id`, if it is listed at all.
+async fn pending_kinds(orders: &DynamoOrders, order_id: &OrderId) -> Option<Vec<EventKind>> {
+    let later = SystemClock.now().plus_seconds(3600);
+    let pending = orders.pending(later, 1000).await.expect("pending");
+    pending
+        .into_iter()
+        .find(|entry| &entry.order_id == order_id)
+        .map(|entry| entry.kinds)
+}
+
+#[tokio::test]
+async fn concurrent_creates_never_take_more_than_the_day_has() {
+    let (_moto, aws) = serial_moto().await;
+    let table = orders_table(&aws).await;
+    let orders = DynamoOrders::new(aws.dynamodb(), table.clone());
+    let day = day("2099-03-14");
+    let attempts: Vec<Order> = (0..16).map(|_| order_for(day, 1)).collect();
+    let outcomes = join_all(attempts.iter().map(|order| orders.create(order, 5))).await;
+
+    let mut created = Vec::new();
+    for (order, outcome) in attempts.iter().zip(outcomes) {
+        match outcome.expect("create") {
+            CreateOutcome::Created => created.push(order),
+            // Refused only once the other four… five were in: nothing else can be booked.
+            CreateOutcome::DayFull { booked } => assert_eq!(booked, 5, "{}", order.order_id),
+            other => panic!("a new id is created or refused for a full day, not {other:?}"),
+        }
+    }
+    assert_eq!(created.len(), 5, "exactly the day's capacity is taken");
+    assert_eq!(raw_booked(&aws, &table, day).await, Some(5), "and counted on the table");
+    for order in &attempts {
+        let stored = raw_item(&aws, &table, &order.order_id).await;
+        assert_eq!(
+            stored.is_some(),
+            created.contains(&order),
+            "{}: stored exactly when created",
+            order.order_id
+        );
+    }
+    assert_eq!(orders.booked(day, 1).await.expect("booked"), vec![5]);
+}
+
+#[tokio::test]
+async fn a_refused_create_writes_nothing() {
+    let (_moto, aws) = moto().await;
+    let table = orders_table(&aws).await;
+    let orders = DynamoOrders::new(aws.dynamodb(), table.clone());
+    let day = day("2099-03-15");
+    let first = order_for(day, 2);
+    assert_eq!(orders.create(&first, 3).await.expect("create"), CreateOutcome::Created);
+
+    // Two more would pass the capacity of 3.
+    let second = order_for(day, 2);
+    assert_eq!(
+        orders.create(&second, 3).await.expect("create"),
+        CreateOutcome::DayFull { booked: 2 }
+    );
+    // More than the day takes at all: refused without a write, on a day counted or not.
+    let huge = order_for(day, 4);
+    assert_eq!(
+        orders.create(&huge, 3).await.expect("create"),
+        CreateOutcome::DayFull { booked: 2 }
+    );
+    let untouched = day.plus_days(1);
+    let huge_elsewhere = order_for(untouched, 4);
+    assert_eq!(
+        orders.create(&huge_elsewhere, 3).await.expect("create"),
+        CreateOutcome::DayFull { booked: 0 }
+    );
+    for refused in [&second, &huge, &huge_elsewhere] {
+        assert_eq!(
+            raw_item(&aws, &table, &refused.order_id).await,
+            None,
+            "{}",
+            refused.order_id
+        );
+        assert_eq!(
+            pending_kinds(&orders, &refused.order_id).await,
+            None,
+            "no event is owed"
+        );
+    }
+    assert_eq!(raw_booked(&aws, &table, day).await, Some(2), "the count is as it was");
+    assert_eq!(raw_booked(&aws, &table, untouched).await, None, "no counter was made");
+    let listed = orders.list_by_status(Status::Placed, 10, None).await.expect("list");
+    assert_eq!(listed.orders, vec![first.clone()], "only the created order is listed");
+
+    // A repeat of the first finds it, full day or not, and takes nothing.
+    for capacity in [2, 1] {
+        assert_eq!(
+            orders.create(&first, capacity).await.expect("create again"),
+            CreateOutcome::AlreadyExists(Box::new(first.clone())),
+            "capacity {capacity}"
+        );
+    }
+    assert_eq!(raw_booked(&aws, &table, day).await, Some(2));
+}
+
+#[tokio::test]
+async fn cancelling_gives_the_cakes_back_and_owes_the_stream_an_event() {
+    let (_moto, aws) = moto().await;
+    let table = orders_table(&aws).await;
+    let orders = DynamoOrders::new(aws.dynamodb(), table.clone());
+    let day = day("2099-03-16");
+    let order = order_for(day, 3);
+    assert_eq!(orders.create(&order, 3).await.expect("create"), CreateOutcome::Created);
+    orders
+        .mark_published(&order.order_id, EventKind::OrderPlaced)
+        .await
+        .expect("published");
+    assert_eq!(
+        orders.create(&order_for(day, 1), 3).await.expect("create"),
+        CreateOutcome::DayFull { booked: 3 }
+    );
+
+    // The plain transition cannot cancel: it would keep the cakes.
+    let later = order.created_at.plus_seconds(60);
+    assert_eq!(
+        orders
+            .transition(&order.order_id, Status::Placed, Status::Cancelled, later)
+            .await
+            .expect("transition"),
+        TransitionOutcome::Conflict(Box::new(order.clone()))
+    );
+    assert_eq!(orders.get(&order.order_id).await.expect("get"), Some(order.clone()));
+
+    let cancellation = Cancellation {
+        by: CancelledBy::Customer,
+        reason: Some("Plans changed".into()),
+    };
+    let TransitionOutcome::Applied(cancelled) = orders.cancel(&order, &cancellation, later).await.expect("cancel")
+    else {
+        panic!("a placed order can be cancelled");
+    };
+    assert_eq!(cancelled.status, Status::Cancelled);
+    assert_eq!(cancelled.cancellation, Some(cancellation.clone()));
+    assert_eq!(cancelled.step_time(Step::Cancelled), Some(later));
+    assert_eq!(
+        orders.get(&order.order_id).await.expect("get").as_ref(),
+        Some(&*cancelled)
+    );
+    assert_eq!(raw_booked(&aws, &table, day).await, Some(0), "the cakes are back");
+    assert_eq!(
+        pending_kinds(&orders, &order.order_id).await,
+        Some(vec![EventKind::OrderCancelled]),
+        "order_cancelled is owed to the stream"
+    );
+    let listed = orders.list_by_status(Status::Cancelled, 10, None).await.expect("list");
+    assert_eq!(listed.orders, vec![(*cancelled).clone()], "listed as cancelled");
+    assert!(
+        orders
+            .list_by_status(Status::Placed, 10, None)
+            .await
+            .expect("list")
+            .orders
+            .is_empty()
+    );
+
+    // The day takes the cakes again; a second cancel gives nothing back twice.
+    assert_eq!(
+        orders.create(&order_for(day, 3), 3).await.expect("create"),
+        CreateOutcome::Created
+    );
+    assert_eq!(
+        orders
+            .cancel(&order, &cancellation, later.plus_seconds(5))
+            .await
+            .expect("cancel"),
+        TransitionOutcome::Conflict(cancelled.clone())
+    );
+    assert_eq!(raw_booked(&aws, &table, day).await, Some(3));
+
+    // Nothing to cancel: nothing written.
+    let missing = order_for(day.plus_days(1), 1);
+    assert_eq!(
+        orders.cancel(&missing, &cancellation, later).await.expect("cancel"),
+        TransitionOutcome::NotFound
+    );
+    assert_eq!(raw_item(&aws, &table, &missing.order_id).await, None);
+    assert_eq!(raw_booked(&aws, &table, missing.delivery_date).await, None);
+}
+
+#[tokio::test]
+async fn a_cancel_racing_a_fulfilment_has_one_winner() {
+    let (_moto, aws) = serial_moto().await;
+    let table = orders_table(&aws).await;
+    let orders = DynamoOrders::new(aws.dynamodb(), table.clone());
+    let by_baker = Cancellation {
+        by: CancelledBy::Baker,
+        reason: None,
+    };
+    let (mut cancels, mut fulfilments) = (0, 0);
+    for round in 0..8 {
+        let day = day("2099-04-01").plus_days(round);
+        let order = order_for(day, 2);
+        orders.create(&order, 10).await.expect("create");
+        let at = order.created_at.plus_seconds(30);
+        let (cancel, fulfil) = tokio::join!(
+            orders.cancel(&order, &by_baker, at),
+            orders.transition(&order.order_id, Status::Placed, Status::Fulfilled, at),
+        );
+        let stored = orders.get(&order.order_id).await.expect("get").expect("stored");
+        match (cancel.expect("cancel"), fulfil.expect("fulfil")) {
+            (TransitionOutcome::Applied(won), TransitionOutcome::Conflict(seen)) => {
+                cancels += 1;
+                assert_eq!(stored.status, Status::Cancelled);
+                assert_eq!(*won, stored);
+                assert_eq!(*seen, stored);
+                assert_eq!(raw_booked(&aws, &table, day).await, Some(0), "round {round}");
+            }
+            (TransitionOutcome::Conflict(seen), TransitionOutcome::Applied(won)) => {
+                fulfilments += 1;
+                assert_eq!(stored.status, Status::Fulfilled);
+                assert_eq!(*won, stored);
+                assert_eq!(*seen, stored);
+                assert_eq!(raw_booked(&aws, &table, day).await, Some(2), "round {round}");
+            }
+            other => panic!("round {round}: exactly one wins, not {other:?}"),
+        }
+    }
+    assert_eq!(cancels + fulfilments, 8);
+}
+
+#[tokio::test]
+async fn the_shops_rules_default_until_saved_and_saves_are_versioned() {
+    let (_moto, aws) = serial_moto().await;
+    let table = orders_table(&aws).await;
+    let orders = DynamoOrders::new(aws.dynamodb(), table.clone());
+
+    let rules = orders.rules().await.expect("rules");
+    assert_eq!(
+        (rules.catalogue.value, rules.catalogue.version),
+        (Catalogue::sample(), 0)
+    );
+    assert_eq!(
+        (rules.capacity.value, rules.capacity.version),
+        (CapacitySettings::default(), 0)
+    );
+    assert_eq!((rules.shop.value, rules.shop.version), (ShopStatus::default(), 0));
+
+    let mut catalogue = Catalogue::sample();
+    catalogue.products.retain(|product| product.product_id != ProductId(6));
+    assert_eq!(
+        orders.save_catalogue(&catalogue, 0).await.expect("save"),
+        Saved::Stored { version: 1 }
+    );
+    assert_eq!(
+        orders.save_catalogue(&Catalogue::sample(), 0).await.expect("save"),
+        Saved::Stale
+    );
+    let mut settings = CapacitySettings::default();
+    settings.per_date.insert(day("2099-12-24"), 60);
+    assert_eq!(
+        orders.save_capacity(&settings, 0).await.expect("save"),
+        Saved::Stored { version: 1 }
+    );
+    assert_eq!(
+        orders.save_capacity(&settings, 1).await.expect("save"),
+        Saved::Stored { version: 2 }
+    );
+    assert_eq!(
+        orders
+            .save_capacity(&CapacitySettings::default(), 1)
+            .await
+            .expect("save"),
+        Saved::Stale
+    );
+    assert_eq!(
+        orders
+            .save_capacity(&CapacitySettings::default(), 7)
+            .await
+            .expect("save"),
+        Saved::Stale
+    );
+    let closed = ShopStatus {
+        open: false,
+        message: Some("Closed for Christmas".into()),
+        until: Some(day("2099-12-27")),
+    };
+    assert_eq!(
+        orders.save_shop(&closed, 0).await.expect("save"),
+        Saved::Stored { version: 1 }
+    );
+
+    let rules = orders.rules().await.expect("rules");
+    assert_eq!((rules.catalogue.value, rules.catalogue.version), (catalogue, 1));
+    assert_eq!((rules.capacity.value, rules.capacity.version), (settings, 2));
+    assert_eq!((rules.shop.value, rules.shop.version), (closed, 1));
+
+    // Concurrent saves at one version: one is stored.
+    let open = ShopStatus::default();
+    let attempts = (0..6).map(|_| orders.save_shop(&open, 1));
+    let saved = join_all(attempts).await;
+    let stored = saved
+        .iter()
+        .filter(|s| matches!(s, Ok(Saved::Stored { version: 2 })))
+        .count();
+    let stale = saved.iter().filter(|s| matches!(s, Ok(Saved::Stale))).count();
+    assert_eq!((stored, stale), (1, 5));
+
+    // The shop's items stay out of both indexes.
+    for key in ["shop#catalogue", "shop#capacity", "shop#status"] {
+        let item = aws
+            .dynamodb()
+            .get_item()
+            .table_name(&table)
+            .key("orderId", AttributeValue::S(key.into()))
+            .send()
+            .await
+            .expect("get")
+            .item
+            .expect("stored");
+        let mut attributes: Vec<&str> = item.keys().map(String::as_str).collect();
+        attributes.sort_unstable();
+        assert_eq!(attributes, ["document", "orderId", "version"], "{key}");
+    }
+    assert_eq!(
+        orders
+            .pending(SystemClock.now().plus_seconds(3600), 100)
+            .await
+            .expect("pending"),
+        vec![]
+    );
+}
+
+#[tokio::test]
+async fn booked_days_are_read_in_day_order_with_zero_for_untouched_days() {
+    let (_moto, aws) = moto().await;
+    let table = orders_table(&aws).await;
+    let orders = DynamoOrders::new(aws.dynamodb(), table.clone());
+    let from = day("2099-05-01");
+    for (offset, quantity) in [(0, 2), (3, 1), (3, 4), (99, 7)] {
+        let order = order_for(from.plus_days(offset), quantity);
+        assert_eq!(orders.create(&order, 20).await.expect("create"), CreateOutcome::Created);
+    }
+    let booked = orders.booked(from, 100).await.expect("a hundred days at once");
+    assert_eq!(booked.len(), 100);
+    let mut expected = vec![0; 100];
+    expected[0] = 2;
+    expected[3] = 5;
+    expected[99] = 7;
+    assert_eq!(booked, expected);
+    assert_eq!(orders.booked(from.plus_days(3), 2).await.expect("booked"), vec![5, 0]);
+    assert_eq!(orders.booked(from, 0).await.expect("booked"), Vec::<u32>::new());
+    assert!(
+        orders.booked(from, 101).await.is_err(),
+        "more than a BatchGetItem takes"
+    );
+    // The counters are not orders: listings hold only the four orders.
+    let listed = orders.list_by_status(Status::Placed, 10, None).await.expect("list");
+    assert_eq!(listed.orders.len(), 4);
+}
+
 /// Reads every record of every shard from the start.
 struct KinesisProbe {
     client: aws_sdk_kinesis::Client,

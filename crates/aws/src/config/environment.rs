@@ -4,6 +4,7 @@
 //! missing variable is reported before any network call.
 
 use super::{ConfigError, EnvReader, Secret, process_env};
+use cakeshop_domain::ShopZone;
 use cakeshop_ports::{Variable, VariableKind};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -39,6 +40,9 @@ impl FunctionEnv {
                 VariableKind::Secret => read.secrets.push((variable.name, env.secret(variable.name))),
                 VariableKind::Seconds => {
                     read.seconds.insert(variable.name, env.positive_seconds(variable.name));
+                }
+                VariableKind::TimeZone => {
+                    read.values.insert(variable.name, env.time_zone(variable.name));
                 }
             }
         }
@@ -102,6 +106,17 @@ impl ResolvedEnv {
             .get(variable.name)
             .copied()
             .ok_or(ConfigError::Undeclared(variable.name))
+    }
+
+    /// A time zone variable (`SHOP_TIME_ZONE`), checked when the environment was read.
+    pub fn zone(&self, variable: Variable) -> Result<ShopZone, ConfigError> {
+        if variable.kind != VariableKind::TimeZone {
+            return Err(ConfigError::Invalid(vec![format!(
+                "{variable} is not a time zone variable"
+            )]));
+        }
+        let name = self.text(variable)?;
+        ShopZone::parse(&name).map_err(|error| ConfigError::Invalid(vec![error.to_string()]))
     }
 }
 

@@ -2,7 +2,7 @@ use super::*;
 use cakeshop_ports::Variable;
 use cakeshop_ports::config::{
     BAKER_API_KEY, DELIVERY_API_URL, DELIVERY_QUEUE_URL, ORDER_STREAM, ORDERS_TABLE, PUBLIC_BASE_URL,
-    RELAY_AFTER_SECONDS, SIGNING_SECRET,
+    RELAY_AFTER_SECONDS, SHOP_TIME_ZONE, SIGNING_SECRET,
 };
 use std::collections::HashMap;
 
@@ -147,4 +147,30 @@ fn the_relay_delay_is_a_whole_number_of_seconds_of_at_least_one() {
         "RELAY_AFTER_SECONDS must be a whole number of seconds, at least 1, not \"0\"; \
          missing environment variable: ORDER_STREAM"
     );
+}
+
+#[test]
+fn the_shop_time_zone_is_checked_when_read() {
+    let env = FunctionEnv::from_lookup(
+        &[ORDERS_TABLE, SHOP_TIME_ZONE],
+        lookup(&[("ORDERS_TABLE", "orders"), ("SHOP_TIME_ZONE", "Europe/London")]),
+    )
+    .expect("complete");
+    let resolved = env.without_secrets().expect("no secrets");
+    assert_eq!(resolved.zone(SHOP_TIME_ZONE).expect("a zone").name(), "Europe/London");
+    assert_eq!(resolved.text(SHOP_TIME_ZONE).expect("declared"), "Europe/London");
+    assert!(matches!(resolved.zone(ORDERS_TABLE), Err(ConfigError::Invalid(_))));
+
+    let error = FunctionEnv::from_lookup(
+        &[SHOP_TIME_ZONE, ORDER_STREAM],
+        lookup(&[("SHOP_TIME_ZONE", "Mars/Olympus")]),
+    )
+    .expect_err("not a zone");
+    assert_eq!(
+        error.to_string(),
+        "SHOP_TIME_ZONE \"Mars/Olympus\" is not an IANA time zone such as Europe/London; \
+         missing environment variable: ORDER_STREAM"
+    );
+    let missing = FunctionEnv::from_lookup(&[SHOP_TIME_ZONE], lookup(&[])).expect_err("missing");
+    assert_eq!(missing.to_string(), "missing environment variable: SHOP_TIME_ZONE");
 }
