@@ -95,7 +95,7 @@ async fn a_days_last_cake_goes_to_exactly_one_customer() {
     let (_data, shop) = fresh_shop();
     let date = open_days(&shop).await[1]["date"].as_str().expect("a date").to_owned();
     let (status, settings) = shop
-        .put("/capacity", Some(&shop.baker_key), &json!({ "perDate": { &date: 3 } }))
+        .put_as("/capacity", Some(&shop.baker_key), &json!({ "perDate": { &date: 3 } }))
         .await;
     assert_eq!(status, 200, "{settings}");
 
@@ -119,7 +119,7 @@ async fn a_days_last_cake_goes_to_exactly_one_customer() {
 async fn a_closed_shop_refuses_orders_until_it_reopens() {
     let (_data, shop) = fresh_shop();
     let closing = json!({ "open": false, "message": "Closed for our own wedding" });
-    let (status, closed) = shop.put("/shop", Some(&shop.baker_key), &closing).await;
+    let (status, closed) = shop.put_as("/shop", Some(&shop.baker_key), &closing).await;
     assert_eq!(status, 200, "{closed}");
     let (status, shop_now) = shop.get("/shop", None).await;
     assert_eq!((status, &shop_now["acceptingOrders"]), (200, &json!(false)), "{shop_now}");
@@ -130,7 +130,7 @@ async fn a_closed_shop_refuses_orders_until_it_reopens() {
     let (_, placed) = shop.get("/orders?status=placed", Some(&shop.baker_key)).await;
     assert_eq!(placed["orders"], json!([]), "a refused order writes nothing");
 
-    let (status, _) = shop.put("/shop", Some(&shop.baker_key), &json!({ "open": true })).await;
+    let (status, _) = shop.put_as("/shop", Some(&shop.baker_key), &json!({ "open": true })).await;
     assert_eq!(status, 200);
     assert_briefs_order_is_placed(&shop).await;
 }
@@ -142,7 +142,7 @@ async fn a_price_change_leaves_placed_orders_as_they_were() {
     let (status, before) = shop.post("/order", None, &order_for("Early bird", &date, 2)).await;
     assert_eq!(status, 201, "{before}");
     let change = json!({ "priceCents": 3175, "name": "Lemon drizzle loaf" });
-    let (status, product) = shop.put("/products/2", Some(&shop.baker_key), &change).await;
+    let (status, product) = shop.put_as("/products/2", Some(&shop.baker_key), &change).await;
     assert_eq!((status, &product["priceCents"]), (200, &json!(3175)), "{product}");
 
     let path = format!("/order/{}", before["orderId"].as_str().expect("id"));
@@ -160,7 +160,7 @@ async fn a_price_change_leaves_placed_orders_as_they_were() {
 async fn a_cancel_gives_the_cake_back_and_tells_the_baker() {
     let (_data, shop) = fresh_shop();
     let date = open_days(&shop).await[2]["date"].as_str().expect("a date").to_owned();
-    shop.put("/capacity", Some(&shop.baker_key), &json!({ "perDate": { &date: 1 } }))
+    shop.put_as("/capacity", Some(&shop.baker_key), &json!({ "perDate": { &date: 1 } }))
         .await;
     let (status, placed) = shop.post("/order", None, &order_for("Changes Mind", &date, 1)).await;
     assert_eq!(status, 201, "{placed}");
@@ -251,8 +251,8 @@ async fn every_bad_input_is_refused_and_writes_nothing() {
     let baker = Some(shop.baker_key.as_str());
     let days = open_days(&shop).await;
     let date = days[1]["date"].as_str().expect("a date").to_owned();
-    shop.put("/capacity", baker, &json!({ "perDate": { &date: 2 } })).await;
-    shop.put("/products/6", baker, &json!({ "available": false })).await;
+    shop.put_as("/capacity", baker, &json!({ "perDate": { &date: 2 } })).await;
+    shop.put_as("/products/6", baker, &json!({ "available": false })).await;
     let (_, kept) = shop.post("/order", None, &order_for("Keeper", &date, 1)).await;
     let kept_id = kept["orderId"].as_str().expect("id").to_owned();
     let (_, other) = shop.post("/order", None, &order_for("Other", &days[3]["date"].as_str().expect("date").to_owned(), 1)).await;
@@ -301,7 +301,7 @@ async fn every_bad_input_is_refused_and_writes_nothing() {
         ("an unknown weekday", "/capacity", baker, json!({ "perWeekday": { "caturday": 5 } }), 422),
     ];
     for (what, path, token, body, status) in changes {
-        let (got, answer) = shop.put(path, token, &body).await;
+        let (got, answer) = shop.put_as(path, token, &body).await;
         assert_eq!(got, status, "{what}: {answer}");
         assert!(answer["error"]["message"].is_string(), "{what}: {answer}");
     }
