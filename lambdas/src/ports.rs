@@ -4,7 +4,7 @@ use cakeshop_aws::{
     AwsClients, ConfigError, DEFAULT_PARTNER_TIMEOUT, DynamoOrders, HttpPartner, HttpPartnerError, KinesisEvents,
     ResolvedEnv, SesMailer, SqsQueue,
 };
-use cakeshop_handlers::functions::Ports;
+use cakeshop_handlers::functions::{Ports, ShopZone, ShopZoneError};
 use cakeshop_ports::{Clock, IdGenerator, SystemClock, TimeOrderedIds, Variable};
 use std::sync::Arc;
 
@@ -17,6 +17,12 @@ pub enum StartError {
         variable: &'static str,
         #[source]
         source: HttpPartnerError,
+    },
+    #[error("{variable} is not a usable time zone")]
+    TimeZone {
+        variable: &'static str,
+        #[source]
+        source: ShopZoneError,
     },
 }
 
@@ -68,6 +74,14 @@ impl Ports for LambdaPorts {
 
     fn seconds(&self, variable: Variable) -> Result<i64, StartError> {
         Ok(self.env.seconds(variable)?)
+    }
+
+    fn zone(&self, variable: Variable) -> Result<ShopZone, StartError> {
+        let name = self.env.text(variable)?;
+        ShopZone::parse(name.trim()).map_err(|source| StartError::TimeZone {
+            variable: variable.name,
+            source,
+        })
     }
 
     fn clock(&self) -> Arc<dyn Clock> {

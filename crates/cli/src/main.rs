@@ -131,6 +131,9 @@ impl Shop {
         if let Some(baker) = env("BAKER_EMAIL") {
             options.baker_email = baker;
         }
+        if let Some(zone) = env("SHOP_TIME_ZONE") {
+            options.shop_time_zone = zone;
+        }
         options.public_base_url = env("PUBLIC_BASE_URL");
         options.delivery_api_url = env("DELIVERY_API_URL");
         options.customer_service_api_url = env("CUSTOMER_SERVICE_API_URL");

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use support::{DevProcess, eventually, project_file};
 
-const ORDER: &str = r#"{"name":"Crash Test","address":"1 Abort Lane","productId":"red-velvet","quantity":1}"#;
+const ORDER: &str = r#"{"name":"Crash Test","address":"1 Abort Lane","productId":3,"quantity":1}"#;
 const WAIT: Duration = Duration::from_secs(20);
 
 /// A copy of serverless.yml with `replacements` applied (each must match).

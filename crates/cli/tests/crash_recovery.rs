@@ -16,6 +16,7 @@ async fn no_accepted_order_is_lost_and_no_email_is_sent_twice_across_a_sigkill()
     let data = tempfile::tempdir().expect("temp dir");
     let config = project_file("serverless.yml");
     let mut shop = DevProcess::start(data.path(), &config);
+    shop.make_room().await;
     let http = shop.http.clone();
     let base = shop.base.clone();
     let killed = Arc::new(AtomicBool::new(false));
@@ -29,7 +30,7 @@ async fn no_accepted_order_is_lost_and_no_email_is_sent_twice_across_a_sigkill()
                 if killed.load(Ordering::SeqCst) && n.is_multiple_of(50) {
                     break;
                 }
-                let body = serde_json::json!({ "name": format!("C{client}-{n}"), "address": "1 Lane", "productId": "red-velvet", "quantity": 1 });
+                let body = serde_json::json!({ "name": format!("C{client}-{n}"), "address": "1 Lane", "productId": 3, "quantity": 1 });
                 match http.post(format!("{base}/order")).json(&body).send().await {
                     Ok(response) if response.status() == 201 => {
                         let placed: serde_json::Value = response.json().await.unwrap_or_default();

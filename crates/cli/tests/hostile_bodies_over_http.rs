@@ -89,7 +89,7 @@ async fn markup_in_an_order_reaches_the_bakers_mailbox_escaped() {
     let order = json!({
         "name": "<script>alert('name')</script>",
         "address": "<a href=\"javascript:alert(1)\">1 Lane</a>\r\nBcc: thief@evil.example",
-        "productId": "red-velvet",
+        "productId": 3,
         "quantity": 1,
         "notes": "<img src=x onerror=alert(2)>"
     });

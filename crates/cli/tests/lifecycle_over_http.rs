@@ -188,7 +188,7 @@ async fn bad_requests_get_clear_errors_over_http() {
         (422, Some("invalid")),
         "{body}"
     );
-    let huge = json!({ "name": "A", "address": "x".repeat(40_000), "productId": "red-velvet", "quantity": 1 });
+    let huge = json!({ "name": "A", "address": "x".repeat(40_000), "productId": 3, "quantity": 1 });
     assert_eq!(shop.post("/order", None, &huge).await.0, 413);
     let (status, body) = shop.get("/nowhere", None).await;
     assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));

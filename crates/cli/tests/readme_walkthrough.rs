@@ -1,6 +1,7 @@
 //! The README's walkthrough, run as written (curl and jq) against a fresh `cakeshop dev`: a new
 //! user following it sees the order placed, the baker's email, the fulfilment, the delivery
-//! call, the delivery confirmation, the feedback reaching customer service, and the history.
+//! call, the delivery confirmation, the feedback reaching customer service, and the history; and
+//! before it the baker's price and capacity, after it a customer cancelling.
 
 mod support;
 
@@ -25,7 +26,7 @@ fn paced(script: &str) -> String {
     let mut paced = String::new();
     let mut continuing = false;
     for line in script.lines() {
-        if !continuing && (line.starts_with("curl") || line.starts_with("ORDER=")) {
+        if !continuing && (line.starts_with("curl") || line.starts_with("ORDER=") || line.starts_with("OTHER=")) {
             paced.push_str("sleep 0.3\n");
         }
         paced.push_str(line);
@@ -64,6 +65,10 @@ fn the_readme_walkthrough_works_as_written() {
         "\"delivered\"",
         "Rich, moist and gone in ten minutes.",
         "\"step\":\"feedback_forwarded\"",
+        "\"priceCents\":3600",
+        "\"totalCents\": 10800",
+        "\"status\":\"cancelled\"",
+        "\"booked\":3,\"left\":9",
     ] {
         assert!(stdout.contains(expected), "the walkthrough shows {expected}:\n{stdout}");
     }

@@ -1,7 +1,10 @@
 //! Many concurrent lifecycles against `cakeshop dev` while the partner stand-ins fail at random
 //! and the process is SIGKILLed and restarted several times. At the end every accepted order is
 //! delivered with its feedback forwarded (or is in a dead-letter queue, reported), with exactly
-//! one email, one delivery call and one feedback call each.
+//! one email, one delivery call and one feedback call each. Every tenth customer cancels
+//! instead: their cakes go back to the day, the baker is told once, and no delivery is asked
+//! for. Days are small (`CAKES_A_DAY`), so they fill up: at the end no day has more booked than
+//! it takes, and each day's count is exactly the cakes of its orders that were not cancelled.
 //!
 //! Size: `CAKESHOP_SOAK_ORDERS` (default 60) orders and `CAKESHOP_SOAK_KILLS` (default 3)
 //! kills; `tools/soak` runs a bigger one.
@@ -19,6 +22,16 @@ use support::{DevProcess, eventually, project_file};
 
 const CONCURRENT_CUSTOMERS: usize = 24;
 const PARTNER_FAILURE_RATE: &str = "0.3";
+/// Small enough that the soak's orders fill the first days, large enough that they all fit in
+/// the ordering horizon (about 2 cakes an order, at most 1000 orders in 58 days).
+const CAKES_A_DAY: u32 = 50;
+
+/// What became of one customer's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    Delivered,
+    Cancelled,
+}
 
 fn setting(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -78,6 +91,7 @@ impl Customer {
             let url = format!("{}{path}", base_of(&self.base));
             let mut request = match method {
                 "GET" => self.http.get(url),
+                "PUT" => self.http.put(url).json(body),
                 _ => self.http.post(url).json(body),
             };
             if !bearer.is_empty() {
@@ -120,15 +134,23 @@ impl Customer {
         }
     }
 
-    /// One whole lifecycle, as a customer and the baker would drive it.
-    async fn lifecycle(&self, n: usize) -> String {
-        let order = json!({ "name": format!("Soak {n}"), "address": "1 Soak Street", "productId": "carrot-walnut", "quantity": 1 + n % 3 });
+    /// One whole lifecycle, as a customer and the baker would drive it; every tenth customer
+    /// cancels once the baker has been told of the order.
+    async fn lifecycle(&self, n: usize) -> (String, Ending) {
+        let order = json!({ "name": format!("Soak {n}"), "address": "1 Soak Street", "productId": 4, "quantity": 1 + n % 3 });
         let placed = self
             .send("POST", "/order", "", Some(&format!("soak-{n}")), &order, &[201])
             .await;
         let order_id = placed["orderId"].as_str().expect("order id").to_owned();
         let token = placed["customerToken"].as_str().expect("token").to_owned();
         self.wait_for_step(&order_id, &token, "baker_notified").await;
+        if n % 10 == 5 {
+            let cancel = json!({ "orderId": order_id, "reason": format!("soak {n} changed their mind") });
+            self.send("POST", "/order/cancelled", &token, None, &cancel, &[200])
+                .await;
+            self.wait_for_step(&order_id, &token, "cancellation_notified").await;
+            return (order_id, Ending::Cancelled);
+        }
         let reference = json!({ "orderId": order_id });
         // A retry whose first attempt went through before a kill may find the order already
         // out for delivery: a clear 409, and the lifecycle goes on.
@@ -145,7 +167,7 @@ impl Customer {
         let confirmation = json!({ "orderId": order_id, "rating": 1 + n % 5, "feedback": format!("cake {n}") });
         self.send("POST", "/order/delivered", &token, None, &confirmation, &[200])
             .await;
-        order_id
+        (order_id, Ending::Delivered)
     }
 }
 
@@ -178,6 +200,14 @@ async fn every_accepted_order_is_delivered_once_through_random_partner_failures_
         baker_key: shop.baker_key.clone(),
         retries: Arc::new(AtomicUsize::new(0)),
     });
+    let every_day: serde_json::Map<String, Value> = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+        .iter()
+        .map(|day| ((*day).to_owned(), json!(CAKES_A_DAY)))
+        .collect();
+    let capacity = json!({ "perWeekday": every_day });
+    customer
+        .send("PUT", "/capacity", &shop.baker_key, None, &capacity, &[200])
+        .await;
     let started = Instant::now();
 
     let next = Arc::new(AtomicUsize::new(0));
@@ -204,18 +234,20 @@ async fn every_accepted_order_is_delivered_once_through_random_partner_failures_
         shop = start(data.path(), &config);
         *base.write().expect("base") = shop.base.clone();
     }
-    let completed: Vec<String> = join_all(workers)
+    let completed: Vec<(String, Ending)> = join_all(workers)
         .await
         .into_iter()
         .flat_map(|worker| worker.expect("customer"))
         .collect();
     assert_eq!(completed.len(), orders, "every lifecycle completed");
+    let cancelled = completed.iter().filter(|(_, ending)| *ending == Ending::Cancelled).count();
+    let delivered = orders - cancelled;
 
     // The last feedback may still be on its way to customer service.
     let forwarded = eventually("every feedback forwarded", Duration::from_secs(60), || async {
         let calls = shop.partner_calls("customer-service").await;
         let firsts: Vec<Value> = calls.into_iter().filter(|c| c["repeat"] != true).collect();
-        (firsts.len() >= orders).then_some(firsts)
+        (firsts.len() >= delivered).then_some(firsts)
     })
     .await;
 
@@ -234,23 +266,48 @@ async fn every_accepted_order_is_delivered_once_through_random_partner_failures_
         per_order(&first(&deliveries), "body"),
         per_order(&forwarded, "body"),
     );
-    for order_id in &completed {
+    let mut cakes_per_day: HashMap<String, u64> = HashMap::new();
+    for (order_id, ending) in &completed {
         let (_, order) = shop.get(&format!("/order/{order_id}"), Some(&shop.baker_key)).await;
-        assert_eq!(order["status"], "delivered", "{order}");
-        assert_eq!(
-            order["history"].as_array().map(Vec::len),
-            Some(7),
-            "every step once: {order}"
-        );
-        assert_eq!(emails.get(order_id), Some(&1), "one email for {order_id}");
-        assert_eq!(couriers.get(order_id), Some(&1), "one delivery call for {order_id}");
-        assert_eq!(feedback.get(order_id), Some(&1), "one feedback call for {order_id}");
+        match ending {
+            Ending::Delivered => {
+                assert_eq!(order["status"], "delivered", "{order}");
+                assert_eq!(
+                    order["history"].as_array().map(Vec::len),
+                    Some(7),
+                    "every step once: {order}"
+                );
+                assert_eq!(emails.get(order_id), Some(&1), "one email for {order_id}");
+                assert_eq!(couriers.get(order_id), Some(&1), "one delivery call for {order_id}");
+                assert_eq!(feedback.get(order_id), Some(&1), "one feedback call for {order_id}");
+                let day = order["deliveryDate"].as_str().expect("a delivery day").to_owned();
+                *cakes_per_day.entry(day).or_default() += order["quantity"].as_u64().expect("a quantity");
+            }
+            Ending::Cancelled => {
+                assert_eq!(order["status"], "cancelled", "{order}");
+                assert_eq!(emails.get(order_id), Some(&2), "the order's email and one about its cancellation");
+                assert_eq!(couriers.get(order_id), None, "no delivery for cancelled {order_id}");
+            }
+        }
     }
+    let first_day = cakes_per_day.keys().min().cloned().expect("some order was delivered");
+    let (status, availability) = shop.get(&format!("/availability?from={first_day}&days=60"), None).await;
+    assert_eq!(status, 200, "{availability}");
+    let mut full_days = 0;
+    for day in availability["days"].as_array().expect("days") {
+        let date = day["date"].as_str().expect("date");
+        let (booked, capacity) = (day["booked"].as_u64().expect("booked"), day["capacity"].as_u64().expect("capacity"));
+        assert!(booked <= capacity, "{date} is over-booked: {day}");
+        assert_eq!(booked, cakes_per_day.remove(date).unwrap_or(0), "{date} counts exactly its orders' cakes");
+        full_days += usize::from(booked == capacity);
+    }
+    assert!(cakes_per_day.is_empty(), "orders for days the window did not show: {cakes_per_day:?}");
     injected += injected_failures(&shop).await;
     assert!(injected > 0, "the partner stand-ins failed calls on purpose");
     let dead_letters = list_dead_letters(data.path(), &config);
     println!(
-        "soak: {orders} lifecycles in {:.1} s across {kills} SIGKILLs, partners failing {PARTNER_FAILURE_RATE} of calls; \
+        "soak: {orders} lifecycles ({cancelled} cancelled) in {:.1} s across {kills} SIGKILLs, partners failing {PARTNER_FAILURE_RATE} of calls; \
+         {full_days} days booked full at {CAKES_A_DAY} cakes, none over; \
          emails {}, delivery calls {} (+{} repeats answered idempotently), feedback calls {} (+{} repeats), \
          partner calls failed on purpose {injected}, client retries {}, dead letters {dead_letters}",
         started.elapsed().as_secs_f64(),
@@ -261,7 +318,7 @@ async fn every_accepted_order_is_delivered_once_through_random_partner_failures_
         feedback_calls.len() - first(&feedback_calls).len(),
         customer.retries.load(Ordering::Relaxed),
     );
-    assert_eq!(mail.len(), orders, "no email for an order nobody placed");
+    assert_eq!(mail.len(), orders + cancelled, "no email for an order nobody placed");
 }
 
 /// Calls the partner stand-ins of this process failed on purpose (the count restarts with it).

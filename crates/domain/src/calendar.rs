@@ -69,7 +69,13 @@ impl Day {
 
 impl fmt::Display for Day {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.0.year(), u8::from(self.0.month()), self.0.day())
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            self.0.year(),
+            u8::from(self.0.month()),
+            self.0.day()
+        )
     }
 }
 
@@ -168,8 +174,7 @@ impl ShopZone {
         let instant = jiff::Timestamp::from_millisecond(now.unix_millis()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         let local = instant.to_zoned(self.zone.clone());
         let date = local.date();
-        let day = Day::from_ymd(i32::from(date.year()), date.month() as u8, date.day() as u8)
-            .unwrap_or(Day(Date::MIN));
+        let day = Day::from_ymd(i32::from(date.year()), date.month() as u8, date.day() as u8).unwrap_or(Day(Date::MIN));
         let time = TimeOfDay::from_hm(local.hour() as u8, local.minute() as u8).unwrap_or(TimeOfDay(0));
         (day, time)
     }
@@ -190,7 +195,11 @@ pub struct OrderingWindow {
 impl OrderingWindow {
     pub fn at(now: Timestamp, zone: &ShopZone, cutoff: TimeOfDay) -> OrderingWindow {
         let (today, time) = zone.local(now);
-        let earliest = if time < cutoff { today.plus_days(1) } else { today.plus_days(2) };
+        let earliest = if time < cutoff {
+            today.plus_days(1)
+        } else {
+            today.plus_days(2)
+        };
         OrderingWindow {
             today,
             earliest,
@@ -244,7 +253,16 @@ mod tests {
     fn days_parse_strictly_and_print_back() {
         assert_eq!(day("2026-12-24").to_string(), "2026-12-24");
         assert_eq!(day("2028-02-29").weekday(), Weekday::Tuesday);
-        for bad in ["2026-02-30", "2026-13-01", "26-12-24", "2026-1-24", "2026/12/24", "+026-12-24", "", "2026-12-2x"] {
+        for bad in [
+            "2026-02-30",
+            "2026-13-01",
+            "26-12-24",
+            "2026-1-24",
+            "2026/12/24",
+            "+026-12-24",
+            "",
+            "2026-12-2x",
+        ] {
             assert!(Day::parse(bad).is_err(), "{bad}");
         }
     }
@@ -275,10 +293,18 @@ mod tests {
     #[test]
     fn refuses_past_closed_and_far_days() {
         let zone = ShopZone::parse("UTC").expect("known zone");
-        let window = OrderingWindow::at(at("2026-12-01T19:00:00Z"), &zone, TimeOfDay::parse("18:00").expect("valid"));
+        let window = OrderingWindow::at(
+            at("2026-12-01T19:00:00Z"),
+            &zone,
+            TimeOfDay::parse("18:00").expect("valid"),
+        );
         assert!(window.refuse(day("2026-11-30")).is_some());
         assert!(window.refuse(day("2026-12-01")).is_some());
-        assert!(window.refuse(day("2026-12-02")).is_some_and(|why| why.contains("closed at 18:00")));
+        assert!(
+            window
+                .refuse(day("2026-12-02"))
+                .is_some_and(|why| why.contains("closed at 18:00"))
+        );
         assert_eq!(window.refuse(day("2026-12-03")), None);
         assert_eq!(window.refuse(day("2027-01-30")), None);
         assert!(window.refuse(day("2027-01-31")).is_some());

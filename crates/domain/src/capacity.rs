@@ -74,7 +74,8 @@ impl CapacityChange {
     pub fn applied_to(&self, settings: &CapacitySettings, today: Day) -> CapacitySettings {
         let mut next = settings.clone();
         if let Some(per_weekday) = &self.per_weekday {
-            next.per_weekday.extend(per_weekday.iter().map(|(k, v)| (k.clone(), *v)));
+            next.per_weekday
+                .extend(per_weekday.iter().map(|(k, v)| (k.clone(), *v)));
         }
         if let Some(per_date) = &self.per_date {
             next.per_date = per_date.clone();

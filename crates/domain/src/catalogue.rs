@@ -80,10 +80,20 @@ impl Catalogue {
         };
         Catalogue {
             products: vec![
-                cake(1, "Chocolate fudge cake", "Three layers of dark sponge and fudge icing.", 3450),
+                cake(
+                    1,
+                    "Chocolate fudge cake",
+                    "Three layers of dark sponge and fudge icing.",
+                    3450,
+                ),
                 cake(2, "Lemon drizzle cake", "A light loaf soaked in lemon syrup.", 2800),
                 cake(3, "Red velvet cake", "Cocoa sponge with cream cheese frosting.", 3900),
-                cake(4, "Carrot and walnut cake", "Spiced sponge, walnuts and orange icing.", 3100),
+                cake(
+                    4,
+                    "Carrot and walnut cake",
+                    "Spiced sponge, walnuts and orange icing.",
+                    3100,
+                ),
                 cake(5, "Victoria sponge", "Jam and whipped cream between two sponges.", 2600),
                 cake(6, "Black forest gateau", "Chocolate, cherries and kirsch cream.", 4200),
             ],
@@ -114,7 +124,8 @@ impl Catalogue {
             available: new.available,
         });
         self.products.sort_by_key(|p| p.product_id);
-        self.find(ProductId(next)).ok_or(CatalogueError::Unknown(ProductId(next)))
+        self.find(ProductId(next))
+            .ok_or(CatalogueError::Unknown(ProductId(next)))
     }
 
     /// Applies `change` to product `id` and returns it as it now is.
@@ -184,9 +195,18 @@ mod tests {
     fn new_products_take_the_next_id_even_after_retiring_one() {
         let mut catalogue = Catalogue::sample();
         catalogue
-            .change(ProductId(6), ProductChange { available: Some(false), ..ProductChange::default() })
+            .change(
+                ProductId(6),
+                ProductChange {
+                    available: Some(false),
+                    ..ProductChange::default()
+                },
+            )
             .expect("known");
-        assert_eq!(catalogue.add(new("Opera cake")).expect("added").product_id, ProductId(7));
+        assert_eq!(
+            catalogue.add(new("Opera cake")).expect("added").product_id,
+            ProductId(7)
+        );
         assert_eq!(catalogue.on_sale().count(), 6);
         assert_eq!(catalogue.products.len(), 7);
     }
@@ -196,10 +216,22 @@ mod tests {
         let mut catalogue = Catalogue::sample();
         let before = catalogue.find(ProductId(2)).cloned().expect("known");
         let after = catalogue
-            .change(ProductId(2), ProductChange { price_cents: Some(Cents(2950)), ..ProductChange::default() })
+            .change(
+                ProductId(2),
+                ProductChange {
+                    price_cents: Some(Cents(2950)),
+                    ..ProductChange::default()
+                },
+            )
             .expect("known")
             .clone();
-        assert_eq!(after, Product { price_cents: Cents(2950), ..before });
+        assert_eq!(
+            after,
+            Product {
+                price_cents: Cents(2950),
+                ..before
+            }
+        );
     }
 
     #[test]
@@ -207,12 +239,23 @@ mod tests {
         let mut catalogue = Catalogue::sample();
         let before = catalogue.clone();
         assert_eq!(
-            catalogue.change(ProductId(99), ProductChange::default()).map(|p| p.product_id),
+            catalogue
+                .change(ProductId(99), ProductChange::default())
+                .map(|p| p.product_id),
             Err(CatalogueError::Unknown(ProductId(99)))
         );
-        assert!(matches!(catalogue.add(new("victoria SPONGE")), Err(CatalogueError::DuplicateName(_))));
-        let rename = ProductChange { name: Some("Red velvet cake".into()), ..ProductChange::default() };
-        assert!(matches!(catalogue.change(ProductId(1), rename), Err(CatalogueError::DuplicateName(_))));
+        assert!(matches!(
+            catalogue.add(new("victoria SPONGE")),
+            Err(CatalogueError::DuplicateName(_))
+        ));
+        let rename = ProductChange {
+            name: Some("Red velvet cake".into()),
+            ..ProductChange::default()
+        };
+        assert!(matches!(
+            catalogue.change(ProductId(1), rename),
+            Err(CatalogueError::DuplicateName(_))
+        ));
         assert_eq!(catalogue, before);
     }
 }

@@ -49,7 +49,11 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 3] = [EventKind::OrderPlaced, EventKind::OrderFulfilled, EventKind::OrderCancelled];
+    pub const ALL: [EventKind; 3] = [
+        EventKind::OrderPlaced,
+        EventKind::OrderFulfilled,
+        EventKind::OrderCancelled,
+    ];
 
     pub fn parse(text: &str) -> Option<EventKind> {
         EventKind::ALL.into_iter().find(|kind| kind.as_str() == text)
@@ -203,13 +207,14 @@ mod tests {
     use crate::validation::parse_new_order;
 
     fn order() -> Order {
-        let body = br#"{"name":"Ada","address":"1 Loop Road","productId":"red-velvet","quantity":2}"#;
+        let body = br#"{"name":"Ada","address":"1 Loop Road","productId":3,"quantity":2}"#;
         let at = Timestamp::from_unix_millis(1_000).expect("in range");
-        Order::place(
-            OrderId::parse("o-1").expect("id"),
-            parse_new_order(body).expect("valid"),
-            at,
-        )
+        let day = crate::Day::parse("2026-12-24").expect("valid");
+        let new_order = parse_new_order(body)
+            .expect("valid")
+            .priced(&crate::Catalogue::sample(), day)
+            .expect("on sale");
+        Order::place(OrderId::parse("o-1").expect("id"), new_order, at)
     }
 
     #[test]
@@ -224,6 +229,19 @@ mod tests {
         assert_eq!(
             OrderEvent::decode(&placed.encode().expect("encodes")).expect("decodes"),
             placed
+        );
+
+        let cancellation = crate::Cancellation {
+            by: crate::CancelledBy::Customer,
+            reason: Some("wrong day".into()),
+        };
+        let cancelled = OrderEvent::order_cancelled(&OrderId::parse("o-1").expect("id"), cancellation, at);
+        let json: serde_json::Value = serde_json::from_slice(&cancelled.encode().expect("encodes")).expect("json");
+        assert_eq!(json["type"], "order_cancelled");
+        assert_eq!(json["cancellation"]["by"], "customer");
+        assert_eq!(
+            OrderEvent::decode(&cancelled.encode().expect("encodes")).expect("decodes"),
+            cancelled
         );
 
         let fulfilled = OrderEvent::order_fulfilled(&OrderId::parse("o-1").expect("id"), at);

@@ -27,7 +27,9 @@ pub use catalogue::{Catalogue, CatalogueError, NewProduct, Product, ProductChang
 pub use events::{EVENT_SCHEMA_VERSION, EventDecodeError, EventKind, OrderEvent};
 pub use messages::{DeliveryRequest, FeedbackMessage, MessageDecodeError};
 pub use money::Cents;
-pub use order::{Cancellation, CancelledBy, Customer, HistoryEntry, NewOrder, Order, OrderId, OrderIdError, OrderRequest};
+pub use order::{
+    Cancellation, CancelledBy, Customer, HistoryEntry, NewOrder, Order, OrderId, OrderIdError, OrderRequest,
+};
 pub use shop::ShopStatus;
 pub use status::{Status, Step, TransitionError};
 pub use timestamp::Timestamp;

@@ -3,9 +3,9 @@
 use crate::calendar::Day;
 use crate::catalogue::{Catalogue, Product, ProductId};
 use crate::money::Cents;
-use crate::validation::{FieldError, RequestError};
 use crate::status::{Status, Step, TransitionError};
 use crate::timestamp::Timestamp;
+use crate::validation::{FieldError, RequestError};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -136,9 +136,12 @@ impl OrderRequest {
                 message,
             }])
         };
-        let product = catalogue
-            .find(self.product_id)
-            .ok_or_else(|| invalid(format!("unknown productId {}; GET /products lists the cakes on sale", self.product_id)))?;
+        let product = catalogue.find(self.product_id).ok_or_else(|| {
+            invalid(format!(
+                "unknown productId {}; GET /products lists the cakes on sale",
+                self.product_id
+            ))
+        })?;
         if !product.available {
             return Err(invalid(format!(
                 "{} (productId {}) is not on sale now; GET /products lists the cakes on sale",
@@ -270,15 +273,29 @@ mod tests {
     #[test]
     fn pricing_refuses_unknown_and_retired_products() {
         let mut catalogue = Catalogue::sample();
-        let request = parse_new_order(br#"{"name":"Ada","address":"1 Loop Road","productId":3,"quantity":2}"#)
-            .expect("valid");
+        let request =
+            parse_new_order(br#"{"name":"Ada","address":"1 Loop Road","productId":3,"quantity":2}"#).expect("valid");
         catalogue.products.retain(|p| p.product_id != ProductId(3));
-        assert!(request.priced(&catalogue, day()).is_err_and(|e| e.to_string().contains("unknown productId 3")));
+        assert!(
+            request
+                .priced(&catalogue, day())
+                .is_err_and(|e| e.to_string().contains("unknown productId 3"))
+        );
         let mut catalogue = Catalogue::sample();
         catalogue
-            .change(ProductId(3), crate::catalogue::ProductChange { available: Some(false), ..Default::default() })
+            .change(
+                ProductId(3),
+                crate::catalogue::ProductChange {
+                    available: Some(false),
+                    ..Default::default()
+                },
+            )
             .expect("known");
-        assert!(request.priced(&catalogue, day()).is_err_and(|e| e.to_string().contains("not on sale")));
+        assert!(
+            request
+                .priced(&catalogue, day())
+                .is_err_and(|e| e.to_string().contains("not on sale"))
+        );
     }
 
     #[test]
@@ -326,7 +343,8 @@ mod tests {
         let order = placed();
         let same = br#"{"address":"1 Loop Road","name":"Ada","quantity":2,"productId":3}"#;
         assert!(order.was_placed_as(&parse_new_order(same).expect("valid")));
-        let same_day = br#"{"address":"1 Loop Road","name":"Ada","quantity":2,"productId":3,"deliveryDate":"2026-12-24"}"#;
+        let same_day =
+            br#"{"address":"1 Loop Road","name":"Ada","quantity":2,"productId":3,"deliveryDate":"2026-12-24"}"#;
         assert!(order.was_placed_as(&parse_new_order(same_day).expect("valid")));
         for other in [
             br#"{"name":"Ada","address":"1 Loop Road","productId":3,"quantity":3}"#.as_slice(),

@@ -34,7 +34,10 @@ impl ShopStatus {
 
     /// What a refused customer reads.
     pub fn closed_message(&self) -> String {
-        let message = self.message.as_deref().unwrap_or("The shop is closed and is not taking orders.");
+        let message = self
+            .message
+            .as_deref()
+            .unwrap_or("The shop is closed and is not taking orders.");
         match self.until {
             Some(reopens) => format!("{message} (taking orders again from {reopens})"),
             None => message.to_owned(),

@@ -57,7 +57,15 @@ pub struct DeliveryConfirmation {
 pub fn parse_new_order(body: &[u8]) -> Result<OrderRequest, RequestError> {
     let mut fields = Fields::parse(
         body,
-        &["name", "address", "productId", "quantity", "email", "notes", "deliveryDate"],
+        &[
+            "name",
+            "address",
+            "productId",
+            "quantity",
+            "email",
+            "notes",
+            "deliveryDate",
+        ],
     )?;
     let name = fields.text("name", MAX_NAME_CHARS, Lines::Single);
     let address = fields.text("address", MAX_ADDRESS_CHARS, Lines::Multi);

@@ -1,6 +1,7 @@
 //! The CPU one order costs the handlers, with every port answering at once: decoding and
-//! validating what a customer sends, the order and its event, a whole API Gateway request
-//! through `PlaceOrder`, a Kinesis batch decoded record by record, and the baker's email.
+//! validating what a customer sends, the order priced and its event, a whole API Gateway
+//! request through `PlaceOrder` (the shop's rules read, the ordering window in the shop's zone,
+//! one create), a Kinesis batch decoded record by record, and the baker's email.
 //! Store and network time are left out on purpose: they are what `cakeshop bench` measures.
 //!
 //! `cargo bench -p cakeshop-handlers --bench per_order_cost` (add `-- --quick` for a short run).
@@ -11,19 +12,22 @@ mod envelopes;
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use aws_lambda_events::event::kinesis::KinesisEvent;
-use cakeshop_domain::{EventKind, Order, OrderEvent, OrderId, Status, Step, Timestamp, parse_new_order};
+use cakeshop_domain::{
+    Cancellation, CapacitySettings, Catalogue, Day, EventKind, Order, OrderEvent, OrderId, ShopStatus, ShopZone,
+    Status, Step, Timestamp, parse_new_order,
+};
 use cakeshop_handlers::stream_batch::decode;
 use cakeshop_handlers::{BakerMail, PlaceOrder, Signer, baker_email};
 use cakeshop_ports::{
-    Clock, CreateOutcome, EventPublisher, IdGenerator, OrderRepository, Outbox, PendingEvents, PortError, StatusCursor,
-    StatusPage, StepOutcome, TransitionOutcome,
+    Bakery, Clock, CreateOutcome, EventPublisher, IdGenerator, OrderRepository, Outbox, PendingEvents, PortError,
+    Saved, ShopRules, StatusCursor, StatusPage, StepOutcome, TransitionOutcome, Versioned,
 };
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
-const BODY: &[u8] = br#"{"name":"Ada Lovelace","address":"12 Analytical Street, London N1 9GU","productId":"chocolate-fudge","quantity":1,"email":"ada@example.com","notes":"Happy birthday, Charles!"}"#;
+const BODY: &[u8] = br#"{"name":"Ada Lovelace","address":"12 Analytical Street, London N1 9GU","productId":1,"quantity":1,"email":"ada@example.com","notes":"Happy birthday, Charles!"}"#;
 /// The sample API Gateway request of `POST /order` that `events/` ships (and the tests use).
 const PLACE_ORDER_REQUEST: &[u8] = include_bytes!("../../../events/place-order.json");
 /// A Kinesis mapping's batch size (serverless.yml: batchSize 50).
@@ -38,16 +42,59 @@ fn order_id(n: usize) -> OrderId {
 }
 
 fn sample_order(n: usize) -> Order {
-    match parse_new_order(BODY) {
+    let day = Day::from_ymd(2026, 11, 21).unwrap_or_else(|| unreachable!("a day"));
+    match parse_new_order(BODY).and_then(|request| request.priced(&Catalogue::sample(), day)) {
         Ok(new_order) => Order::place(order_id(n), new_order, at()),
         Err(error) => panic!("the sample body is valid: {error}"),
     }
 }
 
 /// Ports that accept everything and keep nothing, so that only the handler's own work is timed
-/// and memory stays flat however many iterations run.
-#[derive(Clone, Copy)]
-struct AcceptingPorts;
+/// and memory stays flat however many iterations run. The shop's rules are a new shop's,
+/// handed out as a store would: a fresh copy each read.
+#[derive(Clone)]
+struct AcceptingPorts(Arc<ShopRules>);
+
+impl AcceptingPorts {
+    fn new() -> AcceptingPorts {
+        AcceptingPorts(Arc::new(ShopRules {
+            catalogue: Versioned {
+                value: Catalogue::sample(),
+                version: 1,
+            },
+            capacity: Versioned {
+                value: CapacitySettings::default(),
+                version: 1,
+            },
+            shop: Versioned {
+                value: ShopStatus::default(),
+                version: 1,
+            },
+        }))
+    }
+}
+
+impl Bakery for AcceptingPorts {
+    async fn rules(&self) -> Result<ShopRules, PortError> {
+        Ok((*self.0).clone())
+    }
+
+    async fn booked(&self, _: Day, days: u16) -> Result<Vec<u32>, PortError> {
+        Ok(vec![0; usize::from(days)])
+    }
+
+    async fn save_catalogue(&self, _: &Catalogue, expected: u64) -> Result<Saved, PortError> {
+        Ok(Saved::Stored { version: expected + 1 })
+    }
+
+    async fn save_capacity(&self, _: &CapacitySettings, expected: u64) -> Result<Saved, PortError> {
+        Ok(Saved::Stored { version: expected + 1 })
+    }
+
+    async fn save_shop(&self, _: &ShopStatus, expected: u64) -> Result<Saved, PortError> {
+        Ok(Saved::Stored { version: expected + 1 })
+    }
+}
 
 impl Outbox for AcceptingPorts {
     async fn pending(&self, _: Timestamp, _: usize) -> Result<Vec<PendingEvents>, PortError> {
@@ -60,7 +107,7 @@ impl Outbox for AcceptingPorts {
 }
 
 impl OrderRepository for AcceptingPorts {
-    async fn create(&self, _: &Order) -> Result<CreateOutcome, PortError> {
+    async fn create(&self, _: &Order, _: u32) -> Result<CreateOutcome, PortError> {
         Ok(CreateOutcome::Created)
     }
 
@@ -75,6 +122,10 @@ impl OrderRepository for AcceptingPorts {
         _: Status,
         _: Timestamp,
     ) -> Result<TransitionOutcome, PortError> {
+        Ok(TransitionOutcome::NotFound)
+    }
+
+    async fn cancel(&self, _: &Order, _: &Cancellation, _: Timestamp) -> Result<TransitionOutcome, PortError> {
         Ok(TransitionOutcome::NotFound)
     }
 
@@ -118,9 +169,13 @@ fn validating_the_body(c: &mut Criterion) {
 }
 
 fn the_order_and_its_event(c: &mut Criterion) {
+    let catalogue = Catalogue::sample();
     c.bench_function("Order::place + order_placed encode", |b| {
         b.iter(|| {
-            let new_order = parse_new_order(black_box(BODY)).unwrap_or_else(|_| unreachable!("valid"));
+            let day = Day::from_ymd(2026, 11, 21).unwrap_or_else(|| unreachable!("a day"));
+            let new_order = parse_new_order(black_box(BODY))
+                .and_then(|request| request.priced(&catalogue, day))
+                .unwrap_or_else(|_| unreachable!("valid"));
             let order = Order::place(order_id(1), new_order, at());
             OrderEvent::order_placed(&order, at()).encode().expect("encodes")
         })
@@ -138,10 +193,13 @@ fn a_whole_place_order_request(c: &mut Criterion) {
         Ok(runtime) => runtime,
         Err(error) => panic!("a runtime: {error}"),
     };
+    let zone = ShopZone::parse("Europe/London").unwrap_or_else(|error| panic!("{error}"));
+    let ports = AcceptingPorts::new();
     let handler = PlaceOrder::new(
-        AcceptingPorts,
-        AcceptingPorts,
+        ports.clone(),
+        ports,
         Signer::new("bench-signing-secret"),
+        zone,
         Arc::new(FixedClock),
         Arc::new(Ids),
     );

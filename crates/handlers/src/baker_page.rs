@@ -5,7 +5,9 @@ use cakeshop_domain::{Order, Status, Step};
 
 /// The order and, while it is still `placed`, a button that marks it fulfilled.
 pub fn confirmation_page(order: &Order, token: &str, action: &str) -> String {
-    let body = if order.status == Status::Placed {
+    let body = if order.status == Status::Cancelled {
+        "<p>This order was cancelled. There is nothing to bake.</p>".to_owned()
+    } else if order.status == Status::Placed {
         format!(
             "<form method=\"post\" action=\"{action}\">\
              <input type=\"hidden\" name=\"token\" value=\"{token}\">\
@@ -45,6 +47,7 @@ fn order_summary(order: &Order) -> String {
         "<table>\
          <tr><th align=left>Order</th><td>{id}</td></tr>\
          <tr><th align=left>Cake</th><td>{quantity} × {product}</td></tr>\
+         <tr><th align=left>Deliver</th><td>{day}</td></tr>\
          <tr><th align=left>For</th><td>{name}</td></tr>\
          <tr><th align=left>Address</th><td>{address}</td></tr>\
          <tr><th align=left>Notes</th><td>{notes}</td></tr>\
@@ -53,6 +56,7 @@ fn order_summary(order: &Order) -> String {
         id = escape(order.order_id.as_str()),
         quantity = order.quantity,
         product = escape(&order.product_name),
+        day = escape(&order.delivery_date.to_string()),
         name = escape(&order.customer.name),
         address = escape_multiline(&order.customer.address),
         notes = escape_multiline(order.customer.notes.as_deref().unwrap_or("(none)")),

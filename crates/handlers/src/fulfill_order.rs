@@ -127,6 +127,11 @@ impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
                 {
                     *order
                 }
+                Ok(TransitionOutcome::Conflict(order)) if order.status == Status::Cancelled => {
+                    return Err(ApiError::conflict(format!(
+                        "order {order_id} was cancelled; there is nothing to mark ready"
+                    )));
+                }
                 Ok(TransitionOutcome::Conflict(order)) if authority == Authority::Link => {
                     return Err(ApiError::conflict(format!(
                         "this link has been used: order {order_id} is already {}",

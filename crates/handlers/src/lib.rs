@@ -6,8 +6,8 @@
 //!
 //! - `functions`: every function declared once; binaries, `cakeshop dev` and tests derive from it.
 //! - One module per handler: `place_order`, `notify_baker`, `fulfill_order`, `request_delivery`,
-//!   `notify_delivery`, `confirm_delivery`, `forward_feedback`, `order_queries` (with
-//!   `open_orders`), `relay_events`.
+//!   `notify_delivery`, `confirm_delivery`, `forward_feedback`, `cancel_order`, `order_queries`
+//!   (with `open_orders`), `manage_shop`, `relay_events`.
 //! - What they share: `api` (HTTP in and out), `auth`, `stream_batch` and `queue_batch` (partial
 //!   batch failures), `record_error`, `announce` (publish, then clear the outbox mark),
 //!   `partner_forwarding`, `baker_email`, `baker_page` and `html` (escaping).
@@ -17,11 +17,13 @@ pub mod api;
 pub mod auth;
 pub mod baker_email;
 pub mod baker_page;
+pub mod cancel_order;
 pub mod confirm_delivery;
 pub mod forward_feedback;
 pub mod fulfill_order;
 pub mod functions;
 pub mod html;
+pub mod manage_shop;
 pub mod notify_baker;
 pub mod notify_delivery;
 pub mod open_orders;
@@ -35,9 +37,11 @@ pub mod request_delivery;
 pub mod stream_batch;
 
 pub use auth::{BakerKey, Signer};
+pub use cancel_order::CancelOrder;
 pub use confirm_delivery::ConfirmDelivery;
 pub use forward_feedback::ForwardFeedback;
 pub use fulfill_order::FulfillOrder;
+pub use manage_shop::ManageShop;
 pub use notify_baker::{BakerMail, NotifyBaker};
 pub use notify_delivery::NotifyDelivery;
 pub use order_queries::OrderQueries;

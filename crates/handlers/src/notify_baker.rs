@@ -1,4 +1,10 @@
-//! Kinesis `order_placed` → an email to the baker with a signed "cake is ready" link.
+//! Kinesis `order_placed` → an email to the baker with a signed "cake is ready" link;
+//! `order_cancelled` by the customer → an email telling the baker there is nothing to bake.
+//! A cancellation by the baker (declining) needs no email: the baker made it.
+//!
+//! Each email is sent once per order: the step it records (`baker_notified`,
+//! `cancellation_notified`) is checked first, and the event id is the mail's idempotency key,
+//! distinct for the two events, so a provider that recognises repeats drops a retried one.
 
 use crate::auth::{BAKER_LINK_LIFETIME_SECONDS, Signer};
 use crate::baker_email;
@@ -6,7 +12,7 @@ use crate::record_error::RecordError;
 use crate::stream_batch::process_per_key;
 use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_lambda_events::event::streams::KinesisEventResponse;
-use cakeshop_domain::{EventKind, OrderEvent, Step};
+use cakeshop_domain::{Cancellation, CancelledBy, EventKind, OrderEvent, Status, Step};
 use cakeshop_ports::{Clock, Mailer, OrderRepository};
 use std::sync::Arc;
 
@@ -49,10 +55,22 @@ impl<R: OrderRepository, M: Mailer> NotifyBaker<R, M> {
     }
 
     pub async fn handle(&self, event: KinesisEvent) -> KinesisEventResponse {
-        process_per_key(event, EventKind::OrderPlaced, |placed| self.notify(placed)).await
+        process_per_key(
+            event,
+            &[EventKind::OrderPlaced, EventKind::OrderCancelled],
+            |event| async move {
+                match &event {
+                    OrderEvent::OrderCancelled { cancellation, .. } => {
+                        self.notify_cancelled(&event, cancellation).await
+                    }
+                    _ => self.notify(&event).await,
+                }
+            },
+        )
+        .await
     }
 
-    async fn notify(&self, placed: OrderEvent) -> Result<(), RecordError> {
+    async fn notify(&self, placed: &OrderEvent) -> Result<(), RecordError> {
         let order_id = placed.order_id();
         let order = self
             .orders
@@ -61,6 +79,11 @@ impl<R: OrderRepository, M: Mailer> NotifyBaker<R, M> {
             .ok_or_else(|| RecordError::UnknownOrder(order_id.clone()))?;
         if order.has_step(Step::BakerNotified) {
             tracing::info!("baker already notified; repeat skipped");
+            return Ok(());
+        }
+        if order.status == Status::Cancelled {
+            // Published late (by the relay, after the cancel): nothing to bake, no link to press.
+            tracing::info!("order already cancelled; no new-order email");
             return Ok(());
         }
         let now = self.clock.now();
@@ -77,6 +100,44 @@ impl<R: OrderRepository, M: Mailer> NotifyBaker<R, M> {
         let message_id = self.mailer.send(&email).await?;
         self.orders.record_step(order_id, Step::BakerNotified, now).await?;
         tracing::info!(message_id, "baker notified");
+        Ok(())
+    }
+
+    /// The customer cancelled: the baker hears of it once. The baker's own decline needs no
+    /// email.
+    async fn notify_cancelled(&self, cancelled: &OrderEvent, cancellation: &Cancellation) -> Result<(), RecordError> {
+        if cancellation.by == CancelledBy::Baker {
+            tracing::info!("declined by the baker; nothing to tell them");
+            return Ok(());
+        }
+        let order_id = cancelled.order_id();
+        let order = self
+            .orders
+            .get(order_id)
+            .await?
+            .ok_or_else(|| RecordError::UnknownOrder(order_id.clone()))?;
+        if order.has_step(Step::CancellationNotified) {
+            tracing::info!("baker already told of the cancellation; repeat skipped");
+            return Ok(());
+        }
+        if order.status != Status::Cancelled {
+            // Only a cancel writes this event and a cancelled order stays cancelled, so this
+            // one is stray; retrying would not change the order.
+            tracing::warn!(status = %order.status, "order_cancelled for an order that is not cancelled; skipped");
+            return Ok(());
+        }
+        let email = baker_email::compose_cancellation(
+            &order,
+            cancellation,
+            &self.mail.from,
+            &self.mail.to,
+            cancelled.event_id(),
+        );
+        let message_id = self.mailer.send(&email).await?;
+        self.orders
+            .record_step(order_id, Step::CancellationNotified, self.clock.now())
+            .await?;
+        tracing::info!(message_id, "baker told of the cancellation");
         Ok(())
     }
 }

@@ -1,11 +1,12 @@
-//! The read-only routes: `GET /order/{orderId}` (status and history), `GET /orders` (the
-//! baker's listing by status, `open_orders`) and `GET /products`.
+//! The read-only routes about orders: `GET /order/{orderId}` (status and history) and
+//! `GET /orders` (the baker's listing by status, `open_orders`). The catalogue is
+//! `manage_shop`'s.
 
 use crate::api::{ApiError, bearer_token, json_response, respond, route};
 use crate::auth::{BakerKey, Signer};
 use crate::open_orders::list_orders;
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
-use cakeshop_domain::{OrderId, products};
+use cakeshop_domain::OrderId;
 use cakeshop_ports::OrderRepository;
 use http::Method;
 
@@ -26,9 +27,6 @@ impl<R: OrderRepository> OrderQueries<R> {
 
     pub async fn handle(&self, request: ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
         respond(match route(&request) {
-            (Method::GET, path) if path == "/products" => {
-                Ok(json_response(200, &serde_json::json!({ "products": products() })))
-            }
             (Method::GET, path) if path == "/orders" => self.orders_by_status(&request).await,
             (Method::GET, _) => self.order(&request).await,
             (method, path) => Err(ApiError::not_found(format!("no route {method} {path}"))),

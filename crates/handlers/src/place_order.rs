@@ -1,15 +1,30 @@
 //! `POST /order`: a customer orders a cake.
 //!
+//! The shop's rules are read in one round trip (`Bakery::rules`): whether it is open, the
+//! catalogue the order is priced from, and the capacity settings whose cut-off, in the shop's
+//! own zone (`SHOP_TIME_ZONE`), decides which days can still be ordered (`OrderingWindow`). The
+//! order then takes its cakes from its day in the write that stores it
+//! (`OrderRepository::create`), so the last cake of a day goes to exactly one customer.
+//!
+//! Without a `deliveryDate` the order goes to the earliest day with room: one attempt on the
+//! first day whose capacity is enough, and only if that day is full one read of every day's
+//! booked count and an attempt on the next day with room. With a `deliveryDate` a full day is a
+//! 409 that names the next day with room.
+//!
 //! With an `Idempotency-Key` header the order id is derived from the key, so a repeat (a client
 //! retrying after a timeout or a crash) finds what its first attempt stored and gets the same
-//! order back, with its `order_placed` published again in case the first attempt died before.
+//! order back, with its `order_placed` published again in case the first attempt died before,
+//! even if the shop has closed or the day's orders have closed since.
 
 use crate::announce::announce;
 use crate::api::{ApiError, body_bytes, json_response, respond};
 use crate::auth::Signer;
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
-use cakeshop_domain::{EventKind, NewOrder, Order, OrderEvent, parse_new_order};
-use cakeshop_ports::{Clock, CreateOutcome, EventPublisher, IdGenerator, OrderRepository};
+use cakeshop_domain::{
+    CapacitySettings, Day, EventKind, Order, OrderEvent, OrderId, OrderRequest, OrderingWindow, ShopZone,
+    parse_new_order,
+};
+use cakeshop_ports::{Bakery, Clock, CreateOutcome, EventPublisher, IdGenerator, OrderRepository};
 use serde::Serialize;
 use std::sync::Arc;
 use tracing::Instrument;
@@ -17,15 +32,21 @@ use tracing::Instrument;
 /// The longest `Idempotency-Key` accepted (a UUID needs 36).
 pub const MAX_IDEMPOTENCY_KEY_LENGTH: usize = 255;
 
+/// Days tried after the first one turned out full, in order, from one read of the booked
+/// counts. In a rush they may fill between that read and the attempt; after this many the
+/// customer is told which days had room rather than kept waiting.
+const MAX_OTHER_DAYS_TRIED: usize = 3;
+
 pub struct PlaceOrder<R, E> {
     orders: R,
     events: E,
     signer: Signer,
+    zone: ShopZone,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
 }
 
-/// The 201 body: the order plus the token that lets this customer follow and confirm it.
+/// The 201 body: the order plus the token that lets this customer follow, confirm or cancel it.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct PlacedOrder<'a> {
@@ -34,12 +55,28 @@ struct PlacedOrder<'a> {
     customer_token: String,
 }
 
-impl<R: OrderRepository, E: EventPublisher> PlaceOrder<R, E> {
-    pub fn new(orders: R, events: E, signer: Signer, clock: Arc<dyn Clock>, ids: Arc<dyn IdGenerator>) -> Self {
+/// What one attempt to store the order on its day came to.
+enum Attempt {
+    /// Stored now, or by an earlier attempt with the same key.
+    Stored(Order),
+    /// The day could not take it (`booked` cakes were taken); the order comes back unstored.
+    DayFull { order: Order, booked: u32 },
+}
+
+impl<R: OrderRepository + Bakery, E: EventPublisher> PlaceOrder<R, E> {
+    pub fn new(
+        orders: R,
+        events: E,
+        signer: Signer,
+        zone: ShopZone,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+    ) -> Self {
         PlaceOrder {
             orders,
             events,
             signer,
+            zone,
             clock,
             ids,
         }
@@ -51,15 +88,26 @@ impl<R: OrderRepository, E: EventPublisher> PlaceOrder<R, E> {
 
     async fn place(&self, request: &ApiGatewayV2httpRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
         let key = idempotency_key(request)?;
-        let new_order = parse_new_order(&body_bytes(request)?)?;
+        let order_request = parse_new_order(&body_bytes(request)?)?;
         let order_id = match key {
             Some(key) => self.signer.order_id_for_idempotency_key(key),
             None => self.ids.order_id(),
         };
-        let order = Order::place(order_id, new_order.clone(), self.clock.now());
-        let span = tracing::info_span!("place_order", order_id = %order.order_id);
+        let span = tracing::info_span!("place_order", %order_id);
         async {
-            let order = self.store(order, &new_order, key.is_some()).await?;
+            let order = match self.store(order_id.clone(), &order_request, key.is_some()).await {
+                Ok(order) => order,
+                // A refusal that depends on the shop's state, which may have changed since a
+                // first attempt with this key stored the order: the repeat still finds it.
+                Err(refusal) if key.is_some() && refusal.status != 500 => match self.orders.get(&order_id).await {
+                    Ok(Some(existing)) if existing.was_placed_as(&order_request) => {
+                        tracing::info!("repeated request; returning the stored order");
+                        existing
+                    }
+                    _ => return Err(refusal),
+                },
+                Err(refusal) => return Err(refusal),
+            };
             let placed = OrderEvent::rebuilt(EventKind::OrderPlaced, &order)
                 .ok_or_else(|| ApiError::new(500, "internal", "the stored order was never placed"))?;
             if let Err(error) = announce(&self.orders, &self.events, &placed).await {
@@ -67,7 +115,11 @@ impl<R: OrderRepository, E: EventPublisher> PlaceOrder<R, E> {
                 // retry with the same Idempotency-Key does.
                 return Err(ApiError::internal("announcing the order failed", &error));
             }
-            tracing::info!(total_cents = order.total_cents.0, "order placed");
+            tracing::info!(
+                total_cents = order.total_cents.0,
+                delivery_date = %order.delivery_date,
+                "order placed"
+            );
             let customer_token = self.signer.customer_token(&order.order_id);
             Ok(json_response(
                 201,
@@ -81,13 +133,82 @@ impl<R: OrderRepository, E: EventPublisher> PlaceOrder<R, E> {
         .await
     }
 
-    /// Stores the new order, or returns the one a previous attempt with the same key stored.
-    async fn store(&self, order: Order, new_order: &NewOrder, keyed: bool) -> Result<Order, ApiError> {
-        match self.orders.create(&order).await {
-            Ok(CreateOutcome::Created) => Ok(order),
-            Ok(CreateOutcome::AlreadyExists(existing)) if keyed && existing.was_placed_as(new_order) => {
+    /// Checks the request against the shop's rules and stores it on its day, or returns the
+    /// order a previous attempt with the same key stored.
+    async fn store(&self, order_id: OrderId, request: &OrderRequest, keyed: bool) -> Result<Order, ApiError> {
+        let now = self.clock.now();
+        let rules = self
+            .orders
+            .rules()
+            .await
+            .map_err(|error| ApiError::internal("reading the shop's rules failed", &error))?;
+        let capacity = &rules.capacity.value;
+        let window = OrderingWindow::at(now, &self.zone, capacity.cutoff);
+        if !rules.shop.value.is_open_on(window.today) {
+            return Err(ApiError::new(503, "shop_closed", rules.shop.value.closed_message()));
+        }
+        if let Some(why) = request.delivery_date.and_then(|day| window.refuse(day)) {
+            return Err(ApiError::new(422, "invalid", why));
+        }
+        // The first day to try: the one asked for, else the earliest whose capacity is enough.
+        // If none is, the earliest anyway: the store refuses it without writing, and a repeat
+        // with the same key still finds its order there.
+        let first = request.delivery_date.unwrap_or_else(|| {
+            window
+                .days()
+                .find(|day| capacity.capacity_on(*day) >= request.quantity)
+                .unwrap_or(window.earliest)
+        });
+        let new_order = request.priced(&rules.catalogue.value, first)?;
+        let order = Order::place(order_id, new_order, now);
+        let (order, booked) = match self.attempt(order, capacity, request, keyed).await? {
+            Attempt::Stored(order) => return Ok(order),
+            Attempt::DayFull { order, booked } => (order, booked),
+        };
+
+        // The first day is full: which days have room, from one read.
+        let with_room = self.days_with_room(&window, capacity, request.quantity).await?;
+        let mut later = with_room.into_iter().filter(|day| *day > first);
+        if request.delivery_date.is_some() {
+            let left = capacity.capacity_on(first).saturating_sub(booked);
+            return Err(sold_out_on(first, left, request.quantity, later.next(), window.latest));
+        }
+        let mut order = order;
+        for day in later.take(MAX_OTHER_DAYS_TRIED) {
+            order.delivery_date = day;
+            order = match self.attempt(order, capacity, request, keyed).await? {
+                Attempt::Stored(order) => return Ok(order),
+                Attempt::DayFull { order, .. } => order,
+            };
+        }
+        Err(ApiError::new(
+            409,
+            "sold_out",
+            format!(
+                "no day from {} to {} has room for {}; try fewer cakes",
+                window.earliest, window.latest, request.quantity
+            ),
+        ))
+    }
+
+    /// One conditional write of the order on its delivery day.
+    async fn attempt(
+        &self,
+        order: Order,
+        capacity: &CapacitySettings,
+        request: &OrderRequest,
+        keyed: bool,
+    ) -> Result<Attempt, ApiError> {
+        match self
+            .orders
+            .create(&order, capacity.capacity_on(order.delivery_date))
+            .await
+        {
+            Ok(CreateOutcome::Created) => Ok(Attempt::Stored(order)),
+            Ok(CreateOutcome::DayFull { booked }) => Ok(Attempt::DayFull { order, booked }),
+            Ok(CreateOutcome::AlreadyExists(existing)) if keyed && existing.was_placed_as(request) => {
                 tracing::info!("repeated request; returning the stored order");
-                Ok(*existing)
+                Ok(Attempt::Stored(*existing))
             }
             Ok(CreateOutcome::AlreadyExists(_)) if keyed => Err(ApiError::new(
                 409,
@@ -101,6 +222,42 @@ impl<R: OrderRepository, E: EventPublisher> PlaceOrder<R, E> {
             Err(error) => Err(ApiError::internal("storing the order failed", &error)),
         }
     }
+
+    /// The days of the window that have room for `quantity` more, earliest first.
+    async fn days_with_room(
+        &self,
+        window: &OrderingWindow,
+        capacity: &CapacitySettings,
+        quantity: u32,
+    ) -> Result<Vec<Day>, ApiError> {
+        let days: Vec<Day> = window.days().collect();
+        let count = u16::try_from(days.len()).unwrap_or(u16::MAX);
+        let booked = self
+            .orders
+            .booked(window.earliest, count)
+            .await
+            .map_err(|error| ApiError::internal("reading the days' bookings failed", &error))?;
+        Ok(days
+            .into_iter()
+            .zip(booked)
+            .filter(|(day, booked)| capacity.capacity_on(*day).saturating_sub(*booked) >= quantity)
+            .map(|(day, _)| day)
+            .collect())
+    }
+}
+
+/// The 409 for a day asked for that cannot take the order, naming the next day that can.
+fn sold_out_on(day: Day, left: u32, quantity: u32, next: Option<Day>, latest: Day) -> ApiError {
+    let full = if left == 0 {
+        format!("{day} is sold out")
+    } else {
+        format!("{day} has room for {left} more, not {quantity}")
+    };
+    let message = match next {
+        Some(next) => format!("{full}; the next day with room for {quantity} is {next}"),
+        None => format!("{full}; no later day until {latest} has room for {quantity}"),
+    };
+    ApiError::new(409, "sold_out", message)
 }
 
 /// The optional `Idempotency-Key` header: 1 to 255 visible ASCII characters.

@@ -42,7 +42,7 @@ impl<R: OrderRepository, Q: QueueSender> RequestDelivery<R, Q> {
     /// sends it again. A request that cannot be written is that order's failure, never an
     /// empty message.
     pub async fn handle(&self, event: KinesisEvent) -> KinesisEventResponse {
-        let outcomes = handle_per_key(&event.records, EventKind::OrderFulfilled, |fulfilled| async move {
+        let outcomes = handle_per_key(&event.records, &[EventKind::OrderFulfilled], |fulfilled| async move {
             self.move_out_for_delivery(&fulfilled).await
         })
         .await;
@@ -99,6 +99,14 @@ impl<R: OrderRepository, Q: QueueSender> RequestDelivery<R, Q> {
                 }
                 Status::OutForDelivery | Status::Delivered => {
                     tracing::info!("courier already has this delivery; repeat skipped");
+                    Ok(None)
+                }
+                // Cancelling and fulfilling race for a placed order and exactly one wins, so a
+                // cancelled order was never fulfilled: this event is stray (replayed from
+                // somewhere, or forged). The store refused to move the order; nothing goes to
+                // the courier, and retrying would never change that.
+                Status::Cancelled => {
+                    tracing::warn!("order_fulfilled for a cancelled order; no delivery requested");
                     Ok(None)
                 }
                 status => Err(RecordError::UnexpectedStatus {

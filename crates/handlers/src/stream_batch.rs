@@ -24,11 +24,15 @@ pub fn decode(record: &KinesisEventRecord) -> Result<OrderEvent, RecordError> {
 /// `Some(Ok(None))` when it was not a `wanted` event and was acknowledged untouched.
 pub type Handled<T> = Option<Result<Option<T>, RecordError>>;
 
-/// Runs `handle` on every `wanted` event, per partition key in order and stopping at that key's
-/// first failure, different keys concurrently; returns every record's outcome in batch order.
-/// Events of other kinds are acknowledged untouched (the mapping's filter normally keeps them
-/// away; a filter mistake must not block the shard).
-pub async fn handle_per_key<T, F, Fut>(records: &[KinesisEventRecord], wanted: EventKind, handle: F) -> Vec<Handled<T>>
+/// Runs `handle` on every event of a `wanted` kind, per partition key in order and stopping at
+/// that key's first failure, different keys concurrently; returns every record's outcome in
+/// batch order. Events of other kinds are acknowledged untouched (the mapping's filter normally
+/// keeps them away; a filter mistake must not block the shard).
+pub async fn handle_per_key<T, F, Fut>(
+    records: &[KinesisEventRecord],
+    wanted: &[EventKind],
+    handle: F,
+) -> Vec<Handled<T>>
 where
     F: Fn(OrderEvent) -> Fut,
     Fut: Future<Output = Result<T, RecordError>>,
@@ -43,7 +47,7 @@ where
             let result = async {
                 let order_event = decode(record)?;
                 tracing::Span::current().record("order_id", order_event.order_id().as_str());
-                if order_event.kind() != wanted {
+                if !wanted.contains(&order_event.kind()) {
                     tracing::info!(kind = order_event.kind().as_str(), "not for this function; skipped");
                     return Ok(None);
                 }
@@ -95,7 +99,7 @@ pub fn first_unfinished<'a, T>(records: &'a [KinesisEventRecord], outcomes: &[Ha
 }
 
 /// `handle_per_key`, answered the way the mapping expects.
-pub async fn process_per_key<F, Fut>(event: KinesisEvent, wanted: EventKind, handle: F) -> KinesisEventResponse
+pub async fn process_per_key<F, Fut>(event: KinesisEvent, wanted: &[EventKind], handle: F) -> KinesisEventResponse
 where
     F: Fn(OrderEvent) -> Fut,
     Fut: Future<Output = Result<(), RecordError>>,

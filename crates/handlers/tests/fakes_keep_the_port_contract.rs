@@ -1,5 +1,6 @@
-//! The in-memory ports used by the handler tests keep the same contract as the real adapters,
-//! so what the handler tests prove holds for them too.
+//! The in-memory ports used by the handler tests keep the same contract as the real adapters
+//! (the order table and its outbox, the shop's rules and each day's capacity, the stream, the
+//! queues, mail and the partners), so what the handler tests prove holds for them too.
 
 mod support;
 
@@ -51,6 +52,7 @@ async fn in_memory_ports_pass_the_contract() {
         partner: RecordingPartner::default(),
     };
     contract::order_repository(&MemoryOrders::default()).await;
+    contract::bakery(&MemoryOrders::default()).await;
     contract::event_publisher(&probes.stream, &probes).await;
     contract::queue_sender(&probes.queue, &probes).await;
     contract::mailer(&probes.mailer, &probes).await;

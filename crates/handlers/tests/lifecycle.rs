@@ -1,5 +1,6 @@
 //! One order walked from `POST /order` to feedback forwarded through all seven handlers, each
-//! fed the sample event in `events/` that the previous handler's output makes.
+//! fed the sample event in `events/` that the previous handler's output makes; and one placed
+//! the same way, then cancelled by its customer, told to the baker and never delivered.
 
 mod support;
 
@@ -35,6 +36,10 @@ async fn one_order_walks_from_post_order_to_feedback_forwarded() {
     assert_eq!(placed["orderId"], ORDER_ID);
     assert_eq!(placed["status"], "placed");
     assert_eq!(placed["totalCents"], 3450);
+    assert_eq!(
+        placed["deliveryDate"], "2026-11-21",
+        "before the 18:00 cut-off, tomorrow is the earliest day"
+    );
     let customer_token = placed["customerToken"].as_str().expect("a customer token").to_owned();
     let published = shop.stream.taken();
     assert_eq!(published.len(), 1);
@@ -46,6 +51,23 @@ async fn one_order_walks_from_post_order_to_feedback_forwarded() {
         "notify-baker.json",
         &kinesis_event(&published, 1, seconds("2026-11-20T09:00:00Z")),
     );
+
+    // The day's capacity shows the cake taken (manage-shop's GET /availability).
+    let mut availability = http_request("GET", "/availability", "/availability", json!({}), None);
+    availability["rawQueryString"] = json!("days=7");
+    availability["queryStringParameters"] = json!({ "days": "7" });
+    fixtures::check("manage-shop.json", &availability);
+    let response = shop
+        .manage_shop
+        .handle(as_http(&fixtures::read("manage-shop.json")))
+        .await;
+    let (status, days) = status_and_json(&response);
+    assert_eq!(status, 200, "{days}");
+    assert_eq!(
+        days["days"][0],
+        json!({ "date": "2026-11-21", "capacity": 20, "booked": 1, "left": 19 })
+    );
+    assert_eq!(days["days"].as_array().map(Vec::len), Some(7));
 
     // 2. notify-baker: the order_placed record becomes an email to the baker.
     shop.clock.set("2026-11-20T09:00:02Z");
@@ -64,6 +86,7 @@ async fn one_order_walks_from_post_order_to_feedback_forwarded() {
         "12 Analytical Street, London N1 9GU",
         "Happy birthday, Charles!",
         "€34.50",
+        "2026-11-21",
     ] {
         assert!(
             email.text.contains(detail) && email.html.contains(detail),
@@ -269,4 +292,122 @@ async fn one_order_walks_from_post_order_to_feedback_forwarded() {
     assert!(shop.delivery_queue.taken().is_empty(), "no second delivery request");
     assert_eq!(shop.delivery_company.calls().len(), 1, "one delivery call");
     assert_eq!(shop.customer_service.calls().len(), 1, "one feedback call");
+}
+
+#[tokio::test]
+async fn one_order_placed_then_cancelled_by_its_customer_is_told_to_the_baker_and_never_delivered() {
+    let shop = Shop::new("2026-11-20T09:00:00Z", &[ORDER_ID]);
+    let response = shop
+        .place_order
+        .handle(as_http(&fixtures::read("place-order.json")))
+        .await;
+    let (status, placed) = status_and_json(&response);
+    assert_eq!(status, 201, "{placed}");
+    let customer_token = placed["customerToken"].as_str().expect("a customer token").to_owned();
+    let response = shop
+        .notify_baker
+        .handle(as_kinesis(&fixtures::read("notify-baker.json")))
+        .await;
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    assert_eq!(
+        shop.mailer.sent.lock().expect("mailbox").len(),
+        1,
+        "the new order's email"
+    );
+    shop.stream.taken();
+
+    // 1. cancel-order: the customer changes their mind.
+    let cancel = http_request(
+        "POST",
+        "/order/cancelled",
+        "/order/cancelled",
+        json!({ "authorization": format!("Bearer {customer_token}"), "content-type": "application/json" }),
+        Some(&json!({ "orderId": ORDER_ID, "reason": "The party moved to Sunday <b>sorry</b>" }).to_string()),
+    );
+    fixtures::check("cancel-order.json", &cancel);
+    shop.clock.set("2026-11-20T11:15:00Z");
+    let response = shop
+        .cancel_order
+        .handle(as_http(&fixtures::read("cancel-order.json")))
+        .await;
+    let (status, cancelled) = status_and_json(&response);
+    assert_eq!(status, 200, "{cancelled}");
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(cancelled["cancellation"]["by"], "customer");
+    let published = shop.stream.taken();
+    assert_eq!(published.len(), 1);
+    assert_eq!(
+        (published[0].kind(), published[0].event_id()),
+        (
+            EventKind::OrderCancelled,
+            format!("order_cancelled:{ORDER_ID}").as_str()
+        )
+    );
+    assert!(
+        shop.orders.unpublished().is_empty(),
+        "the mark is cleared once published"
+    );
+    assert!(shop.orders.booked_days().is_empty(), "the cake is back on its day");
+    fixtures::check(
+        "notify-baker-order-cancelled.json",
+        &kinesis_event(&published, 2, seconds("2026-11-20T11:15:00Z")),
+    );
+
+    // 2. notify-baker: the order_cancelled record becomes a second email, once.
+    shop.clock.set("2026-11-20T11:15:02Z");
+    for _ in 0..2 {
+        let response = shop
+            .notify_baker
+            .handle(as_kinesis(&fixtures::read("notify-baker-order-cancelled.json")))
+            .await;
+        assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    }
+    let emails = shop.mailer.sent.lock().expect("mailbox").clone();
+    assert_eq!(emails.len(), 2, "one email for the order, one for its cancellation");
+    let email = &emails[1];
+    assert_eq!((email.to.as_str(), email.from.as_str()), (BAKER_EMAIL, SENDER_EMAIL));
+    assert_eq!(
+        email.subject,
+        format!("Cancelled: order {ORDER_ID}: 1 × Chocolate fudge cake for 2026-11-21")
+    );
+    assert_eq!(email.idempotency_key, format!("order_cancelled:{ORDER_ID}"));
+    assert_ne!(email.idempotency_key, emails[0].idempotency_key);
+    assert!(email.text.contains("The party moved to Sunday <b>sorry</b>"));
+    assert!(
+        email
+            .html
+            .contains("The party moved to Sunday &lt;b&gt;sorry&lt;/b&gt;")
+    );
+    assert!(!email.text.contains("token="), "no link to press for a cancelled order");
+
+    // An order_fulfilled for it, replayed or forged, moves nothing and requests no delivery.
+    let stray = kinesis_event(
+        &[cakeshop_domain::OrderEvent::order_fulfilled(
+            &cakeshop_domain::OrderId::parse(ORDER_ID).expect("id"),
+            parse_time("2026-11-20T12:00:00Z"),
+        )],
+        3,
+        seconds("2026-11-20T12:00:00Z"),
+    );
+    let response = shop.request_delivery.handle(as_kinesis(&stray)).await;
+    assert!(
+        response.batch_item_failures.is_empty(),
+        "acknowledged: retrying would not change the order"
+    );
+    assert!(shop.delivery_queue.taken().is_empty(), "no delivery requested");
+
+    let history: Vec<String> = shop.orders.snapshot()[&cakeshop_domain::OrderId::parse(ORDER_ID).expect("id")]
+        .history
+        .iter()
+        .map(|entry| format!("{} {}", entry.step, entry.at))
+        .collect();
+    assert_eq!(
+        history,
+        vec![
+            "placed 2026-11-20T09:00:00Z",
+            "baker_notified 2026-11-20T09:00:00Z",
+            "cancelled 2026-11-20T11:15:00Z",
+            "cancellation_notified 2026-11-20T11:15:02Z",
+        ]
+    );
 }

@@ -9,8 +9,7 @@ use serde_json::Value;
 use support::{BAKER_KEY, SAMPLE_ORDER, Shop, error_code};
 
 const START: &str = "2026-11-20T09:00:00.000Z";
-const OTHER_ORDER: &str =
-    r#"{"name":"Grace Hopper","address":"1 Compiler Way","productId":"lemon-drizzle","quantity":2}"#;
+const OTHER_ORDER: &str = r#"{"name":"Grace Hopper","address":"1 Compiler Way","productId":2,"quantity":2}"#;
 
 fn id(text: &str) -> OrderId {
     OrderId::parse(text).expect("valid id")
@@ -28,7 +27,7 @@ async fn a_repeated_request_gets_the_same_order_and_the_baker_one_email() {
     let shop = Shop::new(START, &[]);
     let (first_status, first) = shop.place_with_key(SAMPLE_ORDER, "9b2f0c1e-key-one").await;
     // Same fields, other order and spacing: the same request.
-    let reordered = r#"{ "quantity": 1, "productId": "chocolate-fudge", "address": "12 Analytical Street, London N1 9GU", "name": "Ada Lovelace" }"#;
+    let reordered = r#"{ "quantity": 1, "productId": 1, "address": "12 Analytical Street, London N1 9GU", "name": "Ada Lovelace" }"#;
     let (repeat_status, repeat) = shop.place_with_key(reordered, "9b2f0c1e-key-one").await;
 
     assert_eq!((first_status, repeat_status), (201, 201), "{first} {repeat}");

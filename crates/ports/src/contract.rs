@@ -9,9 +9,14 @@ use crate::{
     PartnerClient, PendingEvents, QueueSender, StatusCursor, StatusPage, StepOutcome, SystemClock, TimeOrderedIds,
     TransitionOutcome,
 };
-use cakeshop_domain::{Catalogue, Day, EventKind, Order, OrderEvent, OrderId, Status, Step, Timestamp, parse_new_order};
+use cakeshop_domain::{
+    Catalogue, Day, EventKind, Order, OrderEvent, OrderId, Status, Step, Timestamp, parse_new_order,
+};
 use futures::future::join_all;
 use std::future::Future;
+
+mod bakery;
+pub use bakery::bakery;
 
 /// Reads back what was put on the stream, in order, as (partition key, data).
 pub trait StreamProbe: Send + Sync {
@@ -73,7 +78,10 @@ async fn creates_once_and_reads_back<R: OrderRepository>(repository: &R) {
         None,
         "unknown id reads as None"
     );
-    assert_eq!(repository.create(&order, ROOMY).await.expect("create"), CreateOutcome::Created);
+    assert_eq!(
+        repository.create(&order, ROOMY).await.expect("create"),
+        CreateOutcome::Created
+    );
     assert_eq!(
         repository.get(&order.order_id).await.expect("get"),
         Some(order.clone()),

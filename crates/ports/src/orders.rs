@@ -54,7 +54,9 @@ pub enum CreateOutcome {
     AlreadyExists(Box<Order>),
     /// The order's delivery day could not take its quantity: `booked` cakes were already
     /// taken. Nothing was written.
-    DayFull { booked: u32 },
+    DayFull {
+        booked: u32,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,11 +83,8 @@ pub trait OrderRepository: crate::Outbox {
     /// delivery day's count of booked cakes unless that would pass `day_capacity`: both or
     /// neither, in one write (on DynamoDB a transaction of the order's conditional put and the
     /// day's conditional counter). An existing order wins over a full day: a repeat finds it.
-    fn create(
-        &self,
-        order: &Order,
-        day_capacity: u32,
-    ) -> impl Future<Output = Result<CreateOutcome, PortError>> + Send;
+    fn create(&self, order: &Order, day_capacity: u32)
+    -> impl Future<Output = Result<CreateOutcome, PortError>> + Send;
 
     fn get(&self, order_id: &OrderId) -> impl Future<Output = Result<Option<Order>, PortError>> + Send;
 

@@ -7,16 +7,19 @@
 //! watch counter so that consumers wake at once instead of polling.
 //!
 //! - `orders`: the `OrderRepository` and its outbox (`LocalOrders`), orders listed by status.
+//! - `bakery`: the `Bakery` on `LocalOrders`: the shop's versioned settings, booked days.
 //! - `stream`: the `EventPublisher`, a Kinesis-like stream with shards and checkpoints.
 //! - `queues`: the `QueueSender`, SQS-like queues with visibility and redrive.
 //! - `mailbox`: the `Mailer`, every email kept (the SES stand-in's memory).
 //! - `partners`: the calls the partner stand-ins received.
 //! - `remote_checkpoints`: checkpoints of mappings on a real Kinesis stream.
 //! - `writer`, `checkpointer`: group commit on one writer thread; the log folded back apart.
-//! - `schema`, `migrations`: the tables, and changes to stores of older versions.
+//! - `schema`, `migrations`: the tables (and the sample catalogue a new store starts with),
+//!   and changes to stores of older versions.
 //! - `seed`: many orders at once, for measuring a large store.
 //! - `faults`: crash points, to prove recovery.
 
+mod bakery;
 mod checkpointer;
 pub mod faults;
 mod mailbox;

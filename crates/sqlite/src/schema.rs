@@ -38,6 +38,21 @@ CREATE TABLE IF NOT EXISTS outbox (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS outbox_by_age ON outbox (marked_ms);
 
+-- The shop's rules, one row each ('catalogue', 'capacity', 'shop'): the domain value as JSON
+-- and the version a save must name to replace it (see cakeshop_ports::Bakery).
+CREATE TABLE IF NOT EXISTS shop_settings (
+    name       TEXT PRIMARY KEY,
+    version    INTEGER NOT NULL,
+    document   TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- Cakes booked per delivery day (YYYY-MM-DD): taken in the transaction that stores an order,
+-- given back in the one that cancels it. A day nothing was booked on has no row.
+CREATE TABLE IF NOT EXISTS booked_days (
+    day        TEXT PRIMARY KEY,
+    booked     INTEGER NOT NULL
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS stream_records (
     shard         INTEGER NOT NULL,
     sequence      INTEGER NOT NULL,
@@ -114,7 +129,9 @@ CREATE INDEX IF NOT EXISTS partner_calls_by_key ON partner_calls (partner, idemp
 pub fn prepare(connection: &mut Connection) -> Result<(), super::StoreError> {
     configure(connection)?;
     connection.execute_batch(SCHEMA)?;
-    super::migrations::index_orders_by_status(connection)
+    super::migrations::index_orders_by_status(connection)?;
+    super::migrations::orders_with_catalogue_ids_and_days(connection)?;
+    super::bakery::stock_sample_catalogue(connection)
 }
 
 /// Settings of every connection the store uses.

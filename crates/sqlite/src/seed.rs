@@ -5,10 +5,19 @@
 //!
 //! Seeded orders get no outbox marks: they stand for orders whose events went out long ago.
 //! Marking them would make the relay of the next `cakeshop dev` publish every placed one again.
+//!
+//! Seeded orders take their cakes from their delivery days in the same transaction, without a
+//! capacity check (they stand for orders the shop had room for when they came): afterwards each
+//! day's booked count is the sum of the quantities of its orders that are not cancelled, as
+//! `LocalOrders` keeps it.
 
+use super::migrations::utc_day;
 use super::{Store, StoreError, corrupt};
-use cakeshop_domain::{Cents, Customer, HistoryEntry, Order, OrderId, Status, Step, Timestamp, products};
+use cakeshop_domain::{
+    Cancellation, CancelledBy, Catalogue, Customer, Day, HistoryEntry, Order, OrderId, Status, Step, Timestamp,
+};
 use rusqlite::params;
+use std::collections::BTreeMap;
 
 /// Orders per transaction: large enough that commits do not dominate, small enough that the
 /// write-ahead log stays a few tens of megabytes.
@@ -31,6 +40,11 @@ pub fn seed_orders(store: &Store, count: usize, mut make: impl FnMut(usize) -> O
                 )?;
                 let mut insert_step = transaction
                     .prepare_cached("INSERT OR IGNORE INTO order_steps (order_id, step, at) VALUES (?1, ?2, ?3)")?;
+                let mut book = transaction.prepare_cached(
+                    "INSERT INTO booked_days (day, booked) VALUES (?1, ?2) \
+                     ON CONFLICT (day) DO UPDATE SET booked = booked + excluded.booked",
+                )?;
+                let mut booked: BTreeMap<Day, i64> = BTreeMap::new();
                 for n in next..end {
                     let mut order = make(n);
                     let history = std::mem::take(&mut order.history);
@@ -48,7 +62,13 @@ pub fn seed_orders(store: &Store, count: usize, mut make: impl FnMut(usize) -> O
                     for entry in history {
                         insert_step.execute(params![id, entry.step.as_str(), entry.at.to_string()])?;
                     }
+                    if order.status != Status::Cancelled {
+                        *booked.entry(order.delivery_date).or_default() += i64::from(order.quantity);
+                    }
                     written += 1;
+                }
+                for (day, cakes) in booked {
+                    book.execute(params![day.to_string(), cakes])?;
                 }
             }
             transaction.commit()?;
@@ -90,11 +110,12 @@ pub fn has_orders(store: &Store) -> Result<bool, StoreError> {
 }
 
 /// A shop's worth of orders as a bakery that has been open a while would hold them: one every
-/// `spacing_ms` up to `now`, oldest first; the most recent still open (placed, then fulfilled,
-/// then out for delivery, a few of each), everything older delivered, each with the full
-/// history its status implies. Ids are 32 hex digits like real ones, `<run><n>`, so a second
-/// run (`run` differs) adds to the first without clashing, and ids ascend with `n`, which keeps
-/// inserts at the end of every index.
+/// `spacing_ms` up to `now`, oldest first, each for a cake of the sample catalogue delivered
+/// the day after it was placed; the most recent still open (placed, then fulfilled, then out
+/// for delivery, a few of each), everything older delivered but one in forty, which the
+/// customer cancelled; each with the full history its status implies. Ids are 32 hex digits
+/// like real ones, `<run><n>`, so a second run (`run` differs) adds to the first without
+/// clashing, and ids ascend with `n`, which keeps inserts at the end of every index.
 #[derive(Debug, Clone)]
 pub struct RealisticOrders {
     run: u64,
@@ -102,7 +123,11 @@ pub struct RealisticOrders {
     first_ms: i64,
     now_ms: i64,
     spacing_ms: i64,
+    catalogue: Catalogue,
 }
+
+/// Among the older orders, one in this many was cancelled.
+const ONE_CANCELLED_IN: usize = 40;
 
 const NAMES: &[&str] = &[
     "Ada Lovelace",
@@ -138,6 +163,7 @@ impl RealisticOrders {
             first_ms: now.unix_millis().saturating_sub(span),
             now_ms: now.unix_millis(),
             spacing_ms,
+            catalogue: Catalogue::sample(),
         }
     }
 
@@ -158,7 +184,8 @@ impl RealisticOrders {
     }
 
     /// The status of the `n`th order: the newest 1% (at least one) are placed, the 0.5% before
-    /// them fulfilled, the 0.5% before those out for delivery, the rest delivered.
+    /// them fulfilled, the 0.5% before those out for delivery, the rest delivered, but for one
+    /// in forty of those (`n % 40 == 39`), cancelled.
     pub fn status(&self, n: usize) -> Status {
         let newer = self.count.saturating_sub(n + 1);
         let open = (self.count / 100).max(1);
@@ -167,6 +194,7 @@ impl RealisticOrders {
             age if age < open => Status::Placed,
             age if age < open + half => Status::Fulfilled,
             age if age < open + 2 * half => Status::OutForDelivery,
+            _ if n % ONE_CANCELLED_IN == ONE_CANCELLED_IN - 1 => Status::Cancelled,
             _ => Status::Delivered,
         }
     }
@@ -178,8 +206,8 @@ impl RealisticOrders {
                 .unwrap_or_else(|| unreachable!("seeded times are in range"))
         };
         let created_ms = self.first_ms + self.spacing_ms * i64::try_from(n).unwrap_or(i64::MAX);
-        let catalogue = products();
-        let product = catalogue[n % catalogue.len()];
+        let products = &self.catalogue.products;
+        let product = &products[n % products.len()];
         let quantity = u32::try_from(n % 3 + 1).unwrap_or(1);
         let status = self.status(n);
         let mut history = vec![
@@ -199,11 +227,21 @@ impl RealisticOrders {
             (Status::Delivered, Step::Delivered, 26 * 3_600_000),
             (Status::Delivered, Step::FeedbackForwarded, 26 * 3_600_000 + 1_500),
         ];
+        // A cancelled order went no further than the baker's email, then the customer's change
+        // of mind, then the baker's email about it.
+        let cancelled = [
+            (Status::Cancelled, Step::Cancelled, 30 * 60_000),
+            (Status::Cancelled, Step::CancellationNotified, 30 * 60_000 + 1_100),
+        ];
         let rank = |of: Status| Status::ALL.iter().position(|s| *s == of);
-        let reached = |needed: Status| rank(status) >= rank(needed);
+        let reached = |needed: Status| match status {
+            Status::Cancelled => needed == Status::Cancelled,
+            _ => needed != Status::Cancelled && rank(status) >= rank(needed),
+        };
         history.extend(
             later
                 .into_iter()
+                .chain(cancelled)
                 .filter(|(needed, _, _)| reached(*needed))
                 .map(|(_, step, after_ms)| HistoryEntry {
                     step,
@@ -218,13 +256,21 @@ impl RealisticOrders {
                 email: n.is_multiple_of(2).then(|| format!("customer{}@example.com", n % 1000)),
                 notes: n.is_multiple_of(5).then(|| NOTES[n % NOTES.len()].to_owned()),
             },
-            product_id: product.id.to_owned(),
-            product_name: product.name.to_owned(),
+            product_id: product.product_id,
+            product_name: product.name.clone(),
             quantity,
             unit_price_cents: product.price_cents,
-            total_cents: Cents(product.price_cents.0 * u64::from(quantity)),
+            total_cents: product
+                .price_cents
+                .times(quantity)
+                .unwrap_or_else(|| unreachable!("three cakes cost less than u64::MAX cents")),
+            delivery_date: utc_day(at(created_ms)).plus_days(1),
             status,
             created_at: at(created_ms),
+            cancellation: (status == Status::Cancelled).then(|| Cancellation {
+                by: CancelledBy::Customer,
+                reason: n.is_multiple_of(3).then(|| "we moved the party".to_owned()),
+            }),
             history,
         }
     }

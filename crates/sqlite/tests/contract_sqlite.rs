@@ -58,8 +58,49 @@ async fn the_sqlite_store_passes_the_port_contract() {
         queue: LocalQueue::new(store.clone(), "ContractQueue"),
         mailer: LocalMailer::new(store.clone()),
     };
-    contract::order_repository(&LocalOrders::new(store.clone())).await;
+    let orders = LocalOrders::new(store.clone());
+    contract::order_repository(&orders).await;
+    contract::bakery(&orders).await;
     contract::event_publisher(&probes.stream, &probes).await;
     contract::queue_sender(&probes.queue, &probes).await;
     contract::mailer(&probes.mailer, &probes).await;
+}
+
+/// The shop's rules and the days' counts are in the file: a reopened store has them as written.
+#[tokio::test]
+async fn the_shops_rules_and_booked_days_survive_reopening() {
+    use cakeshop_domain::{CapacitySettings, ShopStatus};
+    use cakeshop_ports::{Bakery, OrderRepository, Saved};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let order = contract::sample_order();
+    let settings = {
+        let store = Store::open(dir.path(), 1).expect("store");
+        let orders = LocalOrders::new(store);
+        orders.create(&order, 5).await.expect("create");
+        let mut settings = CapacitySettings::default();
+        settings.per_weekday.insert("monday".into(), 3);
+        assert!(matches!(
+            orders.save_capacity(&settings, 0).await.expect("save"),
+            Saved::Stored { version: 1 }
+        ));
+        let closed = ShopStatus {
+            open: false,
+            message: Some("Back soon".into()),
+            until: None,
+        };
+        orders.save_shop(&closed, 0).await.expect("save");
+        settings
+    };
+    let orders = LocalOrders::new(Store::open(dir.path(), 1).expect("reopened"));
+    let rules = orders.rules().await.expect("rules");
+    assert_eq!((rules.capacity.value, rules.capacity.version), (settings, 1));
+    assert!(!rules.shop.value.open);
+    assert_eq!(
+        rules.catalogue.version, 1,
+        "the sample catalogue was stocked once, not again"
+    );
+    assert_eq!(
+        orders.booked(order.delivery_date, 1).await.expect("booked"),
+        vec![order.quantity]
+    );
 }

@@ -1,10 +1,12 @@
-//! The bulk seeder writes what `LocalOrders` would, the listing by status reads an index (not
-//! the table), and a store made before that index existed gains it on open.
+//! The bulk seeder writes what `LocalOrders` would (its booked days included), the listing by
+//! status reads an index (not the table), and stores made before that index, or before orders
+//! had integer product ids and delivery days, gain them on open.
 
-use cakeshop_domain::{Status, Timestamp};
-use cakeshop_ports::{OrderRepository, Outbox, StatusCursor};
+use cakeshop_domain::{Catalogue, Day, ProductId, Status, Step, Timestamp};
+use cakeshop_ports::{Bakery, OrderRepository, Outbox, StatusCursor};
 use cakeshop_sqlite::seed::{RealisticOrders, count_orders, has_orders, seed_orders};
 use cakeshop_sqlite::{LocalOrders, STORE_FILE, Store};
+use std::collections::BTreeMap;
 
 fn now() -> Timestamp {
     Timestamp::from_unix_millis(1_790_000_000_000).expect("in range")
@@ -37,6 +39,32 @@ async fn seeded_orders_read_back_as_generated_and_are_listed_by_status() {
     let oldest = generator.order(0);
     assert_eq!(oldest.status, Status::Delivered);
     assert_eq!(oldest.history.len(), 7, "the whole journey");
+    let cancelled = generator.order(39);
+    assert_eq!(cancelled.status, Status::Cancelled);
+    assert!(cancelled.cancellation.is_some());
+    assert_eq!(
+        cancelled.history.iter().map(|e| e.step).collect::<Vec<_>>(),
+        [
+            Step::Placed,
+            Step::BakerNotified,
+            Step::Cancelled,
+            Step::CancellationNotified
+        ]
+    );
+    assert_eq!(
+        orders.get(&cancelled.order_id).await.expect("get"),
+        Some(cancelled),
+        "a cancelled order reads back with its cancellation"
+    );
+    let sample = Catalogue::sample();
+    for n in 0..1000 {
+        let order = generator.order(n);
+        let product = sample.find(order.product_id).expect("a product of the sample");
+        assert_eq!(
+            (order.product_name.as_str(), order.unit_price_cents),
+            (product.name.as_str(), product.price_cents)
+        );
+    }
 
     let mut by_status = Vec::new();
     for status in Status::ALL {
@@ -56,9 +84,11 @@ async fn seeded_orders_read_back_as_generated_and_are_listed_by_status() {
             (Status::Placed, 10),
             (Status::Fulfilled, 5),
             (Status::OutForDelivery, 5),
-            (Status::Delivered, 980)
+            (Status::Delivered, 956),
+            (Status::Cancelled, 24)
         ]
     );
+    assert_booked_days_sum_the_orders_not_cancelled(&orders, (0..1000).map(|n| generator.order(n))).await;
     let pending = orders.pending(Timestamp::from_unix_millis(i64::MAX / 2_000_000).expect("in range"), 10);
     assert!(
         pending.await.expect("pending").is_empty(),
@@ -73,6 +103,35 @@ async fn seeded_orders_read_back_as_generated_and_are_listed_by_status() {
         "a stored id is skipped"
     );
     assert_eq!(count_orders(&store).expect("count"), 1010);
+    let all = (0..1000)
+        .map(|n| generator.order(n))
+        .chain((0..10).map(|n| again.order(n)));
+    assert_booked_days_sum_the_orders_not_cancelled(&orders, all).await;
+}
+
+/// Each day's booked count, read through `Bakery::booked`, is the sum of the quantities of the
+/// day's orders among `orders` that are not cancelled (and nothing is booked on the days around).
+async fn assert_booked_days_sum_the_orders_not_cancelled(
+    store: &LocalOrders,
+    orders: impl Iterator<Item = cakeshop_domain::Order>,
+) {
+    let mut expected: BTreeMap<Day, u32> = BTreeMap::new();
+    for order in orders {
+        let day = expected.entry(order.delivery_date).or_default();
+        if order.status != Status::Cancelled {
+            *day += order.quantity;
+        }
+    }
+    let first = *expected.keys().next().expect("some orders");
+    let last = *expected.keys().last().expect("some orders");
+    let days = u16::try_from(first.days_until(last) + 3).expect("a few days");
+    let wanted: Vec<u32> = first
+        .plus_days(-1)
+        .range(days)
+        .map(|day| expected.get(&day).copied().unwrap_or(0))
+        .collect();
+    assert!(wanted.iter().sum::<u32>() > 0);
+    assert_eq!(store.booked(first.plus_days(-1), days).await.expect("booked"), wanted);
 }
 
 #[test]
@@ -144,5 +203,80 @@ async fn a_store_from_before_the_index_gains_it_on_open_and_keeps_its_orders() {
             .await
             .expect("list");
         assert_eq!(rest.orders, [generator.order(2).as_placed()]);
+    }
+}
+
+/// An order as stores kept them while the catalogue was fixed in code: a text product id and
+/// no delivery day.
+fn text_id_document(order_id: &str, product: &str, quantity: u32, created_at: &str) -> String {
+    serde_json::json!({
+        "orderId": order_id,
+        "customer": {"name": "Ada", "address": "1 Loop Road"},
+        "productId": product,
+        "productName": "Red velvet cake",
+        "quantity": quantity,
+        "unitPriceCents": 3900,
+        "totalCents": 3900 * quantity,
+        "status": "placed",
+        "createdAt": created_at,
+        "history": [],
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn orders_from_before_the_catalogue_was_data_gain_integer_ids_and_days_and_book_them_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    {
+        let connection = rusqlite::Connection::open(dir.path().join(STORE_FILE)).expect("open");
+        connection.execute_batch(OLD_ORDERS_TABLE).expect("old schema");
+        for (id, product, quantity, created_at, status) in [
+            ("old-1", "red-velvet", 2, "2026-11-30T23:30:00Z", "placed"),
+            ("old-2", "black-forest", 1, "2026-11-30T08:00:00Z", "delivered"),
+            ("old-3", "chocolate-fudge", 3, "2026-12-01T00:30:00Z", "placed"),
+        ] {
+            connection
+                .execute(
+                    "INSERT INTO orders (order_id, status, document) VALUES (?1, ?2, ?3)",
+                    rusqlite::params![id, status, text_id_document(id, product, quantity, created_at)],
+                )
+                .expect("insert");
+            connection
+                .execute(
+                    "INSERT INTO order_steps (order_id, step, at) VALUES (?1, 'placed', ?2)",
+                    rusqlite::params![id, created_at],
+                )
+                .expect("insert step");
+        }
+    }
+    let day = |text: &str| Day::parse(text).expect("valid");
+    for _ in 0..2 {
+        // Twice: the second open migrates nothing again and books nothing twice.
+        let store = Store::open(dir.path(), 1).expect("an old store opens");
+        let orders = LocalOrders::new(store);
+        let read = |id: &'static str| {
+            let orders = orders.clone();
+            async move {
+                let id = cakeshop_domain::OrderId::parse(id).expect("id");
+                orders.get(&id).await.expect("get").expect("kept")
+            }
+        };
+        let first = read("old-1").await;
+        assert_eq!(
+            (first.product_id, first.delivery_date),
+            (ProductId(3), day("2026-12-01"))
+        );
+        let second = read("old-2").await;
+        assert_eq!((second.product_id, second.status), (ProductId(6), Status::Delivered));
+        let third = read("old-3").await;
+        assert_eq!(
+            (third.product_id, third.delivery_date),
+            (ProductId(1), day("2026-12-02"))
+        );
+        assert_eq!(
+            orders.booked(day("2026-11-30"), 4).await.expect("booked"),
+            [0, 3, 3, 0],
+            "each old order's cakes are booked on its day, once"
+        );
     }
 }

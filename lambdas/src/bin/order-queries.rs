@@ -1,4 +1,4 @@
-//! `GET /order/{orderId}`, `GET /orders` and `GET /products`.
+//! `GET /order/{orderId}` and `GET /orders`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {

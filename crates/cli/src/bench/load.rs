@@ -134,7 +134,7 @@ async fn place(target: &Target, shared: &Shared, n: u64, due: Instant) -> Option
     let body = json!({
         "name": format!("Bench Customer {n}"),
         "address": format!("{n} Benchmark Road"),
-        "productId": "lemon-drizzle",
+        "productId": 2,
         "quantity": 1 + n % 3,
     });
     let placed = send(target, "/order", None, &body, 201).await?;
@@ -179,6 +179,29 @@ async fn baker_email(target: &Target, order_id: &str, token: &str) -> Option<Ins
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     None
+}
+
+/// Sets every day's capacity far above what a run places, with the baker's key: the bench
+/// measures the shop, not a sold-out day. Days still take capacity in every order's write.
+pub async fn make_room(target: &Target) -> anyhow::Result<()> {
+    let every_day = cakeshop_domain::capacity::WEEKDAYS
+        .iter()
+        .map(|(_, name)| ((*name).to_owned(), json!(cakeshop_domain::MAX_DAILY_CAPACITY)))
+        .collect::<serde_json::Map<_, _>>();
+    let response = target
+        .http
+        .put(format!("{}/capacity", target.base))
+        .bearer_auth(&target.baker_key)
+        .json(&json!({ "perWeekday": every_day }))
+        .send()
+        .await?;
+    anyhow::ensure!(
+        response.status().is_success(),
+        "PUT /capacity answered {}: {}",
+        response.status(),
+        response.text().await.unwrap_or_default()
+    );
+    Ok(())
 }
 
 async fn send(target: &Target, path: &str, bearer: Option<&str>, body: &Value, expected: u16) -> Option<Value> {

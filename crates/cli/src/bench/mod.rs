@@ -67,6 +67,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     let length = Duration::from_secs_f64(args.seconds);
     let shop = Shop::start(&args.config, &work_dir.path().join("embedded"), &[], &[])?;
     let target = target_for(&shop)?;
+    load::make_room(&target).await?;
     let mut phases = Vec::new();
     // A short warm-up, not counted: connections, caches, the first WAL checkpoint.
     load::run(
@@ -128,6 +129,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         let extra = ["--backend", "aws", "--provision", "--stage", "bench"];
         let shop = Shop::start(&args.config, &work_dir.path().join("aws"), &extra, &moto.env())?;
         let target = target_for(&shop)?;
+        load::make_room(&target).await?;
         let name = format!("lifecycles, {} customers", args.customers);
         let emulated = phase(&shop, &target, name, "aws on moto", Work::Lifecycle, closed, length).await;
         embedded_over_emulator = Some(sustained / emulated.per_second.max(f64::EPSILON));

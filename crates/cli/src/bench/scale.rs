@@ -87,6 +87,7 @@ impl Stored {
             feeds: super::feeds::Feeds::default(),
             mailbox: true,
         });
+        load::make_room(&target).await?;
         let warm_up = Pace::Closed { customers: 8 };
         load::run(Arc::clone(&target), Work::Place, warm_up, length / 3).await;
         let placed_ids = Arc::new(placed_ids(&target).await?);

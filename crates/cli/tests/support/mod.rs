@@ -13,6 +13,8 @@ pub fn project_file(name: &str) -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join(name)
 }
 
+pub const WEEKDAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+
 pub struct DevProcess {
     child: Child,
     pub base: String,
@@ -137,8 +139,25 @@ impl DevProcess {
         answer(request.send().await).await
     }
 
+    pub async fn put(&self, path: &str, bearer: Option<&str>, body: &Value) -> (u16, Value) {
+        let mut request = self.http.put(format!("{}{path}", self.base)).json(body);
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        answer(request.send().await).await
+    }
+
+    /// Every day takes far more cakes than a test places, for tests about something else.
+    pub async fn make_room(&self) {
+        let every_day: serde_json::Map<String, Value> = WEEKDAYS.iter().map(|day| ((*day).to_owned(), json!(1_000_000))).collect();
+        let (status, body) = self
+            .put("/capacity", Some(&self.baker_key), &json!({ "perWeekday": every_day }))
+            .await;
+        assert_eq!(status, 200, "PUT /capacity: {body}");
+    }
+
     pub async fn place(&self, name: &str) -> (u16, Value) {
-        let body = json!({ "name": name, "address": "1 Test Lane", "productId": "lemon-drizzle", "quantity": 2 });
+        let body = json!({ "name": name, "address": "1 Test Lane", "productId": 2, "quantity": 2 });
         self.post("/order", None, &body).await
     }
 

@@ -74,7 +74,11 @@ pub fn parse_product_change(body: &[u8]) -> Result<ProductChange, RequestError> 
     let description_given = description.is_some() || !empty && body_has_empty_description(body);
     Ok(ProductChange {
         name,
-        description: if description_given { Some(description.unwrap_or_default()) } else { None },
+        description: if description_given {
+            Some(description.unwrap_or_default())
+        } else {
+            None
+        },
         price_cents: price.map(Cents),
         available,
     })
@@ -106,7 +110,11 @@ pub fn parse_capacity_change(body: &[u8]) -> Result<CapacityChange, RequestError
         change.per_date = counts(&mut fields, "perDate", &value, |name| {
             Day::parse(name).map_err(|error| format!("perDate: {error}"))
         });
-        if change.per_date.as_ref().is_some_and(|days| days.len() > MAX_DATE_OVERRIDES) {
+        if change
+            .per_date
+            .as_ref()
+            .is_some_and(|days| days.len() > MAX_DATE_OVERRIDES)
+        {
             fields.fail("perDate", format!("perDate may hold at most {MAX_DATE_OVERRIDES} days"));
         }
     }
@@ -176,7 +184,10 @@ pub fn parse_shop_status(body: &[u8]) -> Result<ShopStatus, RequestError> {
     let message = fields.optional_text("message", MAX_SHOP_MESSAGE_CHARS, Lines::Single);
     let until = fields.optional_day("until");
     if open == Some(true) && until.is_some_and(|until| until.is_some()) {
-        fields.fail("until", "until is the day a closed shop reopens; leave it out when opening");
+        fields.fail(
+            "until",
+            "until is the day a closed shop reopens; leave it out when opening",
+        );
     }
     fields.finish()?;
     let (Some(open), Some(message), Some(until)) = (open, message, until) else {
@@ -216,7 +227,13 @@ mod tests {
     #[test]
     fn a_product_change_takes_only_what_is_given() {
         let change = parse_product_change(br#"{"priceCents":2950}"#).expect("valid");
-        assert_eq!(change, ProductChange { price_cents: Some(Cents(2950)), ..ProductChange::default() });
+        assert_eq!(
+            change,
+            ProductChange {
+                price_cents: Some(Cents(2950)),
+                ..ProductChange::default()
+            }
+        );
         let change = parse_product_change(br#"{"available":false,"description":""}"#).expect("valid");
         assert_eq!(change.description.as_deref(), Some(""));
         assert!(parse_product_change(b"{}").is_err());

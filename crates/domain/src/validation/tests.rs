@@ -1,7 +1,7 @@
 use super::*;
 use crate::money::Cents;
 
-fn invalid_fields(result: Result<NewOrder, RequestError>) -> Vec<(&'static str, String)> {
+fn invalid_fields<T: std::fmt::Debug>(result: Result<T, RequestError>) -> Vec<(&'static str, String)> {
     match result {
         Err(RequestError::Invalid(errors)) => errors.into_iter().map(|e| (e.field, e.message)).collect(),
         other => panic!("expected field errors, got {other:?}"),
@@ -11,23 +11,41 @@ fn invalid_fields(result: Result<NewOrder, RequestError>) -> Vec<(&'static str, 
 #[test]
 fn accepts_the_shape_customers_send() {
     let order = parse_new_order(
-        br#"{"name":"  Ada Lovelace ","address":"12 Analytical St\nLondon","productId":"chocolate-fudge","quantity":3,"email":"ada@example.com","notes":"Happy birthday!"}"#,
+        br#"{"name":"  Ada Lovelace ","address":"12 Analytical St\nLondon","productId":1,"quantity":3,"email":"ada@example.com","notes":"Happy birthday!","deliveryDate":"2026-12-24"}"#,
     )
     .expect("valid");
     assert_eq!(order.customer.name, "Ada Lovelace");
     assert_eq!(order.customer.address, "12 Analytical St\nLondon");
     assert_eq!(order.customer.email.as_deref(), Some("ada@example.com"));
-    assert_eq!(order.product.id, "chocolate-fudge");
+    assert_eq!(order.product_id, crate::ProductId(1));
     assert_eq!(order.quantity, 3);
-    assert_eq!(order.total_cents, Cents(10350));
+    assert_eq!(
+        order.delivery_date.map(|d| d.to_string()).as_deref(),
+        Some("2026-12-24")
+    );
+    let priced = order
+        .priced(&crate::Catalogue::sample(), order.delivery_date.expect("given"))
+        .expect("on sale");
+    assert_eq!(priced.total_cents, Cents(10350));
+}
+
+#[test]
+fn accepts_the_briefs_body_as_written() {
+    let order = parse_new_order(
+        br#"{"name": "Yana Bahdanovich", "address": "Inasaridze 2 deadlock 35", "productId": 1, "quantity": 3}"#,
+    )
+    .expect("valid");
+    assert_eq!(
+        (order.product_id, order.quantity, order.delivery_date),
+        (crate::ProductId(1), 3, None)
+    );
 }
 
 #[test]
 fn optional_fields_may_be_absent_null_or_blank() {
-    let order = parse_new_order(
-        br#"{"name":"Bo","address":"1 Rd","productId":"carrot-walnut","quantity":1,"email":null,"notes":"   "}"#,
-    )
-    .expect("valid");
+    let order =
+        parse_new_order(br#"{"name":"Bo","address":"1 Rd","productId":4,"quantity":1,"email":null,"notes":"   "}"#)
+            .expect("valid");
     assert_eq!(order.customer.email, None);
     assert_eq!(order.customer.notes, None);
 }
@@ -68,7 +86,7 @@ fn names_every_missing_field() {
 #[test]
 fn refuses_unknown_fields() {
     let fields = invalid_fields(parse_new_order(
-        br#"{"name":"A","address":"B","productId":"red-velvet","quantity":1,"price":1}"#,
+        br#"{"name":"A","address":"B","productId":3,"quantity":1,"price":1}"#,
     ));
     assert_eq!(fields.len(), 1);
     assert!(fields[0].1.contains("unknown field \"price\""), "{fields:?}");
@@ -84,7 +102,7 @@ fn refuses_quantities_that_are_not_sane() {
         ("1.5", "quantity must be a whole number"),
         ("\"2\"", "quantity must be a whole number"),
     ] {
-        let body = format!(r#"{{"name":"A","address":"B","productId":"red-velvet","quantity":{quantity}}}"#);
+        let body = format!(r#"{{"name":"A","address":"B","productId":3,"quantity":{quantity}}}"#);
         assert_eq!(
             invalid_fields(parse_new_order(body.as_bytes())),
             vec![("quantity", message.to_string())]
@@ -93,22 +111,31 @@ fn refuses_quantities_that_are_not_sane() {
 }
 
 #[test]
-fn refuses_unknown_products_with_a_pointer_to_the_catalogue() {
-    let fields = invalid_fields(parse_new_order(
-        br#"{"name":"A","address":"B","productId":"pizza","quantity":1}"#,
-    ));
-    assert_eq!(fields[0].0, "productId");
-    assert!(fields[0].1.contains("GET /products"));
+fn refuses_product_ids_that_are_not_whole_numbers() {
+    for id in [r#""pizza""#, r#""1""#, "0", "-1", "1.5", "4294967296", "true"] {
+        let body = format!(r#"{{"name":"A","address":"B","productId":{id},"quantity":1}}"#);
+        let fields = invalid_fields(parse_new_order(body.as_bytes()));
+        assert_eq!(fields[0].0, "productId", "{id}");
+    }
+}
+
+#[test]
+fn refuses_malformed_delivery_dates() {
+    for date in [r#""2026-02-30""#, r#""24/12/2026""#, r#""""#, "20261224"] {
+        let body = format!(r#"{{"name":"A","address":"B","productId":1,"quantity":1,"deliveryDate":{date}}}"#);
+        let fields = invalid_fields(parse_new_order(body.as_bytes()));
+        assert_eq!(fields[0].0, "deliveryDate", "{date}");
+    }
 }
 
 #[test]
 fn refuses_line_breaks_in_single_line_fields_and_bad_emails() {
     let fields = invalid_fields(parse_new_order(
-        b"{\"name\":\"A\\r\\nBcc: x@y.z\",\"address\":\"B\",\"productId\":\"red-velvet\",\"quantity\":1,\"email\":\"a@b.c\\nBcc: evil@x.y\"}",
+        b"{\"name\":\"A\\r\\nBcc: x@y.z\",\"address\":\"B\",\"productId\":3,\"quantity\":1,\"email\":\"a@b.c\\nBcc: evil@x.y\"}",
     ));
     assert_eq!(fields.iter().map(|f| f.0).collect::<Vec<_>>(), vec!["name", "email"]);
     for email in ["nobody", "a@b", "a b@c.d", "<a@b.c>", "a@@b.c"] {
-        let body = format!(r#"{{"name":"A","address":"B","productId":"red-velvet","quantity":1,"email":"{email}"}}"#);
+        let body = format!(r#"{{"name":"A","address":"B","productId":3,"quantity":1,"email":"{email}"}}"#);
         assert_eq!(
             invalid_fields(parse_new_order(body.as_bytes()))[0].0,
             "email",
@@ -120,7 +147,7 @@ fn refuses_line_breaks_in_single_line_fields_and_bad_emails() {
 #[test]
 fn refuses_blank_and_overlong_text() {
     let long = "x".repeat(101);
-    let body = format!(r#"{{"name":"{long}","address":"  ","productId":"red-velvet","quantity":1}}"#);
+    let body = format!(r#"{{"name":"{long}","address":"  ","productId":3,"quantity":1}}"#);
     assert_eq!(
         invalid_fields(parse_new_order(body.as_bytes())),
         vec![
@@ -191,12 +218,9 @@ fn refuses_deeply_nested_json_quickly_without_overflowing_the_stack() {
 #[test]
 fn refuses_separators_and_bidirectional_overrides_that_disguise_text() {
     for sneaky in ["\u{2028}", "\u{2029}", "\u{202E}", "\u{2066}"] {
-        let body =
-            format!(r#"{{"name":"Ada{sneaky}Lovelace","address":"1 Lane","productId":"red-velvet","quantity":1}}"#);
+        let body = format!(r#"{{"name":"Ada{sneaky}Lovelace","address":"1 Lane","productId":3,"quantity":1}}"#);
         assert!(parse_new_order(body.as_bytes()).is_err(), "{sneaky:?}");
-        let notes = format!(
-            r#"{{"name":"Ada","address":"1 Lane","productId":"red-velvet","quantity":1,"notes":"a{sneaky}b"}}"#
-        );
+        let notes = format!(r#"{{"name":"Ada","address":"1 Lane","productId":3,"quantity":1,"notes":"a{sneaky}b"}}"#);
         assert!(parse_new_order(notes.as_bytes()).is_err(), "{sneaky:?} in notes");
     }
 }

@@ -4,8 +4,8 @@
 
 use super::{Function, Ports};
 use crate::{
-    BakerKey, BakerMail, ConfirmDelivery, ForwardFeedback, FulfillOrder, NotifyBaker, NotifyDelivery, OrderQueries,
-    PlaceOrder, RelayError, RelayEvents, RelayReport, RequestDelivery, Signer,
+    BakerKey, BakerMail, CancelOrder, ConfirmDelivery, ForwardFeedback, FulfillOrder, ManageShop, NotifyBaker,
+    NotifyDelivery, OrderQueries, PlaceOrder, RelayError, RelayEvents, RelayReport, RequestDelivery, Signer,
 };
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::event::kinesis::KinesisEvent;
@@ -14,7 +14,7 @@ use aws_lambda_events::event::streams::KinesisEventResponse;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use cakeshop_ports::config::{
     BAKER_API_KEY, BAKER_EMAIL, CUSTOMER_SERVICE_API_URL, DELIVERY_API_URL, DELIVERY_QUEUE_URL, FEEDBACK_QUEUE_URL,
-    PUBLIC_BASE_URL, RELAY_AFTER_SECONDS, SENDER_EMAIL, SIGNING_SECRET,
+    PUBLIC_BASE_URL, RELAY_AFTER_SECONDS, SENDER_EMAIL, SHOP_TIME_ZONE, SIGNING_SECRET,
 };
 use std::convert::Infallible;
 
@@ -31,7 +31,8 @@ pub struct PlaceOrderFunction;
 
 impl Function for PlaceOrderFunction {
     const NAME: &'static str = "place-order";
-    const SUMMARY: &'static str = "POST /order: stores the order and puts order_placed on the stream";
+    const SUMMARY: &'static str =
+        "POST /order: the order takes its cakes from its day's capacity; order_placed on the stream";
     const READS_SECRETS: bool = true;
     type Event = ApiGatewayV2httpRequest;
     type Response = ApiGatewayV2httpResponse;
@@ -43,6 +44,7 @@ impl Function for PlaceOrderFunction {
             ports.orders()?,
             ports.events()?,
             signer(ports)?,
+            ports.zone(SHOP_TIME_ZONE)?,
             ports.clock(),
             ports.ids(),
         ))
@@ -53,12 +55,14 @@ impl Function for PlaceOrderFunction {
     }
 }
 
-/// Kinesis `order_placed` → an email to the baker with a signed "cake is ready" link.
+/// Kinesis `order_placed` → an email to the baker with a signed "cake is ready" link;
+/// `order_cancelled` by the customer → an email saying there is nothing to bake.
 pub struct NotifyBakerFunction;
 
 impl Function for NotifyBakerFunction {
     const NAME: &'static str = "notify-baker";
-    const SUMMARY: &'static str = "order_placed → an email to the baker with a signed link to the order";
+    const SUMMARY: &'static str =
+        "order_placed → an email to the baker with a signed link; order_cancelled by the customer → an email";
     const READS_SECRETS: bool = true;
     type Event = KinesisEvent;
     type Response = KinesisEventResponse;
@@ -209,12 +213,40 @@ impl Function for ForwardFeedbackFunction {
     }
 }
 
-/// `GET /order/{orderId}`, `GET /orders` and `GET /products`.
+/// `POST /order/cancelled`: the customer cancels, or the baker declines, a placed order.
+pub struct CancelOrderFunction;
+
+impl Function for CancelOrderFunction {
+    const NAME: &'static str = "cancel-order";
+    const SUMMARY: &'static str =
+        "POST /order/cancelled: the customer cancels or the baker declines a placed order; order_cancelled";
+    const READS_SECRETS: bool = true;
+    type Event = ApiGatewayV2httpRequest;
+    type Response = ApiGatewayV2httpResponse;
+    type Error = Infallible;
+    type Handler<P: Ports> = CancelOrder<P::Orders, P::Events>;
+
+    fn build<P: Ports>(ports: &P) -> Result<Self::Handler<P>, P::Error> {
+        Ok(CancelOrder::new(
+            ports.orders()?,
+            ports.events()?,
+            signer(ports)?,
+            baker_key(ports)?,
+            ports.clock(),
+        ))
+    }
+
+    async fn handle<P: Ports>(handler: &Self::Handler<P>, event: Self::Event) -> Result<Self::Response, Infallible> {
+        Ok(handler.handle(event).await)
+    }
+}
+
+/// `GET /order/{orderId}` and `GET /orders`.
 pub struct OrderQueriesFunction;
 
 impl Function for OrderQueriesFunction {
     const NAME: &'static str = "order-queries";
-    const SUMMARY: &'static str = "GET /order/{orderId}, GET /orders (baker), GET /products";
+    const SUMMARY: &'static str = "GET /order/{orderId}, GET /orders (baker)";
     const READS_SECRETS: bool = true;
     type Event = ApiGatewayV2httpRequest;
     type Response = ApiGatewayV2httpResponse;
@@ -223,6 +255,34 @@ impl Function for OrderQueriesFunction {
 
     fn build<P: Ports>(ports: &P) -> Result<Self::Handler<P>, P::Error> {
         Ok(OrderQueries::new(ports.orders()?, signer(ports)?, baker_key(ports)?))
+    }
+
+    async fn handle<P: Ports>(handler: &Self::Handler<P>, event: Self::Event) -> Result<Self::Response, Infallible> {
+        Ok(handler.handle(event).await)
+    }
+}
+
+/// The shop's settings: `GET|POST /products`, `PUT /products/{productId}`, `GET /availability`,
+/// `PUT /capacity`, `GET|PUT /shop`.
+pub struct ManageShopFunction;
+
+impl Function for ManageShopFunction {
+    const NAME: &'static str = "manage-shop";
+    const SUMMARY: &'static str =
+        "GET|POST /products, PUT /products/{productId}, GET /availability, PUT /capacity, GET|PUT /shop";
+    const READS_SECRETS: bool = true;
+    type Event = ApiGatewayV2httpRequest;
+    type Response = ApiGatewayV2httpResponse;
+    type Error = Infallible;
+    type Handler<P: Ports> = ManageShop<P::Orders>;
+
+    fn build<P: Ports>(ports: &P) -> Result<Self::Handler<P>, P::Error> {
+        Ok(ManageShop::new(
+            ports.orders()?,
+            baker_key(ports)?,
+            ports.zone(SHOP_TIME_ZONE)?,
+            ports.clock(),
+        ))
     }
 
     async fn handle<P: Ports>(handler: &Self::Handler<P>, event: Self::Event) -> Result<Self::Response, Infallible> {

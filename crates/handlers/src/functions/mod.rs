@@ -7,7 +7,7 @@
 //! checks read) and the test that holds `serverless.yml`'s environments to what each function
 //! reads (`needs`).
 //!
-//! - `declared`: the nine declarations.
+//! - `declared`: the eleven declarations.
 //! - `ports`: what a backend gives a function to be built on (`Ports`).
 //! - `needs`: what a function reads from its environment, found by building it unconnected.
 //! - `triggers`: the four kinds of trigger and their event and response types.
@@ -19,9 +19,12 @@ mod ports;
 mod registry;
 mod triggers;
 
+/// What `Ports::zone` gives, for backends that do not otherwise depend on the domain.
+pub use cakeshop_domain::{ShopZone, ShopZoneError};
 pub use declared::{
-    ConfirmDeliveryFunction, ForwardFeedbackFunction, FulfillOrderFunction, NotifyBakerFunction,
-    NotifyDeliveryFunction, OrderQueriesFunction, PlaceOrderFunction, RelayEventsFunction, RequestDeliveryFunction,
+    CancelOrderFunction, ConfirmDeliveryFunction, ForwardFeedbackFunction, FulfillOrderFunction, ManageShopFunction,
+    NotifyBakerFunction, NotifyDeliveryFunction, OrderQueriesFunction, PlaceOrderFunction, RelayEventsFunction,
+    RequestDeliveryFunction,
 };
 pub use needs::{Needs, needs};
 pub use ports::Ports;
@@ -70,7 +73,9 @@ pub fn visit_all(visit: &mut impl Visit) {
     visit.function::<NotifyDeliveryFunction>();
     visit.function::<ConfirmDeliveryFunction>();
     visit.function::<ForwardFeedbackFunction>();
+    visit.function::<CancelOrderFunction>();
     visit.function::<OrderQueriesFunction>();
+    visit.function::<ManageShopFunction>();
     visit.function::<RelayEventsFunction>();
 }
 
@@ -87,7 +92,7 @@ pub struct Description {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DescribedVariable {
     pub name: &'static str,
-    /// `plain`, `secret` (given itself or as `<NAME>_PARAMETER`) or `seconds`.
+    /// `plain`, `secret` (given itself or as `<NAME>_PARAMETER`), `seconds` or `time zone`.
     pub kind: &'static str,
 }
 

@@ -4,11 +4,14 @@
 //! them, so neither can drift from what the handler is given.
 
 use super::{Function, Ports};
-use cakeshop_domain::{EventKind, Order, OrderEvent, OrderId, Status, Step, Timestamp};
+use cakeshop_domain::{
+    Cancellation, CapacitySettings, Catalogue, Day, EventKind, Order, OrderEvent, OrderId, ShopStatus, ShopZone,
+    Status, Step, Timestamp,
+};
 use cakeshop_ports::{
-    Clock, CreateOutcome, Email, EventPublisher, IdGenerator, Mailer, OrderRepository, Outbox, OutgoingMessage,
-    PartnerCall, PartnerClient, PartnerError, PendingEvents, PortError, QueueSender, SendReport, StatusCursor,
-    StatusPage, StepOutcome, SystemClock, TimeOrderedIds, TransitionOutcome, Variable,
+    Bakery, Clock, CreateOutcome, Email, EventPublisher, IdGenerator, Mailer, OrderRepository, Outbox, OutgoingMessage,
+    PartnerCall, PartnerClient, PartnerError, PendingEvents, PortError, QueueSender, Saved, SendReport, ShopRules,
+    StatusCursor, StatusPage, StepOutcome, SystemClock, TimeOrderedIds, TransitionOutcome, Variable,
 };
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -79,6 +82,11 @@ impl Ports for Unconnected {
         self.note(variable);
         Ok(1)
     }
+    fn zone(&self, variable: Variable) -> Result<ShopZone, Infallible> {
+        self.note(variable);
+        // UTC is among the rules bundled into every build.
+        Ok(ShopZone::parse("UTC").unwrap_or_else(|error| unreachable!("{error}")))
+    }
     fn clock(&self) -> Arc<dyn Clock> {
         Arc::new(SystemClock)
     }
@@ -105,7 +113,7 @@ impl Outbox for Nowhere {
 }
 
 impl OrderRepository for Nowhere {
-    async fn create(&self, _: &Order) -> Result<CreateOutcome, PortError> {
+    async fn create(&self, _: &Order, _: u32) -> Result<CreateOutcome, PortError> {
         Err(unconnected("storing an order"))
     }
     async fn get(&self, _: &OrderId) -> Result<Option<Order>, PortError> {
@@ -120,11 +128,32 @@ impl OrderRepository for Nowhere {
     ) -> Result<TransitionOutcome, PortError> {
         Err(unconnected("changing an order's status"))
     }
+    async fn cancel(&self, _: &Order, _: &Cancellation, _: Timestamp) -> Result<TransitionOutcome, PortError> {
+        Err(unconnected("cancelling an order"))
+    }
     async fn record_step(&self, _: &OrderId, _: Step, _: Timestamp) -> Result<StepOutcome, PortError> {
         Err(unconnected("recording a step"))
     }
     async fn list_by_status(&self, _: Status, _: usize, _: Option<&StatusCursor>) -> Result<StatusPage, PortError> {
         Err(unconnected("listing orders"))
+    }
+}
+
+impl Bakery for Nowhere {
+    async fn rules(&self) -> Result<ShopRules, PortError> {
+        Err(unconnected("reading the shop's rules"))
+    }
+    async fn booked(&self, _: Day, _: u16) -> Result<Vec<u32>, PortError> {
+        Err(unconnected("reading booked counts"))
+    }
+    async fn save_catalogue(&self, _: &Catalogue, _: u64) -> Result<Saved, PortError> {
+        Err(unconnected("saving the catalogue"))
+    }
+    async fn save_capacity(&self, _: &CapacitySettings, _: u64) -> Result<Saved, PortError> {
+        Err(unconnected("saving the capacity settings"))
+    }
+    async fn save_shop(&self, _: &ShopStatus, _: u64) -> Result<Saved, PortError> {
+        Err(unconnected("saving the shop's status"))
     }
 }
 

@@ -1,8 +1,8 @@
 //! What a backend gives a function to be built on. Each method names the environment variable
 //! the value comes from on AWS, so that building a function also says what it reads (`needs`).
 
-use cakeshop_ports::config::{ORDER_STREAM, ORDERS_TABLE};
 use cakeshop_domain::ShopZone;
+use cakeshop_ports::config::{ORDER_STREAM, ORDERS_TABLE};
 use cakeshop_ports::{
     Bakery, Clock, EventPublisher, IdGenerator, Mailer, OrderRepository, PartnerClient, QueueSender, Variable,
 };

@@ -1,11 +1,14 @@
 //! In-memory stand-ins for the ports, for handler tests. They keep the same contract as the
 //! real adapters (`fakes_keep_the_port_contract` runs the shared suite against them).
 
-use cakeshop_domain::{EventKind, Order, OrderEvent, OrderId, Status, Step, Timestamp};
+use cakeshop_domain::{
+    Cancellation, CapacitySettings, Catalogue, Day, EventKind, Order, OrderEvent, OrderId, ShopStatus, Status, Step,
+    Timestamp,
+};
 use cakeshop_ports::{
-    Clock, CreateOutcome, Email, EventPublisher, FailedMessage, IdGenerator, Mailer, OrderRepository, Outbox,
-    OutgoingMessage, PartnerCall, PartnerClient, PartnerError, PendingEvents, PortError, QueueSender, SendReport,
-    StatusCursor, StatusPage, StepOutcome, TransitionOutcome,
+    Bakery, Clock, CreateOutcome, Email, EventPublisher, FailedMessage, IdGenerator, MAX_DAYS_READ, Mailer,
+    OrderRepository, Outbox, OutgoingMessage, PartnerCall, PartnerClient, PartnerError, PendingEvents, PortError,
+    QueueSender, Saved, SendReport, ShopRules, StatusCursor, StatusPage, StepOutcome, TransitionOutcome, Versioned,
 };
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -18,17 +21,56 @@ fn unavailable(operation: &'static str) -> PortError {
     PortError::new(operation, "injected failure")
 }
 
-/// The order table with its outbox. `fail_next` makes the next calls fail, to test error paths.
+/// The order table with its outbox, the shop's settings and each day's booked count.
+/// `fail_next` makes the next calls fail, to test error paths; `stale_next` makes the next
+/// saves find the setting changed.
 #[derive(Clone, Default)]
 pub struct MemoryOrders {
     table: Arc<Mutex<Table>>,
     failures: Arc<Mutex<u32>>,
+    stale_saves: Arc<Mutex<u32>>,
+    calls: Arc<Mutex<Calls>>,
+}
+
+/// How often each kind of call was made, for tests of what a handler costs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Calls {
+    pub rules: u32,
+    pub booked: u32,
+    pub creates: u32,
+    pub saves: u32,
 }
 
 #[derive(Default)]
 struct Table {
     orders: HashMap<OrderId, Order>,
     outbox: HashMap<(OrderId, EventKind), Timestamp>,
+    booked: HashMap<Day, u32>,
+    catalogue: Option<Versioned<Catalogue>>,
+    capacity: Option<Versioned<CapacitySettings>>,
+    shop: Option<Versioned<ShopStatus>>,
+}
+
+/// A stored setting, or the default at version 0.
+fn read_setting<T: Clone>(stored: &Option<Versioned<T>>, default: impl FnOnce() -> T) -> Versioned<T> {
+    stored.clone().unwrap_or_else(|| Versioned {
+        value: default(),
+        version: 0,
+    })
+}
+
+/// Stores `value` if what is stored is still at `expected`.
+fn save_setting<T: Clone>(stored: &mut Option<Versioned<T>>, value: &T, expected: u64) -> Saved {
+    let current = stored.as_ref().map_or(0, |setting| setting.version);
+    if current != expected {
+        return Saved::Stale;
+    }
+    let version = current + 1;
+    *stored = Some(Versioned {
+        value: value.clone(),
+        version,
+    });
+    Saved::Stored { version }
 }
 
 impl Table {
@@ -51,8 +93,50 @@ impl MemoryOrders {
         fail
     }
 
+    /// Makes the next `saves` saves answer `Stale` without writing, as if someone saved first.
+    pub fn stale_next(&self, saves: u32) {
+        *lock(&self.stale_saves) = saves;
+    }
+
+    fn injected_stale(&self) -> bool {
+        let mut stale = lock(&self.stale_saves);
+        let fail = *stale > 0;
+        *stale = stale.saturating_sub(1);
+        fail
+    }
+
+    fn count(&self, call: impl FnOnce(&mut Calls)) {
+        call(&mut lock(&self.calls));
+    }
+
+    pub fn calls(&self) -> Calls {
+        *lock(&self.calls)
+    }
+
     pub fn snapshot(&self) -> HashMap<OrderId, Order> {
         lock(&self.table).orders.clone()
+    }
+
+    /// Every day's booked count that is not 0.
+    pub fn booked_days(&self) -> HashMap<Day, u32> {
+        let table = lock(&self.table);
+        table
+            .booked
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(d, n)| (*d, *n))
+            .collect()
+    }
+
+    /// The versions of the stored catalogue, capacity settings and shop status (0: none).
+    pub fn versions(&self) -> (u64, u64, u64) {
+        let table = lock(&self.table);
+        let version = |v: Option<u64>| v.unwrap_or(0);
+        (
+            version(table.catalogue.as_ref().map(|s| s.version)),
+            version(table.capacity.as_ref().map(|s| s.version)),
+            version(table.shop.as_ref().map(|s| s.version)),
+        )
     }
 
     /// Every event still marked unpublished, as (order id, kind).
@@ -62,7 +146,8 @@ impl MemoryOrders {
 }
 
 impl OrderRepository for MemoryOrders {
-    async fn create(&self, order: &Order) -> Result<CreateOutcome, PortError> {
+    async fn create(&self, order: &Order, day_capacity: u32) -> Result<CreateOutcome, PortError> {
+        self.count(|calls| calls.creates += 1);
         if self.injected_failure() {
             return Err(unavailable("storing an order"));
         }
@@ -70,6 +155,11 @@ impl OrderRepository for MemoryOrders {
         if let Some(existing) = table.orders.get(&order.order_id) {
             return Ok(CreateOutcome::AlreadyExists(Box::new(existing.clone())));
         }
+        let booked = table.booked.get(&order.delivery_date).copied().unwrap_or(0);
+        if u64::from(booked) + u64::from(order.quantity) > u64::from(day_capacity) {
+            return Ok(CreateOutcome::DayFull { booked });
+        }
+        table.booked.insert(order.delivery_date, booked + order.quantity);
         table.orders.insert(order.order_id.clone(), order.clone());
         table.mark_pending(&order.order_id, order.status, order.created_at);
         Ok(CreateOutcome::Created)
@@ -102,6 +192,34 @@ impl OrderRepository for MemoryOrders {
         let moved = order.clone();
         table.mark_pending(order_id, to, at);
         Ok(TransitionOutcome::Applied(Box::new(moved)))
+    }
+
+    async fn cancel(
+        &self,
+        placed: &Order,
+        cancellation: &Cancellation,
+        at: Timestamp,
+    ) -> Result<TransitionOutcome, PortError> {
+        if self.injected_failure() {
+            return Err(unavailable("cancelling an order"));
+        }
+        let mut table = lock(&self.table);
+        let Some(order) = table.orders.get_mut(&placed.order_id) else {
+            return Ok(TransitionOutcome::NotFound);
+        };
+        if !order.status.can_be_cancelled() {
+            return Ok(TransitionOutcome::Conflict(Box::new(order.clone())));
+        }
+        order.status = Status::Cancelled;
+        order.cancellation = Some(cancellation.clone());
+        order.record_step(Step::Cancelled, at);
+        let cancelled = order.clone();
+        table.mark_pending(&cancelled.order_id, Status::Cancelled, at);
+        // The stored order's own day and quantity: what its create took.
+        if let Some(booked) = table.booked.get_mut(&cancelled.delivery_date) {
+            *booked = booked.saturating_sub(cancelled.quantity);
+        }
+        Ok(TransitionOutcome::Applied(Box::new(cancelled)))
     }
 
     async fn record_step(&self, order_id: &OrderId, step: Step, at: Timestamp) -> Result<StepOutcome, PortError> {
@@ -173,6 +291,64 @@ impl Outbox for MemoryOrders {
         }
         lock(&self.table).outbox.remove(&(order_id.clone(), kind));
         Ok(())
+    }
+}
+
+impl Bakery for MemoryOrders {
+    async fn rules(&self) -> Result<ShopRules, PortError> {
+        self.count(|calls| calls.rules += 1);
+        if self.injected_failure() {
+            return Err(unavailable("reading the shop's rules"));
+        }
+        let table = lock(&self.table);
+        Ok(ShopRules {
+            catalogue: read_setting(&table.catalogue, Catalogue::sample),
+            capacity: read_setting(&table.capacity, CapacitySettings::default),
+            shop: read_setting(&table.shop, ShopStatus::default),
+        })
+    }
+
+    async fn booked(&self, from: Day, days: u16) -> Result<Vec<u32>, PortError> {
+        self.count(|calls| calls.booked += 1);
+        if days > MAX_DAYS_READ {
+            return Err(PortError::new(
+                "reading booked counts",
+                format!("{days} days asked for, at most {MAX_DAYS_READ} read at once"),
+            ));
+        }
+        if self.injected_failure() {
+            return Err(unavailable("reading booked counts"));
+        }
+        let table = lock(&self.table);
+        Ok(from
+            .range(days)
+            .map(|day| table.booked.get(&day).copied().unwrap_or(0))
+            .collect())
+    }
+
+    async fn save_catalogue(&self, catalogue: &Catalogue, expected: u64) -> Result<Saved, PortError> {
+        self.save(|table| save_setting(&mut table.catalogue, catalogue, expected))
+    }
+
+    async fn save_capacity(&self, settings: &CapacitySettings, expected: u64) -> Result<Saved, PortError> {
+        self.save(|table| save_setting(&mut table.capacity, settings, expected))
+    }
+
+    async fn save_shop(&self, status: &ShopStatus, expected: u64) -> Result<Saved, PortError> {
+        self.save(|table| save_setting(&mut table.shop, status, expected))
+    }
+}
+
+impl MemoryOrders {
+    fn save(&self, save: impl FnOnce(&mut Table) -> Saved) -> Result<Saved, PortError> {
+        self.count(|calls| calls.saves += 1);
+        if self.injected_failure() {
+            return Err(unavailable("saving a setting"));
+        }
+        if self.injected_stale() {
+            return Ok(Saved::Stale);
+        }
+        Ok(save(&mut lock(&self.table)))
     }
 }
 

@@ -7,15 +7,17 @@ pub mod fixtures;
 
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use aws_lambda_events::encodings::Body;
+use cakeshop_domain::ShopZone;
 use cakeshop_handlers::functions::{
-    ConfirmDeliveryFunction, ForwardFeedbackFunction, FulfillOrderFunction, Function, NotifyBakerFunction,
-    NotifyDeliveryFunction, OrderQueriesFunction, PlaceOrderFunction, Ports, RelayEventsFunction,
-    RequestDeliveryFunction,
+    CancelOrderFunction, ConfirmDeliveryFunction, ForwardFeedbackFunction, FulfillOrderFunction, Function,
+    ManageShopFunction, NotifyBakerFunction, NotifyDeliveryFunction, OrderQueriesFunction, PlaceOrderFunction, Ports,
+    RelayEventsFunction, RequestDeliveryFunction,
 };
 use cakeshop_ports::config::{
     BAKER_API_KEY, BAKER_EMAIL as BAKER_EMAIL_VARIABLE, CUSTOMER_SERVICE_API_URL, DELIVERY_API_URL, DELIVERY_QUEUE_URL,
     FEEDBACK_QUEUE_URL, PUBLIC_BASE_URL as PUBLIC_BASE_URL_VARIABLE, RELAY_AFTER_SECONDS,
-    SENDER_EMAIL as SENDER_EMAIL_VARIABLE, SIGNING_SECRET as SIGNING_SECRET_VARIABLE,
+    SENDER_EMAIL as SENDER_EMAIL_VARIABLE, SHOP_TIME_ZONE as SHOP_TIME_ZONE_VARIABLE,
+    SIGNING_SECRET as SIGNING_SECRET_VARIABLE,
 };
 use cakeshop_ports::{Clock, IdGenerator, Variable};
 use fakes::{FixedIds, MemoryOrders, RecordingMailer, RecordingPartner, RecordingQueue, RecordingStream, TestClock};
@@ -27,6 +29,8 @@ pub const BAKER_KEY: &str = "test-baker-key";
 pub const PUBLIC_BASE_URL: &str = "https://cakes.example.com";
 pub const BAKER_EMAIL: &str = "baker@cakeshop.example";
 pub const SENDER_EMAIL: &str = "orders@cakeshop.example";
+/// The test shop's zone: in November, UTC+0, so the test clock's times are the shop's too.
+pub const SHOP_TIME_ZONE: &str = "Europe/London";
 
 /// How old an outbox mark must be before the test shop's relay takes it as orphaned.
 pub const RELAY_AFTER_SECONDS_VALUE: i64 = 10;
@@ -97,6 +101,12 @@ impl Ports for TestPorts {
             other => Err(NoTestValue(other.name)),
         }
     }
+    fn zone(&self, variable: Variable) -> Result<ShopZone, NoTestValue> {
+        match variable {
+            SHOP_TIME_ZONE_VARIABLE => ShopZone::parse(SHOP_TIME_ZONE).map_err(|_| NoTestValue(variable.name)),
+            other => Err(NoTestValue(other.name)),
+        }
+    }
     fn clock(&self) -> Arc<dyn Clock> {
         Arc::new(self.clock.clone())
     }
@@ -127,7 +137,9 @@ pub struct Shop {
     pub notify_delivery: Handler<NotifyDeliveryFunction>,
     pub confirm_delivery: Handler<ConfirmDeliveryFunction>,
     pub forward_feedback: Handler<ForwardFeedbackFunction>,
+    pub cancel_order: Handler<CancelOrderFunction>,
     pub order_queries: Handler<OrderQueriesFunction>,
+    pub manage_shop: Handler<ManageShopFunction>,
     pub relay_events: Handler<RelayEventsFunction>,
 }
 
@@ -159,9 +171,31 @@ impl Shop {
             notify_delivery: build::<NotifyDeliveryFunction>(&ports),
             confirm_delivery: build::<ConfirmDeliveryFunction>(&ports),
             forward_feedback: build::<ForwardFeedbackFunction>(&ports),
+            cancel_order: build::<CancelOrderFunction>(&ports),
             order_queries: build::<OrderQueriesFunction>(&ports),
+            manage_shop: build::<ManageShopFunction>(&ports),
             relay_events: build::<RelayEventsFunction>(&ports),
             ports,
+        }
+    }
+
+    /// Everything a request could have written or sent, to compare before and after one.
+    pub fn written(&self) -> Written {
+        let mut unpublished: Vec<(String, &'static str)> = self
+            .orders
+            .unpublished()
+            .into_iter()
+            .map(|(order_id, kind)| (order_id.to_string(), kind.as_str()))
+            .collect();
+        unpublished.sort();
+        Written {
+            orders: self.orders.snapshot(),
+            booked: self.orders.booked_days(),
+            versions: self.orders.versions(),
+            unpublished,
+            events: self.stream.events.lock().map(|e| e.len()).unwrap_or(usize::MAX),
+            emails: self.mailer.sent.lock().map(|s| s.len()).unwrap_or(usize::MAX),
+            delivery_requests: self.delivery_queue.bodies.lock().map(|b| b.len()).unwrap_or(usize::MAX),
         }
     }
 
@@ -172,6 +206,27 @@ impl Shop {
             && self.mailer.sent.lock().map(|s| s.is_empty()).unwrap_or(false)
             && self.delivery_company.calls().is_empty()
             && self.customer_service.calls().is_empty()
+    }
+}
+
+/// What `Shop::written` reads: the orders, booked counts, setting versions and outbox marks
+/// stored, and how many events, emails and delivery requests went out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub orders: std::collections::HashMap<cakeshop_domain::OrderId, cakeshop_domain::Order>,
+    pub booked: std::collections::HashMap<cakeshop_domain::Day, u32>,
+    pub versions: (u64, u64, u64),
+    pub unpublished: Vec<(String, &'static str)>,
+    pub events: usize,
+    pub emails: usize,
+    pub delivery_requests: usize,
+}
+
+/// A day of the test calendar.
+pub fn day(text: &str) -> cakeshop_domain::Day {
+    match cakeshop_domain::Day::parse(text) {
+        Ok(day) => day,
+        Err(error) => panic!("{error}"),
     }
 }
 
@@ -215,7 +270,8 @@ pub fn failed_message_ids(response: &aws_lambda_events::event::sqs::SqsBatchResp
         .collect()
 }
 
-pub const SAMPLE_ORDER: &str = r#"{"name":"Ada Lovelace","address":"12 Analytical Street, London N1 9GU","productId":"chocolate-fudge","quantity":1}"#;
+pub const SAMPLE_ORDER: &str =
+    r#"{"name":"Ada Lovelace","address":"12 Analytical Street, London N1 9GU","productId":1,"quantity":1}"#;
 
 impl Shop {
     /// Places an order with `body`; returns the response status and JSON.
@@ -262,6 +318,54 @@ impl Shop {
         let mut request = envelopes::http_request("GET", "/order/{orderId}", &path, headers.unwrap_or_default(), None);
         request["pathParameters"] = serde_json::json!({ "orderId": order_id });
         status_and_json(&self.order_queries.handle(envelopes::as_http(&request)).await)
+    }
+
+    /// `POST /order/cancelled` with `{"orderId", "reason"?}` and this bearer token, if any.
+    pub async fn cancel(&self, order_id: &str, reason: Option<&str>, bearer: Option<&str>) -> (i64, Value) {
+        let mut body = serde_json::json!({ "orderId": order_id });
+        if let Some(reason) = reason {
+            body["reason"] = Value::String(reason.to_owned());
+        }
+        let request = json_post("/order/cancelled", bearer, &body.to_string());
+        status_and_json(&self.cancel_order.handle(envelopes::as_http(&request)).await)
+    }
+
+    /// A request to manage-shop: `method` on the route `route` (e.g. `/products/{productId}`)
+    /// at `path`, with this bearer token and body, if any.
+    pub async fn manage(
+        &self,
+        method: &str,
+        route: &str,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<&str>,
+    ) -> (i64, Value) {
+        let mut headers = serde_json::json!({ "content-type": "application/json" });
+        if let Some(token) = bearer {
+            headers["authorization"] = Value::String(format!("Bearer {token}"));
+        }
+        let mut request = envelopes::http_request(method, route, path, headers, body);
+        if let Some(product_id) = route.contains("{productId}").then(|| path.rsplit('/').next()).flatten() {
+            request["pathParameters"] = serde_json::json!({ "productId": product_id });
+        }
+        status_and_json(&self.manage_shop.handle(envelopes::as_http(&request)).await)
+    }
+
+    /// A baker's request to manage-shop on a route without path parameters.
+    pub async fn as_baker(&self, method: &str, path: &str, body: &serde_json::Value) -> (i64, Value) {
+        self.manage(method, path, path, Some(BAKER_KEY), Some(&body.to_string()))
+            .await
+    }
+
+    /// `GET /availability` with this query string (`from=…&days=…`, or empty).
+    pub async fn availability(&self, query: &str) -> (i64, Value) {
+        let mut request = envelopes::http_request("GET", "/availability", "/availability", serde_json::json!({}), None);
+        request["rawQueryString"] = Value::String(query.to_owned());
+        let pairs: serde_json::Map<String, Value> = form_urlencoded::parse(query.as_bytes())
+            .map(|(name, value)| (name.into_owned(), Value::String(value.into_owned())))
+            .collect();
+        request["queryStringParameters"] = Value::Object(pairs);
+        status_and_json(&self.manage_shop.handle(envelopes::as_http(&request)).await)
     }
 
     /// Runs the stream consumers on everything published so far, as Kinesis would.

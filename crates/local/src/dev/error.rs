@@ -25,6 +25,8 @@ pub enum DevError {
         source: cakeshop_aws::HttpPartnerError,
     },
     #[error(transparent)]
+    TimeZone(#[from] cakeshop_domain::ShopZoneError),
+    #[error(transparent)]
     CrashPoint(#[from] cakeshop_sqlite::faults::UnknownCrashPoint),
     #[error("the AWS backend")]
     Aws(#[from] AwsBackendError),

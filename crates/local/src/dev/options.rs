@@ -3,6 +3,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The zone `serverless.yml`'s `shopTimeZone` parameter defaults to, as `cakeshop dev` does.
+pub const DEFAULT_SHOP_TIME_ZONE: &str = "Europe/London";
+
 /// Where the shop keeps its state and sends its events.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Backend {
@@ -23,6 +26,8 @@ pub struct DevOptions {
     pub stream_shards: u32,
     pub sender_email: String,
     pub baker_email: String,
+    /// The shop's IANA time zone (`SHOP_TIME_ZONE`): delivery days and the cut-off are its.
+    pub shop_time_zone: String,
     /// Defaults to the local address.
     pub public_base_url: Option<String>,
     /// Real partner endpoints; by default the process serves stand-ins.
@@ -63,6 +68,7 @@ impl DevOptions {
             stream_shards: 4,
             sender_email: "orders@cakeshop.local".into(),
             baker_email: "baker@cakeshop.local".into(),
+            shop_time_zone: DEFAULT_SHOP_TIME_ZONE.into(),
             public_base_url: None,
             delivery_api_url: None,
             customer_service_api_url: None,

@@ -10,10 +10,11 @@ use cakeshop_aws::HttpPartner;
 use cakeshop_handlers::functions::{Ports, Registry};
 use cakeshop_ports::config::{
     BAKER_API_KEY, BAKER_EMAIL, CUSTOMER_SERVICE_API_URL, DELIVERY_API_URL, PUBLIC_BASE_URL, SENDER_EMAIL,
-    SIGNING_SECRET,
+    SHOP_TIME_ZONE, SIGNING_SECRET,
 };
+use cakeshop_domain::ShopZone;
 use cakeshop_ports::{
-    Clock, EventPublisher, IdGenerator, Mailer, OrderRepository, QueueSender, SystemClock, TimeOrderedIds, Variable,
+    Bakery, Clock, EventPublisher, IdGenerator, Mailer, OrderRepository, QueueSender, SystemClock, TimeOrderedIds, Variable,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,7 +45,7 @@ impl Endpoints {
 
 /// The adapters one backend provides; queues by their logical id in `serverless.yml`.
 pub trait Adapters: Send + Sync + 'static {
-    type Orders: OrderRepository + Clone + 'static;
+    type Orders: OrderRepository + Bakery + Clone + 'static;
     type Events: EventPublisher + Clone + 'static;
     type Queue: QueueSender + 'static;
     type Mailer: Mailer + 'static;
@@ -62,6 +63,7 @@ struct Setting {
     endpoints: Endpoints,
     sender_email: String,
     baker_email: String,
+    shop_zone: ShopZone,
     partner_timeout: Duration,
 }
 
@@ -87,6 +89,7 @@ pub fn assemble<A: Adapters>(
         endpoints: endpoints.clone(),
         sender_email: options.sender_email.clone(),
         baker_email: options.baker_email.clone(),
+        shop_zone: ShopZone::parse(&options.shop_time_zone)?,
         partner_timeout: options.partner_timeout,
     });
     Registry::build(|function| {
@@ -178,6 +181,13 @@ impl<A: Adapters> Ports for DevPorts<A> {
             }
             .into()
         })
+    }
+
+    fn zone(&self, variable: Variable) -> Result<ShopZone, DevError> {
+        match variable {
+            SHOP_TIME_ZONE => Ok(self.setting.shop_zone.clone()),
+            other => Err(self.unknown(other)),
+        }
     }
 
     fn clock(&self) -> Arc<dyn Clock> {

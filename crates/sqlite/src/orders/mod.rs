@@ -1,10 +1,16 @@
 //! The orders table: conditional writes as single SQL statements whose `WHERE` is the condition,
-//! the way DynamoDB's condition expressions work — never a read deciding a later write.
+//! the way DynamoDB's condition expressions work. `create` alone reads before it writes (is the
+//! id taken?), inside the transaction of the store's one writer, where nothing can come between.
+//!
+//! An order takes its cakes from its delivery day's row of `booked_days` in the transaction that
+//! stores it, by one increment that applies only while the day has room, and a cancel gives
+//! them back in the transaction that cancels it: the count is always the sum of the quantities
+//! of the day's orders that are not cancelled.
 
 mod by_status;
 
 use super::{Store, StoreError, corrupt};
-use cakeshop_domain::{EventKind, HistoryEntry, Order, OrderId, Status, Step, Timestamp};
+use cakeshop_domain::{Cancellation, Day, EventKind, HistoryEntry, Order, OrderId, Status, Step, Timestamp};
 use cakeshop_ports::{
     CreateOutcome, OrderRepository, Outbox, PendingEvents, PortError, StatusCursor, StatusPage, StepOutcome,
     TransitionOutcome,
@@ -14,7 +20,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 /// The local implementation of the order repository.
 #[derive(Clone)]
 pub struct LocalOrders {
-    store: Store,
+    pub(crate) store: Store,
 }
 
 impl LocalOrders {
@@ -72,12 +78,42 @@ fn mark_pending(connection: &Connection, order_id: &OrderId, status: Status, at:
     Ok(())
 }
 
+/// Takes `quantity` cakes from `day` if at most `capacity` are then booked; whether it did.
+fn take_from_day(connection: &Connection, day: Day, quantity: u32, capacity: u32) -> Result<bool, StoreError> {
+    // `WHERE true` keeps SQLite from reading `ON CONFLICT` as part of the SELECT's join.
+    let taken = connection
+        .prepare_cached(
+            "INSERT INTO booked_days (day, booked) SELECT ?1, ?2 WHERE ?2 <= ?3 AND true \
+             ON CONFLICT (day) DO UPDATE SET booked = booked + excluded.booked \
+             WHERE booked + excluded.booked <= ?3",
+        )?
+        .execute(params![day.to_string(), quantity, capacity])?;
+    Ok(taken == 1)
+}
+
+/// Gives `quantity` cakes back to `day`.
+fn give_back_to_day(connection: &Connection, day: Day, quantity: u32) -> Result<(), StoreError> {
+    connection
+        .prepare_cached("UPDATE booked_days SET booked = max(booked - ?2, 0) WHERE day = ?1")?
+        .execute(params![day.to_string(), quantity])?;
+    Ok(())
+}
+
+/// Cakes booked on `day`.
+fn booked_on(connection: &Connection, day: Day) -> Result<u32, StoreError> {
+    let booked: Option<i64> = connection
+        .prepare_cached("SELECT booked FROM booked_days WHERE day = ?1")?
+        .query_row([day.to_string()], |row| row.get(0))
+        .optional()?;
+    u32::try_from(booked.unwrap_or(0)).map_err(|e| corrupt("booked count", e))
+}
+
 fn port_error(operation: &'static str) -> impl FnOnce(StoreError) -> PortError {
     move |error| PortError::new(operation, error)
 }
 
 impl OrderRepository for LocalOrders {
-    async fn create(&self, order: &Order) -> Result<CreateOutcome, PortError> {
+    async fn create(&self, order: &Order, day_capacity: u32) -> Result<CreateOutcome, PortError> {
         let mut order = order.clone();
         // The document leaves the history out: its steps are rows of their own.
         let history = std::mem::take(&mut order.history);
@@ -85,10 +121,20 @@ impl OrderRepository for LocalOrders {
             serde_json::to_string(&order).map_err(|e| port_error("storing an order")(corrupt("order", e)))?;
         self.store
             .write(move |transaction| {
-                let inserted = transaction
+                // One writer runs this transaction at a time, so nothing comes between the
+                // checks and the writes; every refusal returns before writing anything.
+                if let Some(existing) = read(transaction, &order.order_id)? {
+                    return Ok(CreateOutcome::AlreadyExists(Box::new(existing)));
+                }
+                // An order stored already cancelled holds no cakes.
+                let takes_cakes = order.status != Status::Cancelled;
+                if takes_cakes && !take_from_day(transaction, order.delivery_date, order.quantity, day_capacity)? {
+                    let booked = booked_on(transaction, order.delivery_date)?;
+                    return Ok(CreateOutcome::DayFull { booked });
+                }
+                transaction
                     .prepare_cached(
-                        "INSERT INTO orders (order_id, status, document, created_ms) VALUES (?1, ?2, ?3, ?4) \
-                         ON CONFLICT (order_id) DO NOTHING",
+                        "INSERT INTO orders (order_id, status, document, created_ms) VALUES (?1, ?2, ?3, ?4)",
                     )?
                     .execute(params![
                         order.order_id.as_str(),
@@ -96,10 +142,6 @@ impl OrderRepository for LocalOrders {
                         document,
                         order.created_at.unix_millis()
                     ])?;
-                if inserted == 0 {
-                    let existing = read(transaction, &order.order_id)?.ok_or_else(|| corrupt("order", "vanished"))?;
-                    return Ok(CreateOutcome::AlreadyExists(Box::new(existing)));
-                }
                 for entry in &history {
                     insert_step(transaction, &order.order_id, entry.step, entry.at)?;
                 }
@@ -144,6 +186,46 @@ impl OrderRepository for LocalOrders {
             })
             .await
             .map_err(port_error("updating an order"))
+    }
+
+    async fn cancel(
+        &self,
+        placed: &Order,
+        cancellation: &Cancellation,
+        at: Timestamp,
+    ) -> Result<TransitionOutcome, PortError> {
+        let order_id = placed.order_id.clone();
+        let cancellation = serde_json::to_string(cancellation)
+            .map_err(|e| port_error("cancelling an order")(corrupt("cancellation", e)))?;
+        self.store
+            .write(move |transaction| {
+                let cancelled = transaction
+                    .prepare_cached(
+                        "UPDATE orders SET status = ?3, document = json_set(document, '$.cancellation', json(?4)) \
+                         WHERE order_id = ?1 AND status = ?2",
+                    )?
+                    .execute(params![
+                        order_id.as_str(),
+                        Status::Placed.as_str(),
+                        Status::Cancelled.as_str(),
+                        cancellation
+                    ])?
+                    == 1;
+                let Some(order) = read(transaction, &order_id)? else {
+                    return Ok(TransitionOutcome::NotFound);
+                };
+                if !cancelled {
+                    return Ok(TransitionOutcome::Conflict(Box::new(order)));
+                }
+                insert_step(transaction, &order_id, Status::Cancelled.entry_step(), at)?;
+                mark_pending(transaction, &order_id, Status::Cancelled, at)?;
+                // The stored order's day and quantity, which are the ones it took.
+                give_back_to_day(transaction, order.delivery_date, order.quantity)?;
+                let order = read(transaction, &order_id)?.ok_or_else(|| corrupt("order", "vanished"))?;
+                Ok(TransitionOutcome::Applied(Box::new(order)))
+            })
+            .await
+            .map_err(port_error("cancelling an order"))
     }
 
     async fn record_step(&self, order_id: &OrderId, step: Step, at: Timestamp) -> Result<StepOutcome, PortError> {

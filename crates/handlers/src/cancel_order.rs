@@ -1,0 +1,104 @@
+//! `POST /order/cancelled`: the customer cancels their order, or the baker declines one, while
+//! it is still `placed`.
+//!
+//! `{"orderId", "reason"?}` with `Authorization: Bearer <customerToken>` (the order's customer:
+//! `cancellation.by = customer`) or `Bearer <baker key>` (`by = baker`). The cancel is one
+//! conditional write (`OrderRepository::cancel`) that gives the cakes back to the day and marks
+//! `order_cancelled` pending; the event then goes on the stream. Racing the baker's "cake is
+//! ready", exactly one of the two wins. A repeat for a cancelled order answers 200 and announces
+//! the event again (same event id), which heals a crash between the two writes.
+
+use crate::announce::announce;
+use crate::api::{ApiError, bearer_token, body_bytes, json_response, respond};
+use crate::auth::{BakerKey, Signer};
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use cakeshop_domain::{Cancellation, CancelledBy, EventKind, Order, OrderEvent, Status, parse_cancellation};
+use cakeshop_ports::{Clock, EventPublisher, OrderRepository, TransitionOutcome};
+use std::sync::Arc;
+use tracing::Instrument;
+
+pub struct CancelOrder<R, E> {
+    orders: R,
+    events: E,
+    signer: Signer,
+    baker_key: BakerKey,
+    clock: Arc<dyn Clock>,
+}
+
+impl<R: OrderRepository, E: EventPublisher> CancelOrder<R, E> {
+    pub fn new(orders: R, events: E, signer: Signer, baker_key: BakerKey, clock: Arc<dyn Clock>) -> Self {
+        CancelOrder {
+            orders,
+            events,
+            signer,
+            baker_key,
+            clock,
+        }
+    }
+
+    pub async fn handle(&self, request: ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
+        respond(self.cancel(&request).await)
+    }
+
+    async fn cancel(&self, request: &ApiGatewayV2httpRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let token = bearer_token(request)
+            .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <customerToken or baker key>"))?;
+        let cancel = parse_cancellation(&body_bytes(request)?)?;
+        let by = if self.baker_key.matches(token) {
+            CancelledBy::Baker
+        } else if self.signer.is_customer_token(&cancel.order_id, token) {
+            CancelledBy::Customer
+        } else {
+            return Err(ApiError::forbidden("this token does not open this order"));
+        };
+        let cancellation = Cancellation {
+            by,
+            reason: cancel.reason,
+        };
+        let order_id = cancel.order_id;
+        let span = tracing::info_span!("cancel_order", %order_id, by = ?by);
+        async {
+            let order = match self.orders.get(&order_id).await {
+                Ok(Some(order)) => order,
+                Ok(None) => return Err(ApiError::not_found(format!("no order {order_id}"))),
+                Err(error) => return Err(ApiError::internal("reading the order failed", &error)),
+            };
+            let order = match order.status {
+                Status::Cancelled => order,
+                Status::Placed => self.cancel_placed(&order, &cancellation).await?,
+                _ => return Err(not_cancellable(&order)),
+            };
+            let cancelled = OrderEvent::rebuilt(EventKind::OrderCancelled, &order)
+                .ok_or_else(|| ApiError::new(500, "internal", "the cancelled order has no cancellation"))?;
+            if let Err(error) = announce(&self.orders, &self.events, &cancelled).await {
+                // The cancel is stored and its event marked: the relay announces it, or a
+                // repeat of this request does.
+                return Err(ApiError::internal("announcing the cancellation failed", &error));
+            }
+            tracing::info!("order cancelled");
+            Ok(json_response(200, &order))
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// `placed → cancelled`, conditional on the order still being placed.
+    async fn cancel_placed(&self, placed: &Order, cancellation: &Cancellation) -> Result<Order, ApiError> {
+        let order_id = &placed.order_id;
+        match self.orders.cancel(placed, cancellation, self.clock.now()).await {
+            Ok(TransitionOutcome::Applied(order)) => Ok(*order),
+            // Cancelled meanwhile by another request: the same outcome.
+            Ok(TransitionOutcome::Conflict(order)) if order.status == Status::Cancelled => Ok(*order),
+            Ok(TransitionOutcome::Conflict(order)) => Err(not_cancellable(&order)),
+            Ok(TransitionOutcome::NotFound) => Err(ApiError::not_found(format!("no order {order_id}"))),
+            Err(error) => Err(ApiError::internal("cancelling the order failed", &error)),
+        }
+    }
+}
+
+fn not_cancellable(order: &Order) -> ApiError {
+    ApiError::conflict(format!(
+        "order {} is {}; only a placed order can be cancelled",
+        order.order_id, order.status
+    ))
+}

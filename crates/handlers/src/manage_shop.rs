@@ -1,0 +1,351 @@
+//! The shop's own settings: the catalogue, each day's capacity and whether the shop is open.
+//!
+//! - `GET /products` (anyone): every product, with whether it is on sale (`available`).
+//! - `POST /products`, `PUT /products/{productId}` (baker): add one, change one.
+//! - `GET /availability?from=YYYY-MM-DD&days=N` (anyone): each day's capacity, booked and left.
+//! - `PUT /capacity` (baker): the per-weekday and per-date capacity and the cut-off, answered
+//!   with the days now booked beyond their new capacity (their orders are kept).
+//! - `GET /shop` (anyone), `PUT /shop` (baker): open or closed, and whether orders are taken.
+//!
+//! Each setting is saved at the version it was read at (`Bakery::save_*`); when someone saved
+//! in between, the change is applied again to what they saved, a few times at most. The baker
+//! routes answer 401 without a bearer token and 403 with one that is not the baker's key, and
+//! check it before reading the body.
+
+use crate::api::{ApiError, bearer_token, body_bytes, json_response, respond, route};
+use crate::auth::BakerKey;
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use cakeshop_domain::{
+    CapacitySettings, Catalogue, CatalogueError, Day, DayAvailability, ORDERING_HORIZON_DAYS, OrderingWindow, Product,
+    ProductId, ShopStatus, ShopZone, parse_capacity_change, parse_new_product, parse_product_change, parse_shop_status,
+};
+use cakeshop_ports::{Bakery, Clock, PortError, Saved, ShopRules};
+use http::Method;
+use serde::Serialize;
+use std::sync::Arc;
+
+/// How many times a save that found the setting changed is tried again on what is stored now.
+pub const SAVE_ATTEMPTS: usize = 4;
+/// `GET /availability` without `days`.
+pub const DEFAULT_AVAILABILITY_DAYS: u16 = 14;
+/// The most days `GET /availability` answers for.
+pub const MAX_AVAILABILITY_DAYS: u16 = 60;
+
+pub struct ManageShop<B> {
+    bakery: B,
+    baker_key: BakerKey,
+    zone: ShopZone,
+    clock: Arc<dyn Clock>,
+}
+
+/// One of the three settings, as it is to be saved.
+enum Setting {
+    Catalogue(Catalogue),
+    Capacity(CapacitySettings),
+    Shop(ShopStatus),
+}
+
+#[derive(Serialize)]
+struct Products<'a> {
+    products: &'a [Product],
+}
+
+#[derive(Serialize)]
+struct Availability {
+    days: Vec<DayAvailability>,
+}
+
+/// A day whose capacity is now below what was already booked for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+struct Overbooked {
+    date: Day,
+    capacity: u32,
+    booked: u32,
+}
+
+#[derive(Serialize)]
+struct CapacityAnswer<'a> {
+    #[serde(flatten)]
+    settings: &'a CapacitySettings,
+    overbooked: Vec<Overbooked>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ShopAnswer<'a> {
+    #[serde(flatten)]
+    status: &'a ShopStatus,
+    /// Whether `POST /order` takes orders today.
+    accepting_orders: bool,
+}
+
+impl<B: Bakery> ManageShop<B> {
+    pub fn new(bakery: B, baker_key: BakerKey, zone: ShopZone, clock: Arc<dyn Clock>) -> Self {
+        ManageShop {
+            bakery,
+            baker_key,
+            zone,
+            clock,
+        }
+    }
+
+    pub async fn handle(&self, request: ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
+        respond(self.route(&request).await)
+    }
+
+    async fn route(&self, request: &ApiGatewayV2httpRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let (method, path) = route(request);
+        match (method, path.as_str()) {
+            (Method::GET, "/products") => self.products().await,
+            (Method::POST, "/products") => {
+                self.check_baker(request)?;
+                self.add_product(request).await
+            }
+            (Method::PUT, product) if product.starts_with("/products/") => {
+                self.check_baker(request)?;
+                self.change_product(request, product).await
+            }
+            (Method::GET, "/availability") => self.availability(request).await,
+            (Method::PUT, "/capacity") => {
+                self.check_baker(request)?;
+                self.change_capacity(request).await
+            }
+            (Method::GET, "/shop") => self.shop().await,
+            (Method::PUT, "/shop") => {
+                self.check_baker(request)?;
+                self.change_shop(request).await
+            }
+            (method, path) => Err(ApiError::not_found(format!("no route {method} {path}"))),
+        }
+    }
+
+    fn check_baker(&self, request: &ApiGatewayV2httpRequest) -> Result<(), ApiError> {
+        let token =
+            bearer_token(request).ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <baker key>"))?;
+        if self.baker_key.matches(token) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("only the baker's key may change the shop"))
+        }
+    }
+
+    /// Today in the shop's zone.
+    fn today(&self) -> Day {
+        self.zone.local(self.clock.now()).0
+    }
+
+    async fn rules(&self) -> Result<ShopRules, ApiError> {
+        self.bakery
+            .rules()
+            .await
+            .map_err(|error| ApiError::internal("reading the shop's settings failed", &error))
+    }
+
+    async fn products(&self) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let rules = self.rules().await?;
+        Ok(json_response(
+            200,
+            &Products {
+                products: &rules.catalogue.value.products,
+            },
+        ))
+    }
+
+    async fn add_product(&self, request: &ApiGatewayV2httpRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let new = parse_new_product(&body_bytes(request)?)?;
+        let product = self
+            .update("the catalogue", |rules, _| {
+                let mut catalogue = rules.catalogue.value.clone();
+                let product = catalogue.add(new.clone()).map_err(catalogue_refusal)?.clone();
+                Ok((Setting::Catalogue(catalogue), product))
+            })
+            .await?;
+        tracing::info!(product_id = %product.product_id, "product added");
+        Ok(json_response(201, &product))
+    }
+
+    async fn change_product(
+        &self,
+        request: &ApiGatewayV2httpRequest,
+        path: &str,
+    ) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let raw = request
+            .path_parameters
+            .get("productId")
+            .map(String::as_str)
+            .unwrap_or_else(|| path.trim_start_matches("/products/"));
+        let product_id = raw
+            .parse::<u32>()
+            .ok()
+            .filter(|id| *id >= 1)
+            .map(ProductId)
+            .ok_or_else(|| ApiError::not_found("no such product; GET /products lists them"))?;
+        let change = parse_product_change(&body_bytes(request)?)?;
+        let product = self
+            .update("the catalogue", |rules, _| {
+                let mut catalogue = rules.catalogue.value.clone();
+                let product = catalogue
+                    .change(product_id, change.clone())
+                    .map_err(catalogue_refusal)?
+                    .clone();
+                Ok((Setting::Catalogue(catalogue), product))
+            })
+            .await?;
+        tracing::info!(%product_id, "product changed");
+        Ok(json_response(200, &product))
+    }
+
+    async fn availability(&self, request: &ApiGatewayV2httpRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let query = &request.query_string_parameters;
+        let from = query
+            .first("from")
+            .map(|text| Day::parse(text).map_err(|error| ApiError::new(422, "invalid", format!("from: {error}"))))
+            .transpose()?;
+        let days = match query.first("days") {
+            None => DEFAULT_AVAILABILITY_DAYS,
+            Some(text) => text
+                .parse::<u16>()
+                .ok()
+                .filter(|days| (1..=MAX_AVAILABILITY_DAYS).contains(days))
+                .ok_or_else(|| {
+                    ApiError::new(
+                        422,
+                        "invalid",
+                        format!("days must be a whole number from 1 to {MAX_AVAILABILITY_DAYS}"),
+                    )
+                })?,
+        };
+        let rules = self.rules().await?;
+        let capacity = &rules.capacity.value;
+        let from = from.unwrap_or_else(|| OrderingWindow::at(self.clock.now(), &self.zone, capacity.cutoff).earliest);
+        let booked = self.booked(from, days).await?;
+        let days = from
+            .range(days)
+            .zip(booked)
+            .map(|(day, booked)| DayAvailability::new(day, capacity.capacity_on(day), booked))
+            .collect();
+        Ok(json_response(200, &Availability { days }))
+    }
+
+    async fn booked(&self, from: Day, days: u16) -> Result<Vec<u32>, ApiError> {
+        self.bakery
+            .booked(from, days)
+            .await
+            .map_err(|error| ApiError::internal("reading the days' bookings failed", &error))
+    }
+
+    async fn change_capacity(&self, request: &ApiGatewayV2httpRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let change = parse_capacity_change(&body_bytes(request)?)?;
+        let settings = self
+            .update("the capacity settings", |rules, today| {
+                let settings = change.applied_to(&rules.capacity.value, today);
+                Ok((Setting::Capacity(settings.clone()), settings))
+            })
+            .await?;
+        // Every day an order can be for, today's deliveries included.
+        let today = self.today();
+        let days = u16::try_from(ORDERING_HORIZON_DAYS + 1).unwrap_or(MAX_AVAILABILITY_DAYS);
+        let booked = self.booked(today, days).await?;
+        let overbooked: Vec<Overbooked> = today
+            .range(days)
+            .zip(booked)
+            .map(|(date, booked)| Overbooked {
+                date,
+                capacity: settings.capacity_on(date),
+                booked,
+            })
+            .filter(|day| day.booked > day.capacity)
+            .collect();
+        if !overbooked.is_empty() {
+            tracing::info!(
+                days = overbooked.len(),
+                "capacity now below what is booked; orders kept"
+            );
+        }
+        Ok(json_response(
+            200,
+            &CapacityAnswer {
+                settings: &settings,
+                overbooked,
+            },
+        ))
+    }
+
+    async fn shop(&self) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let rules = self.rules().await?;
+        Ok(self.shop_answer(&rules.shop.value))
+    }
+
+    async fn change_shop(&self, request: &ApiGatewayV2httpRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let status = parse_shop_status(&body_bytes(request)?)?;
+        let today = self.today();
+        if let Some(until) = status.until.filter(|until| *until <= today) {
+            return Err(ApiError::new(
+                422,
+                "invalid",
+                format!("until {until} is not after today ({today}); leave it out, or send open: true to open now"),
+            ));
+        }
+        let status = self
+            .update("the shop's status", |_, _| {
+                Ok((Setting::Shop(status.clone()), status.clone()))
+            })
+            .await?;
+        tracing::info!(open = status.open, "shop status changed");
+        Ok(self.shop_answer(&status))
+    }
+
+    fn shop_answer(&self, status: &ShopStatus) -> ApiGatewayV2httpResponse {
+        json_response(
+            200,
+            &ShopAnswer {
+                status,
+                accepting_orders: status.is_open_on(self.today()),
+            },
+        )
+    }
+
+    /// Reads the rules, makes the setting `change` gives from them and saves it at the version
+    /// read; when someone saved in between, again from what is stored now. A refusal from
+    /// `change` writes nothing.
+    async fn update<T>(
+        &self,
+        what: &'static str,
+        change: impl Fn(&ShopRules, Day) -> Result<(Setting, T), ApiError>,
+    ) -> Result<T, ApiError> {
+        for _ in 0..SAVE_ATTEMPTS {
+            let rules = self.rules().await?;
+            let (setting, answer) = change(&rules, self.today())?;
+            match self.save(&setting, &rules).await {
+                Ok(Saved::Stored { version }) => {
+                    tracing::info!(version, "{what} saved");
+                    return Ok(answer);
+                }
+                Ok(Saved::Stale) => tracing::info!("{what} changed while saving; applying the change again"),
+                Err(error) => return Err(ApiError::internal(&format!("saving {what} failed"), &error)),
+            }
+        }
+        Err(ApiError::new(
+            503,
+            "busy",
+            format!("{what} kept changing while this change was saved; please try again"),
+        ))
+    }
+
+    async fn save(&self, setting: &Setting, read: &ShopRules) -> Result<Saved, PortError> {
+        match setting {
+            Setting::Catalogue(catalogue) => self.bakery.save_catalogue(catalogue, read.catalogue.version).await,
+            Setting::Capacity(settings) => self.bakery.save_capacity(settings, read.capacity.version).await,
+            Setting::Shop(status) => self.bakery.save_shop(status, read.shop.version).await,
+        }
+    }
+}
+
+fn catalogue_refusal(error: CatalogueError) -> ApiError {
+    let (status, code) = match &error {
+        CatalogueError::Unknown(_) => (404, "not_found"),
+        CatalogueError::DuplicateName(_) => (409, "duplicate_name"),
+        CatalogueError::Full => (409, "catalogue_full"),
+    };
+    ApiError::new(status, code, error.to_string())
+}
