@@ -38,7 +38,7 @@ class Stream:
     """A Kinesis event source mapping."""
 
     stream: str  # logical id of the AWS::Kinesis::Stream
-    event_type: str  # the only `type` the filter lets through
+    event_types: tuple[str, ...]  # the `type`s the filter lets through, in the filter's order
     failure_queue: str  # logical id of the function's own on-failure SQS queue
 
 
@@ -81,8 +81,10 @@ ORDER_ATTRIBUTES = frozenset(
         "quantity",
         "unitPriceCents",
         "totalCents",
+        "deliveryDate",
         "createdAt",
         "history",
+        "cancellation",
     }
 )
 ORDERS_BY_STATUS_INDEX = Index("OrdersTable", "orders-by-status", "status", "statusSortKey", ORDER_ATTRIBUTES)
@@ -136,13 +138,25 @@ CONSUME_QUEUE = [
 # SqsQueue::send_batch (crates/aws/src/queue.rs) calls SendMessageBatch, which sqs:SendMessage
 # authorises; a mapping's on-failure destination is sent to with sqs:SendMessage too.
 SEND_MESSAGE = ["sqs:SendMessage"]
-# DynamoOrders (crates/aws/src/orders.rs): create = PutItem (conditional, with the order_placed
-# mark; a refusal returns the stored item, ALL_OLD); get = GetItem; transition and record_step =
+# DynamoOrders (crates/aws/src/orders.rs): get = GetItem; transition and record_step =
 # UpdateItem (conditional; a transition into an announced status marks its event), plus a
 # GetItem when a refusal returns no item (the order is absent: 404, not 500).
-CREATE_ORDER = ["dynamodb:PutItem"]
+# create (crates/aws/src/orders/booking.rs) = TransactWriteItems of a Put (the order,
+# conditional, with the order_placed mark) and an Update (its day's counter, conditional on
+# room). TransactWriteItems has no IAM action of its own: each action is authorised as the
+# PutItem / UpdateItem it is. What create reads (an order too big for any day, a refusal the
+# table sent no item with) is one BatchGetItem.
+# cancel = TransactWriteItems of two Updates (the order, conditional on placed, with the
+# order_cancelled mark; the day's counter), then a GetItem of the order as written.
+CREATE_ORDER = ["dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
 READ_ORDER = ["dynamodb:GetItem"]
 CHANGE_ORDER = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+CANCEL_ORDER = CHANGE_ORDER
+# Bakery on DynamoOrders (crates/aws/src/orders/bakery.rs): rules = one BatchGetItem of the
+# three shop#… items, booked = one BatchGetItem of the day#… counters; each save = PutItem
+# conditional on the version read.
+READ_RULES = ["dynamodb:BatchGetItem"]
+SAVE_RULES = ["dynamodb:PutItem"]
 # Its outbox (crates/aws/src/orders/outbox.rs): mark_published = UpdateItem (conditional, then
 # another to take the order off the index once its last mark is gone), called by whoever
 # publishes; pending = Query on the pending-events index (never a Scan), plus that UpdateItem
@@ -162,17 +176,31 @@ PARTNER_CALLER_TIMEOUT = 15
 RELAY_TIMEOUT = 30
 
 FUNCTIONS: dict[str, Function] = {
-    # PlaceOrder: orders.create, events.publish(order_placed), orders.mark_published; the
-    # signing secret for the customer token.
+    # PlaceOrder: bakery.rules (catalogue, capacity, open), bakery.booked (the next day with
+    # room), orders.create, events.publish(order_placed), orders.mark_published; the signing
+    # secret for the customer token.
     "place-order": Function(
         role="PlaceOrderRole",
         timeout=HTTP_TIMEOUT,
         routes=frozenset({"POST /order"}),
         grants=frozenset(
             logs("place-order")
-            | grant(CREATE_ORDER + CLEAR_MARK, "OrdersTable")
+            | grant(READ_RULES + CREATE_ORDER + CLEAR_MARK, "OrdersTable")
             | grant(PUT_RECORD, "OrderStream")
             | grant(READ_SECRET, SIGNING_SECRET)
+        ),
+    ),
+    # CancelOrder: orders.get, orders.cancel, events.publish(order_cancelled),
+    # orders.mark_published; the signing secret (the customer's token) and the baker's key.
+    "cancel-order": Function(
+        role="CancelOrderRole",
+        timeout=HTTP_TIMEOUT,
+        routes=frozenset({"POST /order/cancelled"}),
+        grants=frozenset(
+            logs("cancel-order")
+            | grant(CANCEL_ORDER + CLEAR_MARK, "OrdersTable")
+            | grant(PUT_RECORD, "OrderStream")
+            | grant(READ_SECRET, SIGNING_SECRET, BAKER_API_KEY)
         ),
     ),
     # FulfillOrder: orders.get (the confirmation page), orders.transition, events.publish
@@ -203,11 +231,11 @@ FUNCTIONS: dict[str, Function] = {
         ),
     ),
     # OrderQueries: orders.get and orders.list_by_status (read-only); the signing secret and the
-    # baker's key to authorise the reader. /products is static.
+    # baker's key to authorise the reader.
     "order-queries": Function(
         role="OrderQueriesRole",
         timeout=HTTP_TIMEOUT,
-        routes=frozenset({"GET /order/{orderId}", "GET /orders", "GET /products"}),
+        routes=frozenset({"GET /order/{orderId}", "GET /orders"}),
         grants=frozenset(
             logs("order-queries")
             | grant(READ_ORDER, "OrdersTable")
@@ -215,13 +243,35 @@ FUNCTIONS: dict[str, Function] = {
             | grant(READ_SECRET, SIGNING_SECRET, BAKER_API_KEY)
         ),
     ),
-    # NotifyBaker: orders.get, SesMailer::send (SESv2 SendEmail, authorised as ses:SendEmail on
+    # ManageShop: bakery.rules and bakery.booked (the products, availability, the days a lowered
+    # capacity leaves overbooked, the shop's status), the saves; the baker's key for the changes.
+    "manage-shop": Function(
+        role="ManageShopRole",
+        timeout=HTTP_TIMEOUT,
+        routes=frozenset(
+            {
+                "GET /products",
+                "POST /products",
+                "PUT /products/{productId}",
+                "GET /availability",
+                "PUT /capacity",
+                "GET /shop",
+                "PUT /shop",
+            }
+        ),
+        grants=frozenset(
+            logs("manage-shop")
+            | grant(READ_RULES + SAVE_RULES, "OrdersTable")
+            | grant(READ_SECRET, BAKER_API_KEY)
+        ),
+    ),
+    # NotifyBaker (order_placed, and order_cancelled when the customer cancelled): orders.get, SesMailer::send (SESv2 SendEmail, authorised as ses:SendEmail on
     # the sender's identity and, in the SES sandbox, the recipient's), orders.record_step; the
     # signing secret for the link. The mapping reads the stream and sends failures to its queue.
     "notify-baker": Function(
         role="NotifyBakerRole",
         timeout=CONSUMER_TIMEOUT,
-        stream=Stream("OrderStream", "order_placed", "NotifyBakerFailureQueue"),
+        stream=Stream("OrderStream", ("order_placed", "order_cancelled"), "NotifyBakerFailureQueue"),
         ses_from=SENDER_EMAIL,
         grants=frozenset(
             logs("notify-baker")
@@ -237,7 +287,7 @@ FUNCTIONS: dict[str, Function] = {
     "request-delivery": Function(
         role="RequestDeliveryRole",
         timeout=CONSUMER_TIMEOUT,
-        stream=Stream("OrderStream", "order_fulfilled", "RequestDeliveryFailureQueue"),
+        stream=Stream("OrderStream", ("order_fulfilled",), "RequestDeliveryFailureQueue"),
         grants=frozenset(
             logs("request-delivery")
             | grant(CHANGE_ORDER, "OrdersTable")
@@ -285,6 +335,7 @@ FUNCTIONS: dict[str, Function] = {
 
 LIFECYCLE = [
     "place-order",
+    "cancel-order",
     "notify-baker",
     "fulfill-order",
     "request-delivery",
@@ -293,5 +344,7 @@ LIFECYCLE = [
     "forward-feedback",
 ]
 QUERIES = ["order-queries"]
+# The baker's settings, and the rules and availability anyone may read.
+SHOP = ["manage-shop"]
 SCHEDULED = ["relay-events"]
-assert sorted(LIFECYCLE + QUERIES + SCHEDULED) == sorted(FUNCTIONS)
+assert sorted(LIFECYCLE + QUERIES + SHOP + SCHEDULED) == sorted(FUNCTIONS)

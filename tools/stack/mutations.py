@@ -95,15 +95,55 @@ MUTATIONS = [
     ),
     Mutation(
         "kinesis-filter-removed",
-        "notify-baker's Kinesis trigger loses its filter on type = order_placed",
+        "notify-baker's Kinesis trigger loses its filter on type = order_placed or order_cancelled",
         replace(
             "          filterPatterns:\n"
             "            - data:\n"
-            "                type: [order_placed]\n",
+            "                type: [order_placed, order_cancelled]\n",
             "",
         ),
         checks.check_triggers,
         r"notify-baker \(\w+\): filter patterns \[\]",
+    ),
+    Mutation(
+        "cancellations-not-for-the-baker",
+        "notify-baker's filter lets only order_placed through, so the baker never hears of a cancel",
+        replace(
+            "                type: [order_placed, order_cancelled]\n",
+            "                type: [order_placed]\n",
+        ),
+        checks.check_triggers,
+        r"notify-baker \(\w+\): filter patterns \[\{'data': \{'type': \['order_placed'\]\}\}\]",
+    ),
+    Mutation(
+        "cancellations-for-the-courier",
+        "request-delivery's filter also lets order_cancelled through",
+        replace(
+            "                type: [order_fulfilled]\n",
+            "                type: [order_fulfilled, order_cancelled]\n",
+        ),
+        checks.check_triggers,
+        r"request-delivery \(\w+\): filter patterns \[\{'data': \{'type': \['order_fulfilled', 'order_cancelled'\]\}\}\]",
+    ),
+    Mutation(
+        "shop-role-changes-orders",
+        "manage-shop's role may also UpdateItem on the table, which would let it change orders",
+        replace(
+            "                  Action: [dynamodb:BatchGetItem, dynamodb:PutItem]\n",
+            "                  Action: [dynamodb:BatchGetItem, dynamodb:PutItem, dynamodb:UpdateItem]\n",
+        ),
+        checks.check_iam,
+        r"manage-shop \(ManageShopRole\): grants more than it needs: \[\('dynamodb:UpdateItem', 'OrdersTable'\)\]",
+    ),
+    Mutation(
+        "place-order-cannot-read-rules",
+        "place-order's role loses BatchGetItem, so it cannot read the shop's rules or booked days",
+        replace(
+            "                  Action: [dynamodb:BatchGetItem, dynamodb:PutItem, dynamodb:UpdateItem]\n",
+            "                  Action: [dynamodb:PutItem, dynamodb:UpdateItem]\n",
+        ),
+        checks.check_iam,
+        r"place-order \(PlaceOrderRole\): lacks what its handler calls: \[\('dynamodb:BatchGetItem', 'OrdersTable'\)\]",
     ),
     Mutation(
         "kinesis-response-type-dropped",
@@ -176,7 +216,7 @@ MUTATIONS = [
     Mutation(
         "artifacts-share-a-name",
         "every function's artifact is cargo lambda's own target/lambda/<name>/bootstrap.zip",
-        regex(r"artifact: target/lambda/([a-z-]+)\.zip", r"artifact: target/lambda/\1/bootstrap.zip", 9),
+        regex(r"artifact: target/lambda/([a-z-]+)\.zip", r"artifact: target/lambda/\1/bootstrap.zip", 11),
         checks.check_functions,
         r"all deploy the S3 object serverless/cakeshop/dev/[^ ]+/bootstrap\.zip",
     ),

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import checks
-from expected import FUNCTIONS, LIFECYCLE, QUERIES, SCHEDULED
+from expected import FUNCTIONS, LIFECYCLE, QUERIES, SCHEDULED, SHOP
 from packager import REGION
 
 # Rules cfn-lint is told to ignore, and why. Only these: any other error or warning fails.
@@ -54,9 +54,9 @@ def test_expectations_cover_exactly_the_declared_functions():
     assert sorted(FUNCTIONS) == declared
 
 
-def test_seven_lifecycle_functions_the_read_only_queries_and_the_relay(template):
-    assert len(LIFECYCLE) == 7 and len(QUERIES) == 1 and len(SCHEDULED) == 1
-    assert sorted(checks.functions_by_name(template)) == sorted(LIFECYCLE + QUERIES + SCHEDULED)
+def test_eight_lifecycle_functions_the_read_only_queries_the_shop_and_the_relay(template):
+    assert len(LIFECYCLE) == 8 and len(QUERIES) == 1 and len(SHOP) == 1 and len(SCHEDULED) == 1
+    assert sorted(checks.functions_by_name(template)) == sorted(LIFECYCLE + QUERIES + SHOP + SCHEDULED)
 
 
 def test_functions_have_their_own_roles_timeouts_and_code(template):

@@ -118,6 +118,14 @@ async fn dynamo_orders_keep_the_order_repository_contract() {
     contract::order_repository(&DynamoOrders::new(aws.dynamodb(), table)).await;
 }
 
+#[tokio::test]
+async fn dynamo_orders_keep_the_bakery_contract() {
+    // Its races need writes applied one at a time, as DynamoDB applies them.
+    let (_moto, aws) = serial_moto().await;
+    let table = orders_table(&aws).await;
+    contract::bakery(&DynamoOrders::new(aws.dynamodb(), table)).await;
+}
+
 /// The stored item, attribute by attribute, as the table holds it.
 async fn raw_item(aws: &AwsClients, table: &str, order_id: &OrderId) -> Option<HashMap<String, AttributeValue>> {
     aws.dynamodb()

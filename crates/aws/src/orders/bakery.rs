@@ -108,20 +108,6 @@ impl DynamoOrders {
             Err(error) => Err(PortError::new(operation, error)),
         }
     }
-
-    /// The count of booked cakes on `day` (0 when nothing was booked), read strongly consistently.
-    pub(super) async fn booked_on(&self, day: Day, operation: &'static str) -> Result<u32, PortError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(ORDER_ID, day_key(day))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|error| PortError::new(operation, error))?;
-        booked(output.item()).map_err(|error| PortError::new(operation, error))
-    }
 }
 
 fn is_condition_failure(error: &SdkError<PutItemError>) -> bool {

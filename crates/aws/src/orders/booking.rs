@@ -9,8 +9,10 @@
 //! (`TransactionConflict`) was refused for no reason of its own and is sent again.
 
 use super::{DynamoOrders, time};
-use crate::bakery_item::{BOOKED, day_key};
-use crate::order_item::{CANCELLATION, HISTORY, Item, ORDER_ID, STATUS, cancellation_value, order_id_key, to_item};
+use crate::bakery_item::{BOOKED, booked, day_key};
+use crate::order_item::{
+    CANCELLATION, HISTORY, Item, ORDER_ID, STATUS, cancellation_value, from_item, order_id_key, to_item,
+};
 use crate::outbox_item::{
     OUTBOX_BUCKET, OUTBOX_SINCE, PENDING_BUCKET, PENDING_EVENTS, kind_set, mark_new_item, sortable_time,
 };
@@ -117,11 +119,10 @@ impl DynamoOrders {
         let Some(most_booked_before) = day_capacity.checked_sub(order.quantity) else {
             // Too many cakes for the day even were nothing booked: refused without a write,
             // unless the order is already stored (a repeat finds it).
-            return Ok(match self.read(&order.order_id, CREATE).await? {
+            let (stored, booked) = self.order_and_booked(order).await?;
+            return Ok(match stored {
                 Some(stored) => CreateOutcome::AlreadyExists(Box::new(stored)),
-                None => CreateOutcome::DayFull {
-                    booked: self.booked_on(order.delivery_date, CREATE).await?,
-                },
+                None => CreateOutcome::DayFull { booked },
             });
         };
         let mut item = to_item(order);
@@ -155,21 +156,27 @@ impl DynamoOrders {
             Transacted::Committed => return Ok(CreateOutcome::Created),
             Transacted::Refused(refused) => refused,
         };
+        // The table returns the refused items (ALL_OLD); read them only if it did not.
+        let decoded = |item: &Item| from_item(item).map_err(|error| PortError::new(CREATE, error));
         match refused.as_slice() {
-            [Some(returned), _] => match self.current(&order.order_id, returned.clone(), CREATE).await? {
-                Some(stored) => Ok(CreateOutcome::AlreadyExists(Box::new(stored))),
-                // Orders are never deleted, so this is a table changed behind the shop's back.
-                None => Err(PortError::new(
-                    CREATE,
-                    format!("order {} was refused as existing but cannot be read", order.order_id),
-                )),
-            },
+            [Some(returned), _] => {
+                let stored = match returned {
+                    Some(item) => Some(decoded(item)?),
+                    None => self.order_and_booked(order).await?.0,
+                };
+                match stored {
+                    Some(stored) => Ok(CreateOutcome::AlreadyExists(Box::new(stored))),
+                    // Orders are never deleted, so this is a table changed behind the shop's back.
+                    None => Err(PortError::new(
+                        CREATE,
+                        format!("order {} was refused as existing but cannot be read", order.order_id),
+                    )),
+                }
+            }
             [None, Some(returned)] => {
                 let booked = match returned {
-                    Some(day) => {
-                        crate::bakery_item::booked(Some(day)).map_err(|error| PortError::new(CREATE, error))?
-                    }
-                    None => self.booked_on(order.delivery_date, CREATE).await?,
+                    Some(day) => booked(Some(day)).map_err(|error| PortError::new(CREATE, error))?,
+                    None => self.order_and_booked(order).await?.1,
                 };
                 Ok(CreateOutcome::DayFull { booked })
             }
@@ -178,6 +185,26 @@ impl DynamoOrders {
                 "the transaction was refused, yet no condition failed",
             )),
         }
+    }
+
+    /// The order as stored, if it is, and its day's count of booked cakes, in one strongly
+    /// consistent BatchGetItem (placing an order reads with BatchGetItem only, never GetItem).
+    async fn order_and_booked(&self, order: &Order) -> Result<(Option<Order>, u32), PortError> {
+        let day = day_key(order.delivery_date);
+        let items = self
+            .batch_get(vec![order_id_key(&order.order_id), day.clone()], CREATE)
+            .await?;
+        let stored = items
+            .get(order.order_id.as_str())
+            .map(from_item)
+            .transpose()
+            .map_err(|error| PortError::new(CREATE, error))?;
+        let day_item = match &day {
+            AttributeValue::S(name) => items.get(name),
+            _ => None,
+        };
+        let booked = booked(day_item).map_err(|error| PortError::new(CREATE, error))?;
+        Ok((stored, booked))
     }
 
     pub(super) async fn cancel_giving_back(

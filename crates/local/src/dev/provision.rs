@@ -1,15 +1,17 @@
 //! `cakeshop dev --backend aws --provision`: makes the table, the stream, the queues (dead-letter
 //! queues first, then their sources with the redrive policy and visibility timeout the stack
 //! gives them) and the sender's SES identity, as `serverless.yml` defines them (the table with
-//! its outbox index, as `cakeshop_aws::order_table` does), on whatever
-//! endpoint the AWS SDK is pointed at (an emulator such as moto or LocalStack). What exists is
-//! left as it is.
+//! its outbox index, as `cakeshop_aws::order_table` does), and stores the sample catalogue
+//! (version 1) in the table, on whatever endpoint the AWS SDK is pointed at (an emulator such
+//! as moto or LocalStack). What exists is left as it is: a catalogue already stored is kept.
 
 use super::error::AwsBackendError;
 use crate::serverless::{AwsNames, Wiring};
 use aws_sdk_kinesis::types::StreamStatus;
 use aws_sdk_sqs::types::QueueAttributeName;
-use cakeshop_aws::AwsClients;
+use cakeshop_aws::{AwsClients, DynamoOrders};
+use cakeshop_domain::Catalogue;
+use cakeshop_ports::{Bakery, Saved};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -27,6 +29,7 @@ pub async fn provision(
     sender: &str,
 ) -> Result<(), AwsBackendError> {
     table(aws, &names.table).await?;
+    catalogue(aws, &names.table).await?;
     stream(aws, wiring, &names.stream).await?;
     queues(aws, wiring, names).await?;
     let _ = aws.sesv2().create_email_identity().email_identity(sender).send().await;
@@ -44,6 +47,19 @@ async fn table(aws: &AwsClients, name: &str) -> Result<(), AwsBackendError> {
         .await
         .map_err(failed(format!("creating table {name}")))?;
     Ok(())
+}
+
+/// The sample catalogue at version 1, put only if no catalogue is stored (a conditional put:
+/// what the baker changed since survives a second `--provision`).
+async fn catalogue(aws: &AwsClients, table: &str) -> Result<(), AwsBackendError> {
+    let orders = DynamoOrders::new(aws.dynamodb(), table);
+    match orders
+        .save_catalogue(&Catalogue::sample(), 0)
+        .await
+        .map_err(failed(format!("storing the sample catalogue in table {table}")))?
+    {
+        Saved::Stored { .. } | Saved::Stale => Ok(()),
+    }
 }
 
 async fn stream(aws: &AwsClients, wiring: &Wiring, name: &str) -> Result<(), AwsBackendError> {
