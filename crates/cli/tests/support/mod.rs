@@ -13,7 +13,15 @@ pub fn project_file(name: &str) -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join(name)
 }
 
-pub const WEEKDAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+pub const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
 
 pub struct DevProcess {
     child: Child,
@@ -149,7 +157,10 @@ impl DevProcess {
 
     /// Every day takes far more cakes than a test places, for tests about something else.
     pub async fn make_room(&self) {
-        let every_day: serde_json::Map<String, Value> = WEEKDAYS.iter().map(|day| ((*day).to_owned(), json!(1_000_000))).collect();
+        let every_day: serde_json::Map<String, Value> = WEEKDAYS
+            .iter()
+            .map(|day| ((*day).to_owned(), json!(1_000_000)))
+            .collect();
         let (status, body) = self
             .put_as("/capacity", Some(&self.baker_key), &json!({ "perWeekday": every_day }))
             .await;
