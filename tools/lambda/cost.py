@@ -67,7 +67,10 @@ MINUTES_PER_MONTH = HOURS_PER_MONTH * 60
 # DynamoDB: every item is under 1 KB (checked below), so a write is 1 WRU and a strongly
 # consistent GetItem 1 RRU. The table's pending-events GSI is written too whenever an update adds,
 # changes (pendingEvents is projected) or removes an item's outbox keys: 1 more WRU each.
-#   place-order      PutItem (new order + outbox mark)                      1 WRU + 1 GSI WRU
+#   place-order      BatchGetItem of the shop's rules (3 items, consistent)   3 RRU
+#                    TransactWriteItems: Put order + outbox mark,           2 WRU + 1 GSI WRU
+#                                    Update day counter (ADD booked)        2 WRU
+#                    (a transaction's writes cost 2 WRU an item; its index writes do not double)
 #                    Kinesis PutRecord order_placed                         1 record
 #                    mark_published: UpdateItem DELETE pendingEvents        1 WRU + 1 GSI WRU
 #                                    UpdateItem REMOVE outboxBucket/Since   1 WRU + 1 GSI WRU
@@ -82,6 +85,8 @@ MINUTES_PER_MONTH = HOURS_PER_MONTH * 60
 #   forward-feedback GetItem, partner call, UpdateItem (step)               1 RRU, 1 WRU
 #                    (Lambda's poller: ReceiveMessage + DeleteMessage)      2 SQS requests
 #   order-queries    GetItem per status read                                1 RRU each
+# Not on the happy path, so not counted per order: cancel-order (a cancel is a TransactWriteItems
+# of two Updates, 4 WRU + index writes) and manage-shop (the baker's settings, availability).
 # Event source batches: at a steady trickle each Kinesis/SQS batch holds one record, so every
 # consumer is invoked once per order (the most expensive case; batching only lowers it).
 STATUS_READS = 2  # the customer looks at the order's status twice (GET /order/{id})
@@ -98,7 +103,7 @@ PER_ORDER = {
         "order-queries": (STATUS_READS, STATUS_READS),
     },
     "dynamodb_wru": {
-        "place-order": 3 + 3,
+        "place-order": 3 + 1 + 2 + 3,  # as before, plus the transaction's second WRU and the day counter
         "notify-baker": 1,
         "fulfill-order": 3 + 3,
         "request-delivery": 1,
@@ -107,6 +112,7 @@ PER_ORDER = {
         "forward-feedback": 1,
     },
     "dynamodb_rru": {
+        "place-order": 3,
         "notify-baker": 1,
         "fulfill-order": 1,
         "notify-delivery": 1,
@@ -126,7 +132,8 @@ ASSUMPTIONS = [
     "Lambda: arm64, memory from serverless.yml, billed duration = measured warm duration rounded up to 1 ms "
     "(x86_64 host against moto on loopback: a lower bound; on AWS each SDK call is a network round trip), "
     "plus relay-events on its schedule, rate(1 minute)",
-    "DynamoDB on-demand: items < 1 KB (1 WRU per write, 1 RRU per strongly consistent read); "
+    "DynamoDB on-demand: items < 1 KB (1 WRU per write, 2 in a transaction; 1 RRU per strongly consistent read); "
+    "place-order's transaction with its day counter, its read of the shop's rules (3 items); "
     "outbox index writes counted; relay-events' Query of the index: 1 RRU a run",
     "Kinesis: provisioned, 1 shard (serverless.yml), 2 records per order at 1 PUT payload unit each; "
     "consumers read through Lambda's event source mapping (GetRecords is free)",
@@ -178,8 +185,8 @@ def dynamodb_item_bytes(events_dir: Path) -> int:
         "status": "out_for_delivery",
         "customerName": customer["name"],
         "address": customer["address"],
-        "productId": order["productId"],
         "productName": order["productName"],
+        "deliveryDate": order["deliveryDate"],
         "createdAt": order["createdAt"],
         "email": customer.get("email") or "",
         "notes": customer.get("notes") or "",
@@ -187,7 +194,12 @@ def dynamodb_item_bytes(events_dir: Path) -> int:
         "outboxSince": "2026-11-20T13:30:00.000Z",
     }
     size = sum(len(k.encode()) + len(v.encode()) for k, v in strings.items())
-    numbers = {"quantity": order["quantity"], "unitPriceCents": order["unitPriceCents"], "totalCents": order["totalCents"]}
+    numbers = {
+        "productId": order["productId"],
+        "quantity": order["quantity"],
+        "unitPriceCents": order["unitPriceCents"],
+        "totalCents": order["totalCents"],
+    }
     size += sum(len(k) + 1 + math.ceil(len(str(v)) / 2) for k, v in numbers.items())
     steps = ["placed", "baker_notified", "fulfilled", "delivery_requested", "courier_notified", "delivered", "feedback_forwarded"]
     size += len("history") + 3 + sum(len(s) + 1 + len("2026-11-20T13:30:00.000Z") for s in steps)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Callable
+from zoneinfo import ZoneInfo
 
 from .expect import CheckFailed, expect
 from .seeding import STEPS, step_time
@@ -79,14 +81,104 @@ def check_place_order(case: Case, answer: dict) -> None:
     expect(isinstance(order_id, str) and order_id, f"no orderId in {body}")
     expect(body.get("status") == "placed", f"status {body.get('status')!r}, expected 'placed'")
     expect(isinstance(body.get("customerToken"), str) and body["customerToken"], "no customerToken")
+    # The sample orders one of product 1 (the sample catalogue's chocolate fudge cake, which a
+    # new shop sells) and names no day: the earliest day with room.
+    expect(body.get("productId") == 1, f"productId {body.get('productId')!r}, expected 1")
     expect(body.get("totalCents") == 3450, f"totalCents {body.get('totalCents')}, expected 3450")
+    day = body.get("deliveryDate")
+    earliest = earliest_days(case)
+    expect(day in earliest, f"deliveryDate {day!r}, expected the earliest orderable day ({' or '.join(earliest)})")
     item = case.shop.order(order_id)
     expect(item is not None, f"order {order_id} is not in the DynamoDB table")
     expect(item["status"]["S"] == "placed", f"stored status {item['status']['S']!r}")
+    expect(item.get("productId") == {"N": "1"}, f"stored productId {item.get('productId')}, expected the number 1")
+    expect(item.get("deliveryDate") == {"S": day}, f"stored deliveryDate {item.get('deliveryDate')}, expected {day}")
+    booked = case.shop.booked(day)
+    expect(
+        booked == case.before["booked"].get(day, 0) + 1,
+        f"{day} has {booked} cakes booked, expected one more than the {case.before['booked'].get(day, 0)} before",
+    )
     placed = [e for e in case.shop.stream_events() if e.get("type") == "order_placed" and e.get("orderId") == order_id]
     expect(len(placed) == 1, f"expected one order_placed record for {order_id} on the stream, found {len(placed)}")
     expect(placed[0]["partitionKey"] == order_id, "the stream record's partition key is not the order id")
     expect(not outbox_left(item), f"the published order_placed is still marked in the outbox: {outbox_left(item)}")
+
+
+def earliest_days(case: Case) -> list[str]:
+    """The earliest orderable day in the shop's zone with the default 18:00 cut-off: tomorrow,
+    or the day after from the cut-off on; both near the cut-off, which the run may straddle."""
+    now = datetime.now(ZoneInfo(case.var("SHOP_TIME_ZONE")))
+    today = now.date()
+    if (now.hour, now.minute) < (17, 59):
+        return [str(today + timedelta(days=1))]
+    if (now.hour, now.minute) >= (18, 1):
+        return [str(today + timedelta(days=2))]
+    return [str(today + timedelta(days=1)), str(today + timedelta(days=2))]
+
+
+def cancel_before(case: Case) -> dict:
+    item = case.shop.order(case.order_id)
+    expect(item is not None and item["status"]["S"] == "placed", f"the seeded order is not placed: {item}")
+    day = item["deliveryDate"]["S"]
+    return {"day": day, "booked": case.shop.booked(day), "cancelled": len(events_of(case, "order_cancelled"))}
+
+
+def check_cancel_order(case: Case, answer: dict) -> None:
+    # The sample cancels with the order's customer token and a reason.
+    body = http_answer(answer, 200)
+    reason = "The party moved to Sunday <b>sorry</b>"
+    expect(body.get("orderId") == case.order_id, f"orderId {body.get('orderId')!r}")
+    expect(body.get("status") == "cancelled", f"status {body.get('status')!r}, expected 'cancelled'")
+    expect(body.get("cancellation") == {"by": "customer", "reason": reason}, f"cancellation {body.get('cancellation')}")
+    item = case.shop.order(case.order_id)
+    expect(item["status"]["S"] == "cancelled", f"stored status {item['status']['S']!r}")
+    expect("cancelled" in item.get("history", {}).get("M", {}), "the cancelled step is not recorded")
+    stored = item.get("cancellation", {}).get("M", {})
+    expect(
+        stored.get("by") == {"S": "customer"} and stored.get("reason") == {"S": reason},
+        f"stored cancellation {item.get('cancellation')}",
+    )
+    day, before = case.before["day"], case.before["booked"]
+    booked = case.shop.booked(day)
+    expect(booked == before - 1, f"{day} has {booked} cakes booked, expected the cancelled one back ({before} - 1)")
+    cancelled = events_of(case, "order_cancelled")
+    expect(len(cancelled) == case.before["cancelled"] + 1, "no new order_cancelled record on the stream")
+    expect(cancelled[-1].get("cancellation") == {"by": "customer", "reason": reason}, f"the record {cancelled[-1]}")
+    expect(cancelled[-1]["partitionKey"] == case.order_id, "the stream record's partition key is not the order id")
+    left = outbox_left(item)
+    expect(not left, f"the published order_cancelled is still marked in the outbox: {left}")
+
+
+# The days the manage-shop check books cakes on before GET /availability (from tomorrow on in
+# the shop's zone), and how many: the answer must read each from its day counter. Few, since
+# place-order and the Python baseline book the earliest of these days too, dozens of times.
+AVAILABILITY_SEEDS = (1, 2, 3)
+
+
+def availability_before(case: Case) -> dict:
+    today = datetime.now(ZoneInfo(case.var("SHOP_TIME_ZONE"))).date()
+    for offset, cakes in enumerate(AVAILABILITY_SEEDS, start=1):
+        case.shop.book(str(today + timedelta(days=offset)), cakes)
+    return {}
+
+
+def check_manage_shop(case: Case, answer: dict) -> None:
+    # The sample: GET /availability?days=7, from the earliest orderable day.
+    body = http_answer(answer, 200)
+    days = body.get("days")
+    expect(isinstance(days, list) and len(days) == 7, f"expected 7 days, got {days}")
+    first = days[0].get("date")
+    earliest = earliest_days(case)
+    expect(first in earliest, f"the first day is {first!r}, expected the earliest orderable day ({' or '.join(earliest)})")
+    start = date.fromisoformat(first)
+    for offset, day in enumerate(days):
+        expected_date = str(start + timedelta(days=offset))
+        expect(day.get("date") == expected_date, f"day {offset} is {day.get('date')!r}, expected {expected_date}")
+        booked = case.shop.booked(expected_date)
+        # No capacity settings are stored: 20 cakes a day.
+        wanted = {"date": expected_date, "capacity": 20, "booked": booked, "left": max(0, 20 - booked)}
+        expect(day == wanted, f"{expected_date}: {day}, expected {wanted} (from its day counter)")
+    expect(any(day["booked"] > 0 for day in days), f"no day shows the cakes booked before: {days}")
 
 
 def emails_to_baker(case: Case) -> list[dict]:
@@ -192,7 +284,8 @@ def check_relay_events(case: Case, answer: dict) -> None:
 
 
 SCENARIOS: dict[str, Scenario] = {
-    "place-order": Scenario(None, check_place_order),
+    "place-order": Scenario(None, check_place_order, lambda case: {"booked": case.shop.all_booked()}),
+    "cancel-order": Scenario(2, check_cancel_order, cancel_before),
     "notify-baker": Scenario(1, check_notify_baker, lambda case: {"emails": len(emails_to_baker(case))}),
     "fulfill-order": Scenario(2, check_fulfill_order, lambda case: {"fulfilled": len(events_of(case, "order_fulfilled"))}),
     "request-delivery": Scenario(3, check_request_delivery, lambda case: {"drained": case.shop.take_messages(case.var("DELIVERY_QUEUE_URL"))}),
@@ -202,6 +295,7 @@ SCENARIOS: dict[str, Scenario] = {
         6, partner_checker("CUSTOMER_SERVICE_API_URL", "feedback_forwarded", "feedback"), partner_calls("CUSTOMER_SERVICE_API_URL")
     ),
     "order-queries": Scenario(7, check_order_queries),
+    "manage-shop": Scenario(None, check_manage_shop, availability_before),
     # Runs last: by then no other function may have left a mark behind.
     "relay-events": Scenario(3, check_relay_events, relay_before, seed_unpublished="order_fulfilled"),
 }

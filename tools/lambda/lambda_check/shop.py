@@ -118,8 +118,32 @@ class Shop:
         dynamodb = self.moto.client("dynamodb")
         return dynamodb.get_item(TableName=self.table, Key={"orderId": {"S": order_id}}, ConsistentRead=True).get("Item")
 
+    def booked(self, day: str) -> int:
+        """The cakes booked on `day` (YYYY-MM-DD): its counter `day#<day>` in the order table
+        (crates/aws/src/bakery_item.rs), 0 if there is none."""
+        item = self.order(f"day#{day}") or {}
+        return int(item.get("booked", {}).get("N", "0"))
+
+    def all_booked(self) -> dict[str, int]:
+        """Every day counter: {YYYY-MM-DD: cakes booked}."""
+        return {
+            item["orderId"]["S"].removeprefix("day#"): int(item.get("booked", {}).get("N", "0"))
+            for item in self.scan()
+            if item["orderId"]["S"].startswith("day#")
+        }
+
+    def book(self, day: str, cakes: int) -> None:
+        """Adds `cakes` to `day`'s counter, as an order for that day takes them."""
+        self.moto.client("dynamodb").update_item(
+            TableName=self.table,
+            Key={"orderId": {"S": f"day#{day}"}},
+            UpdateExpression="ADD booked :cakes",
+            ExpressionAttributeValues={":cakes": {"N": str(cakes)}},
+        )
+
     def scan(self) -> list[dict]:
-        """Every stored order (a Scan: fine for a check)."""
+        """Every stored item: the orders, the shop's settings (`shop#…`) and the day counters
+        (`day#…`) (a Scan: fine for a check)."""
         dynamodb = self.moto.client("dynamodb")
         items, start = [], {}
         while True:
