@@ -308,7 +308,7 @@ async fn every_bad_input_is_refused_and_writes_nothing() {
         .post(
             "/order",
             None,
-            &order_for("Other", &days[3]["date"].as_str().expect("date").to_owned(), 1),
+            &order_for("Other", days[3]["date"].as_str().expect("date"), 1),
         )
         .await;
     let other_token = other["customerToken"].as_str().expect("token").to_owned();
@@ -316,7 +316,7 @@ async fn every_bad_input_is_refused_and_writes_nothing() {
         .post(
             "/order",
             None,
-            &order_for("Baked", &days[4]["date"].as_str().expect("date").to_owned(), 1),
+            &order_for("Baked", days[4]["date"].as_str().expect("date"), 1),
         )
         .await;
     let fulfilled_id = fulfilled["orderId"].as_str().expect("id").to_owned();
