@@ -201,18 +201,10 @@ async fn every_accepted_order_is_delivered_once_through_random_partner_failures_
         baker_key: shop.baker_key.clone(),
         retries: Arc::new(AtomicUsize::new(0)),
     });
-    let every_day: serde_json::Map<String, Value> = [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ]
-    .iter()
-    .map(|day| ((*day).to_owned(), json!(CAKES_A_DAY)))
-    .collect();
+    let every_day: serde_json::Map<String, Value> = support::WEEKDAYS
+        .iter()
+        .map(|day| ((*day).to_owned(), json!(CAKES_A_DAY)))
+        .collect();
     let capacity = json!({ "perWeekday": every_day });
     customer
         .send("PUT", "/capacity", &shop.baker_key, None, &capacity, &[200])

@@ -204,18 +204,11 @@ async fn without_a_date_the_order_takes_the_earliest_day_with_room() {
 #[tokio::test]
 async fn a_shop_with_no_room_anywhere_says_so() {
     let shop = shop();
-    let two_a_day: serde_json::Map<String, Value> = [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ]
-    .iter()
-    .map(|name| ((*name).to_owned(), json!(2)))
-    .collect();
+    let two_a_day: serde_json::Map<String, Value> = cakeshop_domain::capacity::WEEKDAYS
+        .iter()
+        .map(|(_, name)| name)
+        .map(|name| ((*name).to_owned(), json!(2)))
+        .collect();
     capacity(&shop, json!({ "perWeekday": two_a_day })).await;
     let before = shop.written();
     let (status, body) = shop.place(&order(3, None)).await;

@@ -13,15 +13,15 @@ pub fn project_file(name: &str) -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join(name)
 }
 
-pub const WEEKDAYS: [&str; 7] = [
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-];
+/// The weekday names `perWeekday` takes, as the domain lists them.
+pub const WEEKDAYS: [&str; 7] = weekday_names();
+
+const fn weekday_names() -> [&'static str; 7] {
+    let days = &cakeshop_domain::capacity::WEEKDAYS;
+    [
+        days[0].1, days[1].1, days[2].1, days[3].1, days[4].1, days[5].1, days[6].1,
+    ]
+}
 
 pub struct DevProcess {
     child: Child,
