@@ -6,7 +6,8 @@
 //!   instants.
 //! - `calendar`: days in the shop's zone, the cut-off and the ordering horizon; `capacity`: how
 //!   many cakes a day takes; `shop`: open or closed.
-//! - `validation`: request bodies into checked values, with messages a person can act on.
+//! - `validation`: request bodies into checked values, with messages a person can act on;
+//!   `request_error`: why a request was refused, field by field.
 //! - `events`: what goes on the stream; `messages`: what goes on the two queues.
 
 pub mod calendar;
@@ -16,6 +17,7 @@ pub mod events;
 pub mod messages;
 pub mod money;
 pub mod order;
+pub mod request_error;
 pub mod shop;
 pub mod status;
 pub mod timestamp;

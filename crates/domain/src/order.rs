@@ -5,7 +5,7 @@ use crate::catalogue::{Catalogue, Product, ProductId};
 use crate::money::Cents;
 use crate::status::{Status, Step, TransitionError};
 use crate::timestamp::Timestamp;
-use crate::validation::{FieldError, RequestError};
+use crate::request_error::{FieldError, RequestError};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

@@ -4,7 +4,8 @@ use crate::calendar::Day;
 use crate::catalogue::ProductId;
 use crate::order::{Customer, OrderId, OrderRequest};
 use serde_json::{Map, Value};
-use std::fmt;
+
+pub use crate::request_error::{FieldError, RequestError};
 
 /// Bodies larger than this are refused before they are parsed.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -14,35 +15,6 @@ const MAX_ADDRESS_CHARS: usize = 300;
 const MAX_EMAIL_CHARS: usize = 254;
 const MAX_NOTES_CHARS: usize = 500;
 const MAX_FEEDBACK_CHARS: usize = 2000;
-
-/// Why a request body was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RequestError {
-    #[error("the request body is larger than {limit} bytes")]
-    TooLarge { limit: usize },
-    #[error("the request body is not valid JSON: {0}")]
-    Malformed(String),
-    #[error("{}", join_messages(.0))]
-    Invalid(Vec<FieldError>),
-}
-
-/// One problem with one field.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
-}
-
-impl fmt::Display for FieldError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-fn join_messages(errors: &[FieldError]) -> String {
-    let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
-    messages.join("; ")
-}
 
 /// A customer's confirmation that the cake arrived, with an optional rating and feedback.
 #[derive(Debug, Clone, PartialEq, Eq)]
