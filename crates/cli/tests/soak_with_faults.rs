@@ -137,7 +137,8 @@ impl Customer {
     /// One whole lifecycle, as a customer and the baker would drive it; every tenth customer
     /// cancels once the baker has been told of the order.
     async fn lifecycle(&self, n: usize) -> (String, Ending) {
-        let order = json!({ "name": format!("Soak {n}"), "address": "1 Soak Street", "productId": 4, "quantity": 1 + n % 3 });
+        let order =
+            json!({ "name": format!("Soak {n}"), "address": "1 Soak Street", "productId": 4, "quantity": 1 + n % 3 });
         let placed = self
             .send("POST", "/order", "", Some(&format!("soak-{n}")), &order, &[201])
             .await;
@@ -200,10 +201,18 @@ async fn every_accepted_order_is_delivered_once_through_random_partner_failures_
         baker_key: shop.baker_key.clone(),
         retries: Arc::new(AtomicUsize::new(0)),
     });
-    let every_day: serde_json::Map<String, Value> = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-        .iter()
-        .map(|day| ((*day).to_owned(), json!(CAKES_A_DAY)))
-        .collect();
+    let every_day: serde_json::Map<String, Value> = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ]
+    .iter()
+    .map(|day| ((*day).to_owned(), json!(CAKES_A_DAY)))
+    .collect();
     let capacity = json!({ "perWeekday": every_day });
     customer
         .send("PUT", "/capacity", &shop.baker_key, None, &capacity, &[200])
@@ -240,7 +249,10 @@ async fn every_accepted_order_is_delivered_once_through_random_partner_failures_
         .flat_map(|worker| worker.expect("customer"))
         .collect();
     assert_eq!(completed.len(), orders, "every lifecycle completed");
-    let cancelled = completed.iter().filter(|(_, ending)| *ending == Ending::Cancelled).count();
+    let cancelled = completed
+        .iter()
+        .filter(|(_, ending)| *ending == Ending::Cancelled)
+        .count();
     let delivered = orders - cancelled;
 
     // The last feedback may still be on its way to customer service.
@@ -285,7 +297,11 @@ async fn every_accepted_order_is_delivered_once_through_random_partner_failures_
             }
             Ending::Cancelled => {
                 assert_eq!(order["status"], "cancelled", "{order}");
-                assert_eq!(emails.get(order_id), Some(&2), "the order's email and one about its cancellation");
+                assert_eq!(
+                    emails.get(order_id),
+                    Some(&2),
+                    "the order's email and one about its cancellation"
+                );
                 assert_eq!(couriers.get(order_id), None, "no delivery for cancelled {order_id}");
             }
         }
@@ -296,12 +312,22 @@ async fn every_accepted_order_is_delivered_once_through_random_partner_failures_
     let mut full_days = 0;
     for day in availability["days"].as_array().expect("days") {
         let date = day["date"].as_str().expect("date");
-        let (booked, capacity) = (day["booked"].as_u64().expect("booked"), day["capacity"].as_u64().expect("capacity"));
+        let (booked, capacity) = (
+            day["booked"].as_u64().expect("booked"),
+            day["capacity"].as_u64().expect("capacity"),
+        );
         assert!(booked <= capacity, "{date} is over-booked: {day}");
-        assert_eq!(booked, cakes_per_day.remove(date).unwrap_or(0), "{date} counts exactly its orders' cakes");
+        assert_eq!(
+            booked,
+            cakes_per_day.remove(date).unwrap_or(0),
+            "{date} counts exactly its orders' cakes"
+        );
         full_days += usize::from(booked == capacity);
     }
-    assert!(cakes_per_day.is_empty(), "orders for days the window did not show: {cakes_per_day:?}");
+    assert!(
+        cakes_per_day.is_empty(),
+        "orders for days the window did not show: {cakes_per_day:?}"
+    );
     injected += injected_failures(&shop).await;
     assert!(injected > 0, "the partner stand-ins failed calls on purpose");
     let dead_letters = list_dead_letters(data.path(), &config);

@@ -979,7 +979,7 @@ async fn local_wiring_follows_serverless_yml() {
     within(async {
         let original = std::fs::read_to_string(PROJECT_SERVERLESS_YML).expect("the project's serverless.yml");
 
-        // As the project ships it: batches of up to 50, order_placed only.
+        // As the project ships it: batches of up to 50, order_placed and order_cancelled (this stream has no cancellations).
         let batches = notify_baker_batches(&original).await;
         assert_eq!(batches.iter().map(|b| b.items.len()).max(), Some(50));
         assert_eq!(types(&batches), HashSet::from([r#""order_placed""#.to_owned()]));
@@ -993,10 +993,10 @@ async fn local_wiring_follows_serverless_yml() {
                 .expect("request-delivery");
         let section = &original[start..end];
         assert_eq!(section.matches("batchSize: 50").count(), 1);
-        assert_eq!(section.matches("type: [order_placed]").count(), 1);
+        assert_eq!(section.matches("type: [order_placed, order_cancelled]").count(), 1);
         let changed = section
             .replace("batchSize: 50", "batchSize: 2")
-            .replace("type: [order_placed]", "type: [order_fulfilled]");
+            .replace("type: [order_placed, order_cancelled]", "type: [order_fulfilled]");
         let modified = format!("{}{changed}{}", &original[..start], &original[end..]);
 
         let batches = notify_baker_batches(&modified).await;

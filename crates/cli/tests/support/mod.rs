@@ -13,7 +13,15 @@ pub fn project_file(name: &str) -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join(name)
 }
 
-pub const WEEKDAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+pub const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
 
 pub struct DevProcess {
     child: Child,
@@ -139,7 +147,7 @@ impl DevProcess {
         answer(request.send().await).await
     }
 
-    pub async fn put(&self, path: &str, bearer: Option<&str>, body: &Value) -> (u16, Value) {
+    pub async fn put_as(&self, path: &str, bearer: Option<&str>, body: &Value) -> (u16, Value) {
         let mut request = self.http.put(format!("{}{path}", self.base)).json(body);
         if let Some(token) = bearer {
             request = request.bearer_auth(token);
@@ -149,9 +157,12 @@ impl DevProcess {
 
     /// Every day takes far more cakes than a test places, for tests about something else.
     pub async fn make_room(&self) {
-        let every_day: serde_json::Map<String, Value> = WEEKDAYS.iter().map(|day| ((*day).to_owned(), json!(1_000_000))).collect();
+        let every_day: serde_json::Map<String, Value> = WEEKDAYS
+            .iter()
+            .map(|day| ((*day).to_owned(), json!(1_000_000)))
+            .collect();
         let (status, body) = self
-            .put("/capacity", Some(&self.baker_key), &json!({ "perWeekday": every_day }))
+            .put_as("/capacity", Some(&self.baker_key), &json!({ "perWeekday": every_day }))
             .await;
         assert_eq!(status, 200, "PUT /capacity: {body}");
     }

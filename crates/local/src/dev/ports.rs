@@ -7,14 +7,15 @@ use super::options::DevOptions;
 use super::secrets::LocalSecrets;
 use crate::serverless::{Wiring, WiringError};
 use cakeshop_aws::HttpPartner;
+use cakeshop_domain::ShopZone;
 use cakeshop_handlers::functions::{Ports, Registry};
 use cakeshop_ports::config::{
     BAKER_API_KEY, BAKER_EMAIL, CUSTOMER_SERVICE_API_URL, DELIVERY_API_URL, PUBLIC_BASE_URL, SENDER_EMAIL,
     SHOP_TIME_ZONE, SIGNING_SECRET,
 };
-use cakeshop_domain::ShopZone;
 use cakeshop_ports::{
-    Bakery, Clock, EventPublisher, IdGenerator, Mailer, OrderRepository, QueueSender, SystemClock, TimeOrderedIds, Variable,
+    Bakery, Clock, EventPublisher, IdGenerator, Mailer, OrderRepository, QueueSender, SystemClock, TimeOrderedIds,
+    Variable,
 };
 use std::sync::Arc;
 use std::time::Duration;

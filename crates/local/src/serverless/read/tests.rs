@@ -23,6 +23,8 @@ fn reads_the_projects_own_wiring() {
     assert!(mapping.maximum_retry_attempts.is_some() && mapping.on_failure_queue.is_some());
     assert_eq!(mapping.filters.len(), 1);
     assert!(mapping.filters[0].matches("k", br#"{"type":"order_placed"}"#));
+    assert!(mapping.filters[0].matches("k", br#"{"type":"order_cancelled"}"#));
+    assert!(!mapping.filters[0].matches("k", br#"{"type":"order_fulfilled"}"#));
 
     let notify_delivery = wiring.function("notify-delivery").expect("notify-delivery");
     let Some(Trigger::Queue(queue)) = &notify_delivery.trigger else {
@@ -70,7 +72,11 @@ fn names_the_function_and_field_it_cannot_use() {
         "{message}"
     );
 
-    let text = project_file().replacen("type: [order_placed]", "type: [{numeric: ['>', 1]}]", 1);
+    let text = project_file().replacen(
+        "type: [order_placed, order_cancelled]",
+        "type: [{numeric: ['>', 1]}]",
+        1,
+    );
     let message = problem(&text);
     assert!(
         message.contains("filterPatterns[0]") && message.contains("unsupported matcher"),
