@@ -156,7 +156,7 @@ def check_each(flavour: Flavour, deployed: dict[str, Deployed], args, shop: Shop
 
 def check_baseline(deployed: dict[str, Deployed], args, shop: Shop, store: OrderStore, workdir: Path, tally: Tally) -> None:
     """The baseline: the same runtime API and moto, place-order's sample, the same timings."""
-    print(f"\n== {PYTHON.label}: place-order's DynamoDB put with boto3 (tools/lambda/python_baseline)")
+    print(f"\n== {PYTHON.label}: place-order's DynamoDB reads and transaction with boto3 (tools/lambda/python_baseline)")
     try:
         event = (args.events_dir / "place-order.json").read_bytes()
         baseline = measure_baseline(deployed["place-order"], event, shop, store, workdir, args.init_samples, WARM_INVOCATIONS)
