@@ -1,6 +1,11 @@
 //! The shop's rules and each day's booked count (`cakeshop_ports::Bakery`) on the same store as
 //! the orders: `shop_settings` holds the catalogue, the capacity settings and the shop's status
 //! as versioned JSON rows, `booked_days` the cakes taken per day (written by `orders`).
+//!
+//! Every order checks the rules, and they change only when the baker saves one, so they are
+//! read from the store once and kept (`RulesCache`) until a save: an order then costs no read
+//! of its own. Every save goes through this process (one process per store), so the kept copy
+//! is never older than the last save acknowledged.
 
 use super::{StoreError, corrupt};
 use crate::LocalOrders;
@@ -9,6 +14,8 @@ use cakeshop_ports::{Bakery, MAX_DAYS_READ, PortError, Saved, ShopRules, Version
 use rusqlite::{Connection, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 const CATALOGUE: &str = "catalogue";
 const CAPACITY: &str = "capacity";
@@ -40,6 +47,40 @@ fn setting<T: DeserializeOwned + Default>(
             value: serde_json::from_str(&document).map_err(|e| corrupt(what, e))?,
             version: u64::try_from(version).map_err(|e| corrupt(what, e))?,
         }),
+    }
+}
+
+/// The rules as last read, until a save.
+#[derive(Default)]
+pub(crate) struct RulesCache {
+    /// Bumped by every save once it is committed: a read that began before the bump may hold
+    /// what the save replaced, so it is not kept.
+    saves: AtomicU64,
+    kept: Mutex<Option<Arc<ShopRules>>>,
+}
+
+impl RulesCache {
+    fn get(&self) -> Option<Arc<ShopRules>> {
+        self.kept.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    fn saves(&self) -> u64 {
+        self.saves.load(Ordering::Acquire)
+    }
+
+    /// Keeps `rules`, read after `saves` saves, unless one has been committed since.
+    fn keep(&self, rules: &ShopRules, saves: u64) {
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.saves.load(Ordering::Acquire) == saves {
+            *kept = Some(Arc::new(rules.clone()));
+        }
+    }
+
+    /// After a save has settled (whatever its outcome): the next read goes to the store.
+    fn forget(&self) {
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        self.saves.fetch_add(1, Ordering::AcqRel);
+        *kept = None;
     }
 }
 
@@ -150,8 +191,14 @@ impl LocalOrders {
     ) -> Result<Saved, PortError> {
         let operation = "saving the shop's settings";
         let document = serde_json::to_string(value).map_err(|e| PortError::new(operation, corrupt(what, e)))?;
+        // Forgotten once the save is committed and before the baker hears back, so every order
+        // placed after that sees it.
+        let cache = Arc::clone(self.store.rules_cache());
         self.store
-            .write(move |connection| save(connection, name, &document, expected))
+            .write_then(
+                move |connection| save(connection, name, &document, expected),
+                move || cache.forget(),
+            )
             .await
             .map_err(|error| PortError::new(operation, error))
     }
@@ -159,9 +206,17 @@ impl LocalOrders {
 
 impl Bakery for LocalOrders {
     async fn rules(&self) -> Result<ShopRules, PortError> {
-        self.store
+        let cache = self.store.rules_cache();
+        if let Some(rules) = cache.get() {
+            return Ok(ShopRules::clone(&rules));
+        }
+        let saves = cache.saves();
+        let rules = self
+            .store
             .read(read_rules)
-            .map_err(|error| PortError::new("reading the shop's settings", error))
+            .map_err(|error| PortError::new("reading the shop's settings", error))?;
+        cache.keep(&rules, saves);
+        Ok(rules)
     }
 
     async fn booked(&self, from: Day, days: u16) -> Result<Vec<u32>, PortError> {

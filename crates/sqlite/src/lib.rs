@@ -92,6 +92,8 @@ struct Inner {
     queue_written: Watches,
     /// Bumped on every email kept (`MAIL_FEED`) and every partner call recorded (by partner).
     feed_written: Watches,
+    /// The shop's rules as last read, shared by every `LocalOrders` on this store.
+    rules: Arc<bakery::RulesCache>,
     _checkpointer: checkpointer::Checkpointer,
 }
 
@@ -122,6 +124,7 @@ impl Store {
                 stream_written: watch::Sender::new(0),
                 queue_written: Watches::default(),
                 feed_written: Watches::default(),
+                rules: Arc::default(),
                 _checkpointer: checkpointer,
             }),
         })
@@ -133,6 +136,10 @@ impl Store {
 
     pub fn stream_shards(&self) -> u32 {
         self.inner.stream_shards
+    }
+
+    pub(crate) fn rules_cache(&self) -> &Arc<bakery::RulesCache> {
+        &self.inner.rules
     }
 
     /// Runs `work` on the connection. SQLite statements here take microseconds, so holding the
@@ -168,6 +175,17 @@ impl Store {
         W: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
         self.inner.writer.write(work).await
+    }
+
+    /// `write`, and `settled` runs once the write is committed or has failed, even if the
+    /// caller has gone by then.
+    pub(crate) async fn write_then<T, W, S>(&self, work: W, settled: S) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        W: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        S: FnOnce() + Send + 'static,
+    {
+        self.inner.writer.write_then(work, settled).await
     }
 
     /// Queues `work` for the next group commit and returns at once, for writes whose loss in a

@@ -81,9 +81,23 @@ impl Writer {
         T: Send + 'static,
         W: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
+        self.write_then(work, || ()).await
+    }
+
+    /// `write`, and `settled` runs on the writer once the write is committed or has failed,
+    /// even if the caller has gone by then.
+    pub(super) async fn write_then<T, W, S>(&self, work: W, settled: S) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        W: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        S: FnOnce() + Send + 'static,
+    {
         let (sender, answered) = oneshot::channel();
         // The caller may have gone (a dropped request); the write stands all the same.
-        let answer = move |result| drop(sender.send(result));
+        let answer = move |result| {
+            settled();
+            drop(sender.send(result));
+        };
         self.jobs
             .send(Box::new(Write { work, answer }))
             .map_err(|_| StoreError::WriterStopped)?;

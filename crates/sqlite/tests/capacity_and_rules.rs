@@ -398,3 +398,41 @@ async fn booked_counts_are_read_day_by_day_and_at_most_a_hundred_days_at_once() 
     assert!(orders.booked(day("2026-12-31"), 0).await.expect("booked").is_empty());
     assert!(orders.booked(day("2026-12-31"), 101).await.is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_rules_read_after_a_save_is_answered_are_the_saved_ones_even_with_reads_racing_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, baker) = open(dir.path());
+    // Another handle on the same store, as each function gets its own.
+    let customer = LocalOrders::new(store.clone());
+    assert_eq!(customer.rules().await.expect("rules").capacity.version, 0);
+
+    let readers: Vec<_> = (0..4)
+        .map(|_| {
+            let customer = customer.clone();
+            tokio::spawn(async move {
+                for _ in 0..500 {
+                    customer.rules().await.expect("rules");
+                }
+            })
+        })
+        .collect();
+    for version in 0..40u32 {
+        let mut capacity = CapacitySettings::default();
+        capacity.per_date.insert(day("2026-12-24"), version);
+        let saved = baker
+            .save_capacity(&capacity, u64::from(version))
+            .await
+            .expect("save");
+        assert_eq!(saved, Saved::Stored { version: u64::from(version) + 1 });
+        let seen = customer.rules().await.expect("rules");
+        assert_eq!(
+            (&seen.capacity.value, seen.capacity.version),
+            (&capacity, u64::from(version) + 1),
+            "read after save {version} was answered"
+        );
+    }
+    for reader in readers {
+        reader.await.expect("reader");
+    }
+}
