@@ -1,4 +1,4 @@
-"""The Python baseline (tools/lambda/python_baseline): place-order's DynamoDB put with boto3, run
+"""The Python baseline (tools/lambda/python_baseline): place-order's DynamoDB reads and transaction with boto3, run
 on the same runtime API and moto as the functions and timed the same way, to be measured beside
 them. It is no function of the template's: it gets place-order's environment."""
 

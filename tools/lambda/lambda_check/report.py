@@ -95,7 +95,7 @@ def print_footprint(report: dict, functions: list[str]) -> None:
     )
     print(
         f"{PYTHON_BASELINE}: python3 {sys.version.split()[0]} + boto3 from the check's venv, run by a minimal runtime API loop\n"
-        "  (tools/lambda/python_baseline/bootstrap.py); it only does place-order's PutItem. Its zip is handler.py alone:\n"
+        "  (tools/lambda/python_baseline/bootstrap.py); it only does place-order's DynamoDB work (the rules read, the order's transaction). Its zip is handler.py alone:\n"
         "  boto3 comes with the Lambda Python runtime, so it is not in the zip (nor in that size)."
     )
     print(f"warm invoke: median of {WARM_INVOCATIONS} invocations in one environment after its first, order re-seeded before each.")
