@@ -3,9 +3,9 @@
 use crate::calendar::Day;
 use crate::catalogue::{Catalogue, Product, ProductId};
 use crate::money::Cents;
+use crate::request_error::{FieldError, RequestError};
 use crate::status::{Status, Step, TransitionError};
 use crate::timestamp::Timestamp;
-use crate::request_error::{FieldError, RequestError};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

@@ -420,11 +420,13 @@ async fn the_rules_read_after_a_save_is_answered_are_the_saved_ones_even_with_re
     for version in 0..40u32 {
         let mut capacity = CapacitySettings::default();
         capacity.per_date.insert(day("2026-12-24"), version);
-        let saved = baker
-            .save_capacity(&capacity, u64::from(version))
-            .await
-            .expect("save");
-        assert_eq!(saved, Saved::Stored { version: u64::from(version) + 1 });
+        let saved = baker.save_capacity(&capacity, u64::from(version)).await.expect("save");
+        assert_eq!(
+            saved,
+            Saved::Stored {
+                version: u64::from(version) + 1
+            }
+        );
         let seen = customer.rules().await.expect("rules");
         assert_eq!(
             (&seen.capacity.value, seen.capacity.version),
