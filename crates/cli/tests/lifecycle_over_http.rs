@@ -6,7 +6,7 @@
 
 mod support;
 
-use futures::future::join_all;
+use futures::StreamExt;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -100,7 +100,7 @@ async fn one_lifecycle(shop: &DevProcess, n: usize) -> String {
 async fn many_orders_go_through_the_whole_lifecycle_once_each_on_the_embedded_store() {
     let data = tempfile::tempdir().expect("temp dir");
     let shop = DevProcess::start(data.path(), &project_file("serverless.yml"));
-    many_lifecycles(&shop, ORDERS).await;
+    many_lifecycles(&shop, ORDERS, ORDERS).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -108,12 +108,20 @@ async fn many_orders_go_through_the_whole_lifecycle_once_each_on_aws_via_the_emu
     let moto = cakeshop_test_support::MotoServer::start();
     let data = tempfile::tempdir().expect("temp dir");
     let shop = DevProcess::start_on_aws(data.path(), &project_file("serverless.yml"), &moto);
-    many_lifecycles(&shop, ORDERS / 2).await;
+    // A few at a time: moto's threaded server applies a DynamoDB transaction by copying the
+    // table first and putting the copy back if any action fails, so transactions sent at once
+    // can erase each other's writes, which DynamoDB never does. Many orders on one day at once
+    // on DynamoDB's semantics are the contract suite's, on moto served on one thread.
+    many_lifecycles(&shop, ORDERS / 2, 4).await;
 }
 
-/// Runs `orders` lifecycles at once and checks every effect happened once per order.
-async fn many_lifecycles(shop: &DevProcess, orders: usize) {
-    let order_ids = join_all((0..orders).map(|n| one_lifecycle(shop, n))).await;
+/// Runs `orders` lifecycles, `at_once` at a time, and checks every effect happened once per
+/// order.
+async fn many_lifecycles(shop: &DevProcess, orders: usize, at_once: usize) {
+    let order_ids: Vec<String> = futures::stream::iter((0..orders).map(|n| one_lifecycle(shop, n)))
+        .buffer_unordered(at_once)
+        .collect()
+        .await;
 
     // Every effect happened once per order.
     let count_by_order = |items: Vec<Value>, field: &str| {

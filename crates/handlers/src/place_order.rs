@@ -206,6 +206,17 @@ impl<R: OrderRepository + Bakery, E: EventPublisher> PlaceOrder<R, E> {
         {
             Ok(CreateOutcome::Created) => Ok(Attempt::Stored(order)),
             Ok(CreateOutcome::DayFull { booked }) => Ok(Attempt::DayFull { order, booked }),
+            // This very order, placed at this very instant: our own write, committed by a send
+            // whose answer was lost (a timeout or a 5xx after the store had committed it) and
+            // found by the client's retry of it.
+            Ok(CreateOutcome::AlreadyExists(existing))
+                if existing.created_at == order.created_at
+                    && existing.delivery_date == order.delivery_date
+                    && existing.was_placed_as(request) =>
+            {
+                tracing::info!("the store had already committed this write; its retry found it");
+                Ok(Attempt::Stored(*existing))
+            }
             Ok(CreateOutcome::AlreadyExists(existing)) if keyed && existing.was_placed_as(request) => {
                 tracing::info!("repeated request; returning the stored order");
                 Ok(Attempt::Stored(*existing))

@@ -360,3 +360,20 @@ async fn the_last_cakes_of_a_day_go_to_exactly_as_many_orders_as_it_takes() {
     assert_eq!(shop.orders.booked_days(), [(day("2026-12-24"), 3)].into());
     assert_eq!(shop.orders.snapshot().len(), 3);
 }
+
+#[tokio::test]
+async fn a_create_committed_but_answered_late_is_201_once_not_a_collision() {
+    let shop = shop();
+    shop.orders.lose_next_create_answer(1);
+    let (status, placed) = shop.place(&order(2, None)).await;
+    assert_eq!(status, 201, "{placed}");
+    let stored = shop.orders.snapshot();
+    assert_eq!(stored.len(), 1, "one order");
+    let order_id = cakeshop_domain::OrderId::parse(placed["orderId"].as_str().expect("orderId")).expect("id");
+    assert!(stored.contains_key(&order_id), "the order answered is the one stored");
+    assert_eq!(
+        shop.orders.booked_days(),
+        [(day("2026-11-21"), 2)].into(),
+        "its cakes taken once"
+    );
+}

@@ -23,12 +23,14 @@ fn unavailable(operation: &'static str) -> PortError {
 
 /// The order table with its outbox, the shop's settings and each day's booked count.
 /// `fail_next` makes the next calls fail, to test error paths; `stale_next` makes the next
-/// saves find the setting changed.
+/// saves find the setting changed; `lose_next_create_answer` makes the next create commit and
+/// then answer as a client's retry of it would.
 #[derive(Clone, Default)]
 pub struct MemoryOrders {
     table: Arc<Mutex<Table>>,
     failures: Arc<Mutex<u32>>,
     stale_saves: Arc<Mutex<u32>>,
+    lost_create_answers: Arc<Mutex<u32>>,
     calls: Arc<Mutex<Calls>>,
 }
 
@@ -105,6 +107,20 @@ impl MemoryOrders {
         fail
     }
 
+    /// The next `creates` creates commit, and their answer is lost on the way back: the client
+    /// sends the same write again, which finds the order it had just stored (as an AWS SDK
+    /// retry does after a timeout or a 5xx from a transaction DynamoDB had committed).
+    pub fn lose_next_create_answer(&self, creates: u32) {
+        *lock(&self.lost_create_answers) = creates;
+    }
+
+    fn injected_lost_answer(&self) -> bool {
+        let mut lost = lock(&self.lost_create_answers);
+        let lose = *lost > 0;
+        *lost = lost.saturating_sub(1);
+        lose
+    }
+
     fn count(&self, call: impl FnOnce(&mut Calls)) {
         call(&mut lock(&self.calls));
     }
@@ -162,6 +178,9 @@ impl OrderRepository for MemoryOrders {
         table.booked.insert(order.delivery_date, booked + order.quantity);
         table.orders.insert(order.order_id.clone(), order.clone());
         table.mark_pending(&order.order_id, order.status, order.created_at);
+        if self.injected_lost_answer() {
+            return Ok(CreateOutcome::AlreadyExists(Box::new(order.clone())));
+        }
         Ok(CreateOutcome::Created)
     }
 
