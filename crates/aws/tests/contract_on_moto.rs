@@ -26,6 +26,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// An emulator of the test's own and clients pointed at it.
@@ -485,7 +486,7 @@ async fn the_shops_rules_default_until_saved_and_saves_are_versioned() {
     let table = orders_table(&aws).await;
     let orders = DynamoOrders::new(aws.dynamodb(), table.clone());
 
-    let rules = orders.rules().await.expect("rules");
+    let rules = Arc::unwrap_or_clone(orders.rules().await.expect("rules"));
     assert_eq!(
         (rules.catalogue.value, rules.catalogue.version),
         (Catalogue::sample(), 0)
@@ -540,7 +541,7 @@ async fn the_shops_rules_default_until_saved_and_saves_are_versioned() {
         Saved::Stored { version: 1 }
     );
 
-    let rules = orders.rules().await.expect("rules");
+    let rules = Arc::unwrap_or_clone(orders.rules().await.expect("rules"));
     assert_eq!((rules.catalogue.value, rules.catalogue.version), (catalogue, 1));
     assert_eq!((rules.capacity.value, rules.capacity.version), (settings, 2));
     assert_eq!((rules.shop.value, rules.shop.version), (closed, 1));

@@ -75,8 +75,8 @@ impl AcceptingPorts {
 }
 
 impl Bakery for AcceptingPorts {
-    async fn rules(&self) -> Result<ShopRules, PortError> {
-        Ok((*self.0).clone())
+    async fn rules(&self) -> Result<Arc<ShopRules>, PortError> {
+        Ok(Arc::clone(&self.0))
     }
 
     async fn booked(&self, _: Day, days: u16) -> Result<Vec<u32>, PortError> {

@@ -134,7 +134,7 @@ impl<B: Bakery> ManageShop<B> {
         self.zone.local(self.clock.now()).0
     }
 
-    async fn rules(&self) -> Result<ShopRules, ApiError> {
+    async fn rules(&self) -> Result<Arc<ShopRules>, ApiError> {
         self.bakery
             .rules()
             .await

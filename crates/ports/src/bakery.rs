@@ -5,6 +5,7 @@
 use crate::error::PortError;
 use cakeshop_domain::{CapacitySettings, Catalogue, Day, ShopStatus};
 use std::future::Future;
+use std::sync::Arc;
 
 /// The most days `booked` reads at once.
 pub const MAX_DAYS_READ: u16 = 100;
@@ -38,7 +39,7 @@ pub enum Saved {
 pub trait Bakery: Send + Sync {
     /// The catalogue, capacity settings and shop status, each the default at version 0 when
     /// none is stored. One round trip, strongly consistent.
-    fn rules(&self) -> impl Future<Output = Result<ShopRules, PortError>> + Send;
+    fn rules(&self) -> impl Future<Output = Result<Arc<ShopRules>, PortError>> + Send;
 
     /// Cakes booked on each of the `days` days from `from` (0 for a day nothing was booked
     /// on), in day order; `days` is at most `MAX_DAYS_READ`.

@@ -69,10 +69,10 @@ impl RulesCache {
     }
 
     /// Keeps `rules`, read after `saves` saves, unless one has been committed since.
-    fn keep(&self, rules: &ShopRules, saves: u64) {
+    fn keep(&self, rules: &Arc<ShopRules>, saves: u64) {
         let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
         if self.saves.load(Ordering::Acquire) == saves {
-            *kept = Some(Arc::new(rules.clone()));
+            *kept = Some(Arc::clone(rules));
         }
     }
 
@@ -205,16 +205,17 @@ impl LocalOrders {
 }
 
 impl Bakery for LocalOrders {
-    async fn rules(&self) -> Result<ShopRules, PortError> {
+    async fn rules(&self) -> Result<Arc<ShopRules>, PortError> {
         let cache = self.store.rules_cache();
         if let Some(rules) = cache.get() {
-            return Ok(ShopRules::clone(&rules));
+            return Ok(rules);
         }
         let saves = cache.saves();
         let rules = self
             .store
             .read(read_rules)
             .map_err(|error| PortError::new("reading the shop's settings", error))?;
+        let rules = Arc::new(rules);
         cache.keep(&rules, saves);
         Ok(rules)
     }

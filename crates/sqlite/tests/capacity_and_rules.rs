@@ -255,15 +255,15 @@ async fn a_new_store_sells_the_sample_catalogue_and_reopening_neither_restocks_n
     let (store, orders) = open(dir.path());
     let rules = orders.rules().await.expect("rules");
     assert_eq!(
-        (rules.catalogue.value, rules.catalogue.version),
-        (Catalogue::sample(), 1)
+        (&rules.catalogue.value, rules.catalogue.version),
+        (&Catalogue::sample(), 1)
     );
     assert_eq!(
-        (rules.capacity.value, rules.capacity.version),
-        (CapacitySettings::default(), 0),
+        (&rules.capacity.value, rules.capacity.version),
+        (&CapacitySettings::default(), 0),
         "no capacity stored: the default, at version 0"
     );
-    assert_eq!((rules.shop.value, rules.shop.version), (ShopStatus::default(), 0));
+    assert_eq!((&rules.shop.value, rules.shop.version), (&ShopStatus::default(), 0));
     drop((store, orders));
     let (_store, orders) = open(dir.path());
     assert_eq!(orders.rules().await.expect("rules").catalogue.version, 1);
@@ -276,10 +276,10 @@ async fn a_new_store_sells_the_sample_catalogue_and_reopening_neither_restocks_n
     );
     drop(orders);
     let (_store, orders) = open(dir.path());
-    let reopened = orders.rules().await.expect("rules").catalogue;
+    let reopened = orders.rules().await.expect("rules");
     assert_eq!(
-        (reopened.value, reopened.version),
-        (catalogue, 2),
+        (&reopened.catalogue.value, reopened.catalogue.version),
+        (&catalogue, 2),
         "a stored catalogue is never replaced by the sample"
     );
 }

@@ -93,7 +93,7 @@ async fn the_shops_rules_and_booked_days_survive_reopening() {
     };
     let orders = LocalOrders::new(Store::open(dir.path(), 1).expect("reopened"));
     let rules = orders.rules().await.expect("rules");
-    assert_eq!((rules.capacity.value, rules.capacity.version), (settings, 1));
+    assert_eq!((&rules.capacity.value, rules.capacity.version), (&settings, 1));
     assert!(!rules.shop.value.open);
     assert_eq!(
         rules.catalogue.version, 1,

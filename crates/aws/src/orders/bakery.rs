@@ -13,6 +13,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use cakeshop_domain::{CapacitySettings, Catalogue, Day, ShopStatus};
 use cakeshop_ports::{Bakery, MAX_DAYS_READ, PortError, Saved, ShopRules};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 const RULES: &str = "reading the shop's rules from DynamoDB";
@@ -118,12 +119,12 @@ fn is_condition_failure(error: &SdkError<PutItemError>) -> bool {
 }
 
 impl Bakery for DynamoOrders {
-    async fn rules(&self) -> Result<ShopRules, PortError> {
+    async fn rules(&self) -> Result<Arc<ShopRules>, PortError> {
         let items = self
             .batch_get(vec![key(CATALOGUE_KEY), key(CAPACITY_KEY), key(SHOP_STATUS_KEY)], RULES)
             .await?;
         let failed = |error| PortError::new(RULES, error);
-        Ok(ShopRules {
+        Ok(Arc::new(ShopRules {
             catalogue: setting(
                 CATALOGUE_KEY,
                 items.get(CATALOGUE_KEY),
@@ -145,7 +146,7 @@ impl Bakery for DynamoOrders {
                 ShopStatus::default,
             )
             .map_err(failed)?,
-        })
+        }))
     }
 
     async fn booked(&self, from: Day, days: u16) -> Result<Vec<u32>, PortError> {

@@ -140,7 +140,7 @@ impl OrderRepository for Nowhere {
 }
 
 impl Bakery for Nowhere {
-    async fn rules(&self) -> Result<ShopRules, PortError> {
+    async fn rules(&self) -> Result<Arc<ShopRules>, PortError> {
         Err(unconnected("reading the shop's rules"))
     }
     async fn booked(&self, _: Day, _: u16) -> Result<Vec<u32>, PortError> {

@@ -314,17 +314,17 @@ impl Outbox for MemoryOrders {
 }
 
 impl Bakery for MemoryOrders {
-    async fn rules(&self) -> Result<ShopRules, PortError> {
+    async fn rules(&self) -> Result<Arc<ShopRules>, PortError> {
         self.count(|calls| calls.rules += 1);
         if self.injected_failure() {
             return Err(unavailable("reading the shop's rules"));
         }
         let table = lock(&self.table);
-        Ok(ShopRules {
+        Ok(Arc::new(ShopRules {
             catalogue: read_setting(&table.catalogue, Catalogue::sample),
             capacity: read_setting(&table.capacity, CapacitySettings::default),
             shop: read_setting(&table.shop, ShopStatus::default),
-        })
+        }))
     }
 
     async fn booked(&self, from: Day, days: u16) -> Result<Vec<u32>, PortError> {

@@ -1,6 +1,6 @@
 //! The orders table: conditional writes as single SQL statements whose `WHERE` is the condition,
-//! the way DynamoDB's condition expressions work. `create` alone reads before it writes (is the
-//! id taken?), inside the transaction of the store's one writer, where nothing can come between.
+//! the way DynamoDB's condition expressions work, inside the transaction of the store's one
+//! writer, where nothing can come between.
 //!
 //! An order takes its cakes from its delivery day's row of `booked_days` in the transaction that
 //! stores it, by one increment that applies only while the day has room, and a cancel gives
@@ -122,19 +122,12 @@ impl OrderRepository for LocalOrders {
         self.store
             .write(move |transaction| {
                 // One writer runs this transaction at a time, so nothing comes between the
-                // checks and the writes; every refusal returns before writing anything.
-                if let Some(existing) = read(transaction, &order.order_id)? {
-                    return Ok(CreateOutcome::AlreadyExists(Box::new(existing)));
-                }
-                // An order stored already cancelled holds no cakes.
-                let takes_cakes = order.status != Status::Cancelled;
-                if takes_cakes && !take_from_day(transaction, order.delivery_date, order.quantity, day_capacity)? {
-                    let booked = booked_on(transaction, order.delivery_date)?;
-                    return Ok(CreateOutcome::DayFull { booked });
-                }
-                transaction
+                // writes and their checks. The order goes in first: an id already taken is rare
+                // and found by the insert itself, so the common path reads nothing.
+                let inserted = transaction
                     .prepare_cached(
-                        "INSERT INTO orders (order_id, status, document, created_ms) VALUES (?1, ?2, ?3, ?4)",
+                        "INSERT INTO orders (order_id, status, document, created_ms) VALUES (?1, ?2, ?3, ?4) \
+                         ON CONFLICT (order_id) DO NOTHING",
                     )?
                     .execute(params![
                         order.order_id.as_str(),
@@ -142,6 +135,20 @@ impl OrderRepository for LocalOrders {
                         document,
                         order.created_at.unix_millis()
                     ])?;
+                if inserted == 0 {
+                    let existing = read(transaction, &order.order_id)?.ok_or_else(|| corrupt("order", "vanished"))?;
+                    return Ok(CreateOutcome::AlreadyExists(Box::new(existing)));
+                }
+                // An order stored already cancelled holds no cakes. A full day takes the order
+                // back out, so a refusal leaves nothing written.
+                let takes_cakes = order.status != Status::Cancelled;
+                if takes_cakes && !take_from_day(transaction, order.delivery_date, order.quantity, day_capacity)? {
+                    transaction
+                        .prepare_cached("DELETE FROM orders WHERE order_id = ?1")?
+                        .execute([order.order_id.as_str()])?;
+                    let booked = booked_on(transaction, order.delivery_date)?;
+                    return Ok(CreateOutcome::DayFull { booked });
+                }
                 for entry in &history {
                     insert_step(transaction, &order.order_id, entry.step, entry.at)?;
                 }
