@@ -28,7 +28,11 @@ impl Shop {
             .arg(config)
             .args(extra)
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .env("CAKESHOP_LOG", "error")
+            // Only errors by default: logging every request would be part of what is measured.
+            .env(
+                "CAKESHOP_LOG",
+                std::env::var("CAKESHOP_BENCH_LOG").unwrap_or_else(|_| "error".into()),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
