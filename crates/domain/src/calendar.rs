@@ -61,6 +61,16 @@ impl Day {
         (later.0 - self.0).whole_days()
     }
 
+    /// The day as people write it: "Thursday 3 December 2026".
+    pub fn written_out(self) -> String {
+        format!("{} {}", self.written_out_short(), self.0.year())
+    }
+
+    /// The day without its year: "Thursday 3 December".
+    pub fn written_out_short(self) -> String {
+        format!("{} {} {}", self.0.weekday(), self.0.day(), self.0.month())
+    }
+
     /// The days from `self` on, `count` of them.
     pub fn range(self, count: u16) -> impl Iterator<Item = Day> {
         (0..i64::from(count)).map(move |offset| self.plus_days(offset))
@@ -247,6 +257,12 @@ mod tests {
 
     fn day(text: &str) -> Day {
         Day::parse(text).expect("valid")
+    }
+
+    #[test]
+    fn a_day_is_written_out_as_people_write_it() {
+        assert_eq!(day("2026-12-03").written_out(), "Thursday 3 December 2026");
+        assert_eq!(day("2027-01-01").written_out_short(), "Friday 1 January");
     }
 
     #[test]
