@@ -235,7 +235,7 @@ FUNCTIONS: dict[str, Function] = {
     "order-queries": Function(
         role="OrderQueriesRole",
         timeout=HTTP_TIMEOUT,
-        routes=frozenset({"GET /order/{orderId}", "GET /orders"}),
+        routes=frozenset({"GET /order/{orderId}", "GET /orders", "GET /track/{orderId}"}),
         grants=frozenset(
             logs("order-queries")
             | grant(READ_ORDER, "OrdersTable")
@@ -250,6 +250,8 @@ FUNCTIONS: dict[str, Function] = {
         timeout=HTTP_TIMEOUT,
         routes=frozenset(
             {
+                "GET /",
+                "GET /assets/shop.css",
                 "GET /products",
                 "POST /products",
                 "PUT /products/{productId}",

@@ -14,6 +14,7 @@ pub fn print(shop: &RunningShop) {
     };
     println!("cakeshop dev is running");
     println!("  HTTP API        {base}");
+    println!("  storefront      {base}/   (the shop's page: order a cake there)");
     println!("  store           {}", shop.store.path().display());
     println!(
         "  baker key       {}   (Authorization: Bearer <key>)",

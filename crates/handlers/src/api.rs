@@ -1,5 +1,5 @@
 //! The HTTP side shared by the API handlers: reading an API Gateway v2 request and writing the
-//! JSON (or HTML) response with the project's error shape `{"error":{"code","message"}}`.
+//! JSON response (pages are `pages`') with the project's error shape `{"error":{"code","message"}}`.
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::encodings::Body;
@@ -77,10 +77,6 @@ pub fn json_response<T: Serialize + ?Sized>(status: u16, value: &T) -> ApiGatewa
             response(500, "application/json", body.to_owned())
         }
     }
-}
-
-pub fn html_response(status: u16, page: String) -> ApiGatewayV2httpResponse {
-    response(status, "text/html; charset=utf-8", page)
 }
 
 fn response(status: u16, content_type: &'static str, body: String) -> ApiGatewayV2httpResponse {

@@ -5,9 +5,9 @@
 //! form; API clients POST JSON `{"orderId"}` with `Authorization: Bearer <baker key or link token>`.
 
 use crate::announce::announce;
-use crate::api::{ApiError, bearer_token, body_bytes, html_response, is_form, json_response, respond, route};
+use crate::api::{ApiError, bearer_token, body_bytes, is_form, json_response, respond, route};
 use crate::auth::{BakerKey, LinkError, Signer};
-use crate::baker_page;
+use crate::pages::{baker_link, page_response};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use cakeshop_domain::{EventKind, Order, OrderEvent, OrderId, Status, parse_order_reference};
 use cakeshop_ports::{Clock, EventPublisher, OrderRepository, TransitionOutcome};
@@ -56,14 +56,14 @@ impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
         let token = request.query_string_parameters.first("token").unwrap_or_default();
         let order_id = match self.signer.verify_baker_link(token, self.clock.now()) {
             Ok(order_id) => order_id,
-            Err(error) => return html_response(403, baker_page::refusal_page(&error.to_string())),
+            Err(error) => return page_response(403, baker_link::refusal_page(&error.to_string())),
         };
         match self.orders.get(&order_id).await {
-            Ok(Some(order)) => html_response(200, baker_page::confirmation_page(&order, token, &self.form_action())),
-            Ok(None) => html_response(404, baker_page::refusal_page("There is no such order.")),
+            Ok(Some(order)) => page_response(200, baker_link::confirmation_page(&order, token, &self.form_action())),
+            Ok(None) => page_response(404, baker_link::refusal_page("There is no such order.")),
             Err(error) => {
                 let refusal = ApiError::internal("reading the order failed", &error);
-                html_response(500, baker_page::refusal_page(&refusal.message))
+                page_response(500, baker_link::refusal_page(&refusal.message))
             }
         }
     }
@@ -83,8 +83,8 @@ impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
         }
         .await;
         match result {
-            Ok(order) => html_response(200, baker_page::fulfilled_page(&order)),
-            Err(refusal) => html_response(refusal.status, baker_page::refusal_page(&refusal.message)),
+            Ok(order) => page_response(200, baker_link::fulfilled_page(&order)),
+            Err(refusal) => page_response(refusal.status, baker_link::refusal_page(&refusal.message)),
         }
     }
 
@@ -161,6 +161,7 @@ impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
         .await
     }
 
+    /// The page's form posts to the address the email's link came from.
     fn form_action(&self) -> String {
         format!("{}/order/fulfilled", self.public_base_url.trim_end_matches('/'))
     }

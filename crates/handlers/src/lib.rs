@@ -10,13 +10,13 @@
 //!   (with `open_orders`), `manage_shop`, `relay_events`.
 //! - What they share: `api` (HTTP in and out), `auth`, `stream_batch` and `queue_batch` (partial
 //!   batch failures), `record_error`, `announce` (publish, then clear the outbox mark),
-//!   `partner_forwarding`, `baker_email`, `baker_page` and `html` (escaping).
+//!   `partner_forwarding`, `baker_email` and `html` (escaping).
+//! - `pages`: the storefront, the tracking page and the baker's link page, through maud.
 
 pub mod announce;
 pub mod api;
 pub mod auth;
 pub mod baker_email;
-pub mod baker_page;
 pub mod cancel_order;
 pub mod confirm_delivery;
 pub mod forward_feedback;
@@ -28,6 +28,7 @@ pub mod notify_baker;
 pub mod notify_delivery;
 pub mod open_orders;
 pub mod order_queries;
+pub mod pages;
 pub mod partner_forwarding;
 pub mod place_order;
 pub mod queue_batch;

@@ -6,6 +6,7 @@
 //! - `PUT /capacity` (baker): the per-weekday and per-date capacity and the cut-off, answered
 //!   with the days now booked beyond their new capacity (their orders are kept).
 //! - `GET /shop` (anyone), `PUT /shop` (baker): open or closed, and whether orders are taken.
+//! - `GET /` (anyone): the storefront page (`pages::storefront`), and its stylesheet.
 //!
 //! Each setting is saved at the version it was read at (`Bakery::save_*`); when someone saved
 //! in between, the change is applied again to what they saved, a few times at most. The baker
@@ -14,12 +15,14 @@
 
 use crate::api::{ApiError, bearer_token, body_bytes, json_response, respond, route};
 use crate::auth::BakerKey;
+use crate::pages::storefront::{self, OrderForm, Problems};
+use crate::pages::{STYLESHEET_PATH, page_response, stylesheet_response};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use cakeshop_domain::{
     CapacitySettings, Catalogue, CatalogueError, Day, DayAvailability, ORDERING_HORIZON_DAYS, OrderingWindow, Product,
     ProductId, ShopStatus, ShopZone, parse_capacity_change, parse_new_product, parse_product_change, parse_shop_status,
 };
-use cakeshop_ports::{Bakery, Clock, PortError, Saved, ShopRules};
+use cakeshop_ports::{Bakery, Clock, IdGenerator, PortError, Saved, ShopRules};
 use http::Method;
 use serde::Serialize;
 use std::sync::Arc;
@@ -36,6 +39,7 @@ pub struct ManageShop<B> {
     baker_key: BakerKey,
     zone: ShopZone,
     clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
 }
 
 /// One of the three settings, as it is to be saved.
@@ -80,12 +84,19 @@ struct ShopAnswer<'a> {
 }
 
 impl<B: Bakery> ManageShop<B> {
-    pub fn new(bakery: B, baker_key: BakerKey, zone: ShopZone, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        bakery: B,
+        baker_key: BakerKey,
+        zone: ShopZone,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+    ) -> Self {
         ManageShop {
             bakery,
             baker_key,
             zone,
             clock,
+            ids,
         }
     }
 
@@ -96,6 +107,8 @@ impl<B: Bakery> ManageShop<B> {
     async fn route(&self, request: &ApiGatewayV2httpRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
         let (method, path) = route(request);
         match (method, path.as_str()) {
+            (Method::GET, "/") => self.storefront().await,
+            (Method::GET, STYLESHEET_PATH) => Ok(stylesheet_response()),
             (Method::GET, "/products") => self.products().await,
             (Method::POST, "/products") => {
                 self.check_baker(request)?;
@@ -139,6 +152,15 @@ impl<B: Bakery> ManageShop<B> {
             .rules()
             .await
             .map_err(|error| ApiError::internal("reading the shop's settings failed", &error))
+    }
+
+    /// A fresh order form, keyed so that posting it twice places one order.
+    async fn storefront(&self) -> Result<ApiGatewayV2httpResponse, ApiError> {
+        let shop = storefront::look_in(&self.bakery, &self.zone, self.clock.now())
+            .await
+            .map_err(|error| ApiError::internal("reading the shop failed", &error))?;
+        let form = OrderForm::blank(self.ids.order_id().as_str().to_owned());
+        Ok(page_response(200, storefront::page(&shop, &form, &Problems::default())))
     }
 
     async fn products(&self) -> Result<ApiGatewayV2httpResponse, ApiError> {

@@ -1,33 +1,40 @@
-//! The read-only routes about orders: `GET /order/{orderId}` (status and history) and
-//! `GET /orders` (the baker's listing by status, `open_orders`). The catalogue is
+//! The read-only routes about orders: `GET /order/{orderId}` (status and history),
+//! `GET /orders` (the baker's listing by status, `open_orders`) and the customer's tracking
+//! page, `GET /track/{orderId}?t=<customerToken>` (`pages::tracking`). The catalogue is
 //! `manage_shop`'s.
 
 use crate::api::{ApiError, bearer_token, json_response, respond, route};
 use crate::auth::{BakerKey, Signer};
 use crate::open_orders::list_orders;
+use crate::pages::tracking::{self, TOKEN_PARAMETER};
+use crate::pages::{layout, page_response};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
-use cakeshop_domain::OrderId;
+use cakeshop_domain::{OrderId, ShopZone};
 use cakeshop_ports::OrderRepository;
 use http::Method;
+use maud::html;
 
 pub struct OrderQueries<R> {
     orders: R,
     signer: Signer,
     baker_key: BakerKey,
+    zone: ShopZone,
 }
 
 impl<R: OrderRepository> OrderQueries<R> {
-    pub fn new(orders: R, signer: Signer, baker_key: BakerKey) -> Self {
+    pub fn new(orders: R, signer: Signer, baker_key: BakerKey, zone: ShopZone) -> Self {
         OrderQueries {
             orders,
             signer,
             baker_key,
+            zone,
         }
     }
 
     pub async fn handle(&self, request: ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
         respond(match route(&request) {
             (Method::GET, path) if path == "/orders" => self.orders_by_status(&request).await,
+            (Method::GET, path) if path.starts_with("/track/") => Ok(self.tracking_page(&request).await),
             (Method::GET, _) => self.order(&request).await,
             (method, path) => Err(ApiError::not_found(format!("no route {method} {path}"))),
         })
@@ -57,6 +64,43 @@ impl<R: OrderRepository> OrderQueries<R> {
             Ok(Some(order)) => Ok(json_response(200, &order)),
             Ok(None) => Err(ApiError::not_found(format!("no order {order_id}"))),
             Err(error) => Err(ApiError::internal("reading the order failed", &error)),
+        }
+    }
+
+    /// The tracking page, or a page saying why not: whoever holds the link is the customer.
+    async fn tracking_page(&self, request: &ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
+        let refusal =
+            |status: u16, title: &str, message: &str| page_response(status, layout(title, html! { p { (message) } }));
+        let raw_id = request
+            .path_parameters
+            .get("orderId")
+            .map(String::as_str)
+            .unwrap_or_default();
+        let Ok(order_id) = OrderId::parse(raw_id) else {
+            return refusal(404, "No such order", "There is no order with this number.");
+        };
+        let token = request
+            .query_string_parameters
+            .first(TOKEN_PARAMETER)
+            .unwrap_or_default();
+        if !self.signer.is_customer_token(&order_id, token) {
+            return refusal(
+                403,
+                "This link does not open this order",
+                "Please use the whole link from your order's confirmation.",
+            );
+        }
+        match self.orders.get(&order_id).await {
+            Ok(Some(order)) => page_response(200, tracking::page(&order, &self.zone)),
+            Ok(None) => refusal(404, "No such order", "There is no order with this number."),
+            Err(error) => {
+                tracing::error!(error = %crate::api::error_chain(&error), "reading the order failed");
+                refusal(
+                    503,
+                    "Please try again",
+                    "Your order could not be read just now. Please reload this page in a moment.",
+                )
+            }
         }
     }
 }

@@ -15,16 +15,24 @@
 //! retrying after a timeout or a crash) finds what its first attempt stored and gets the same
 //! order back, with its `order_placed` published again in case the first attempt died before,
 //! even if the shop has closed or the day's orders have closed since.
+//!
+//! The storefront's form posts here too (`application/x-www-form-urlencoded`), with the key
+//! the page was given as its idempotency key, and is answered with pages: the tracking page on
+//! success (a `303`), else the storefront again with the problems shown.
 
 use crate::announce::announce;
-use crate::api::{ApiError, body_bytes, json_response, respond};
+use crate::api::{ApiError, body_bytes, error_chain, is_form, json_response, respond};
 use crate::auth::Signer;
+use crate::pages::storefront::{self, OrderForm, Problems};
+use crate::pages::tracking::tracking_path;
+use crate::pages::{layout, page_response, see_other};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use cakeshop_domain::{
-    CapacitySettings, Day, EventKind, Order, OrderEvent, OrderId, OrderRequest, OrderingWindow, ShopZone,
+    CapacitySettings, Day, EventKind, Order, OrderEvent, OrderId, OrderRequest, OrderingWindow, RequestError, ShopZone,
     parse_new_order,
 };
 use cakeshop_ports::{Bakery, Clock, CreateOutcome, EventPublisher, IdGenerator, OrderRepository};
+use maud::html;
 use serde::Serialize;
 use std::sync::Arc;
 use tracing::Instrument;
@@ -83,24 +91,88 @@ impl<R: OrderRepository + Bakery, E: EventPublisher> PlaceOrder<R, E> {
     }
 
     pub async fn handle(&self, request: ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
-        respond(self.place(&request).await)
+        if is_form(&request) {
+            return self.place_from_form(&request).await;
+        }
+        respond(self.place_from_json(&request).await)
     }
 
-    async fn place(&self, request: &ApiGatewayV2httpRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
+    async fn place_from_json(&self, request: &ApiGatewayV2httpRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
         let key = idempotency_key(request)?;
         let order_request = parse_new_order(&body_bytes(request)?)?;
+        let order = self.place(&order_request, key).await?;
+        let customer_token = self.signer.customer_token(&order.order_id);
+        Ok(json_response(
+            201,
+            &PlacedOrder {
+                order: &order,
+                customer_token,
+            },
+        ))
+    }
+
+    /// The storefront's form: on success the customer is sent on to their tracking page; on a
+    /// refusal the storefront is shown again with what they typed and each problem beside its
+    /// field.
+    async fn place_from_form(&self, request: &ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
+        let body = match body_bytes(request) {
+            Ok(body) => body,
+            Err(refusal) => return self.form_refused(OrderForm::default(), refusal.into()).await,
+        };
+        let form = OrderForm::from_body(&body);
+        let key = match form_key(&form.form_key) {
+            Ok(key) => key,
+            Err(refusal) => return self.form_refused(form, refusal.into()).await,
+        };
+        let order_request = match parse_new_order(&form.to_json()) {
+            Ok(order_request) => order_request,
+            Err(RequestError::Invalid(fields)) if !fields.is_empty() => {
+                let problems = Problems { fields, general: None };
+                return self.form_refused(form, (422, problems)).await;
+            }
+            Err(error) => return self.form_refused(form, ApiError::from(error).into()).await,
+        };
+        match self.place(&order_request, key).await {
+            Ok(order) => {
+                let token = self.signer.customer_token(&order.order_id);
+                see_other(&tracking_path(order.order_id.as_str(), &token))
+            }
+            Err(refusal) => self.form_refused(form, refusal.into()).await,
+        }
+    }
+
+    /// The storefront again, with `form` as typed and `problems` shown, answered with `status`.
+    async fn form_refused(&self, form: OrderForm, (status, problems): (u16, Problems)) -> ApiGatewayV2httpResponse {
+        match storefront::look_in(&self.orders, &self.zone, self.clock.now()).await {
+            Ok(shop) => page_response(status, storefront::page(&shop, &form, &problems)),
+            Err(error) => {
+                tracing::error!(error = %error_chain(&error), "reading the shop for the storefront failed");
+                let message = problems
+                    .general
+                    .unwrap_or_else(|| "Your order was not placed. Please go back and try again.".into());
+                page_response(
+                    status.max(500),
+                    layout("Your order was not placed", html! { p { (message) } }),
+                )
+            }
+        }
+    }
+
+    /// Stores the order (or finds the one an earlier attempt with `key` stored) and announces
+    /// it.
+    async fn place(&self, order_request: &OrderRequest, key: Option<&str>) -> Result<Order, ApiError> {
         let order_id = match key {
             Some(key) => self.signer.order_id_for_idempotency_key(key),
             None => self.ids.order_id(),
         };
         let span = tracing::info_span!("place_order", %order_id);
         async {
-            let order = match self.store(order_id.clone(), &order_request, key.is_some()).await {
+            let order = match self.store(order_id.clone(), order_request, key.is_some()).await {
                 Ok(order) => order,
                 // A refusal that depends on the shop's state, which may have changed since a
                 // first attempt with this key stored the order: the repeat still finds it.
                 Err(refusal) if key.is_some() && refusal.status != 500 => match self.orders.get(&order_id).await {
-                    Ok(Some(existing)) if existing.was_placed_as(&order_request) => {
+                    Ok(Some(existing)) if existing.was_placed_as(order_request) => {
                         tracing::info!("repeated request; returning the stored order");
                         existing
                     }
@@ -120,14 +192,7 @@ impl<R: OrderRepository + Bakery, E: EventPublisher> PlaceOrder<R, E> {
                 delivery_date = %order.delivery_date,
                 "order placed"
             );
-            let customer_token = self.signer.customer_token(&order.order_id);
-            Ok(json_response(
-                201,
-                &PlacedOrder {
-                    order: &order,
-                    customer_token,
-                },
-            ))
+            Ok(order)
         }
         .instrument(span)
         .await
@@ -276,7 +341,19 @@ fn idempotency_key(request: &ApiGatewayV2httpRequest) -> Result<Option<&str>, Ap
     let Some(value) = request.headers.get("idempotency-key") else {
         return Ok(None);
     };
-    let key = value.to_str().unwrap_or_default();
+    checked_key(value.to_str().unwrap_or_default()).map(Some)
+}
+
+/// The storefront form's key, which it sends as its idempotency key; a form without one (an
+/// old page, a hand-made post) places its order unkeyed.
+fn form_key(key: &str) -> Result<Option<&str>, ApiError> {
+    if key.is_empty() {
+        return Ok(None);
+    }
+    checked_key(key).map(Some)
+}
+
+fn checked_key(key: &str) -> Result<&str, ApiError> {
     let well_formed =
         (1..=MAX_IDEMPOTENCY_KEY_LENGTH).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic());
     if !well_formed {
@@ -286,5 +363,15 @@ fn idempotency_key(request: &ApiGatewayV2httpRequest) -> Result<Option<&str>, Ap
             format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters, e.g. a UUID"),
         ));
     }
-    Ok(Some(key))
+    Ok(key)
+}
+
+impl From<ApiError> for (u16, Problems) {
+    fn from(refusal: ApiError) -> (u16, Problems) {
+        let problems = Problems {
+            fields: Vec::new(),
+            general: Some(refusal.message),
+        };
+        (refusal.status, problems)
+    }
 }

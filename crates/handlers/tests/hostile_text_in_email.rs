@@ -57,7 +57,9 @@ async fn hostile_text_adds_no_markup_and_no_header_to_the_bakers_email_or_page()
     assert_eq!(tags(&email.html), tags(&benign_email.html), "{}", email.html);
     assert_eq!(tags(&page), tags(&benign_page), "{page}");
     for html in [&email.html, &page] {
-        assert!(html.contains("&lt;img src=x onerror=alert(1)&gt; &quot;Ada&quot; &amp; &#39;co&#39;"));
+        // An apostrophe needs no escape in text; the email's escaper writes it as `&#39;`.
+        let html = html.replace("&#39;", "'");
+        assert!(html.contains("&lt;img src=x onerror=alert(1)&gt; &quot;Ada&quot; &amp; 'co'"));
         assert!(html.contains("&lt;script&gt;x()&lt;/script&gt;"));
         assert!(html.contains("&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;form"));
     }

@@ -26,7 +26,7 @@ fn baker_key<P: Ports>(ports: &P) -> Result<BakerKey, P::Error> {
     Ok(BakerKey::new(&ports.text(BAKER_API_KEY)?))
 }
 
-/// `POST /order`: the customer places an order.
+/// `POST /order`: the customer places an order, as JSON or from the storefront's form.
 pub struct PlaceOrderFunction;
 
 impl Function for PlaceOrderFunction {
@@ -241,12 +241,12 @@ impl Function for CancelOrderFunction {
     }
 }
 
-/// `GET /order/{orderId}` and `GET /orders`.
+/// `GET /order/{orderId}`, `GET /orders` and the tracking page, `GET /track/{orderId}`.
 pub struct OrderQueriesFunction;
 
 impl Function for OrderQueriesFunction {
     const NAME: &'static str = "order-queries";
-    const SUMMARY: &'static str = "GET /order/{orderId}, GET /orders (baker)";
+    const SUMMARY: &'static str = "GET /order/{orderId}, GET /orders (baker), GET /track/{orderId} (the tracking page)";
     const READS_SECRETS: bool = true;
     type Event = ApiGatewayV2httpRequest;
     type Response = ApiGatewayV2httpResponse;
@@ -254,7 +254,12 @@ impl Function for OrderQueriesFunction {
     type Handler<P: Ports> = OrderQueries<P::Orders>;
 
     fn build<P: Ports>(ports: &P) -> Result<Self::Handler<P>, P::Error> {
-        Ok(OrderQueries::new(ports.orders()?, signer(ports)?, baker_key(ports)?))
+        Ok(OrderQueries::new(
+            ports.orders()?,
+            signer(ports)?,
+            baker_key(ports)?,
+            ports.zone(SHOP_TIME_ZONE)?,
+        ))
     }
 
     async fn handle<P: Ports>(handler: &Self::Handler<P>, event: Self::Event) -> Result<Self::Response, Infallible> {
@@ -263,13 +268,13 @@ impl Function for OrderQueriesFunction {
 }
 
 /// The shop's settings: `GET|POST /products`, `PUT /products/{productId}`, `GET /availability`,
-/// `PUT /capacity`, `GET|PUT /shop`.
+/// `PUT /capacity`, `GET|PUT /shop`; and the storefront, `GET /`.
 pub struct ManageShopFunction;
 
 impl Function for ManageShopFunction {
     const NAME: &'static str = "manage-shop";
     const SUMMARY: &'static str =
-        "GET|POST /products, PUT /products/{productId}, GET /availability, PUT /capacity, GET|PUT /shop";
+        "GET /, GET|POST /products, PUT /products/{productId}, GET /availability, PUT /capacity, GET|PUT /shop";
     const READS_SECRETS: bool = true;
     type Event = ApiGatewayV2httpRequest;
     type Response = ApiGatewayV2httpResponse;
@@ -282,6 +287,7 @@ impl Function for ManageShopFunction {
             baker_key(ports)?,
             ports.zone(SHOP_TIME_ZONE)?,
             ports.clock(),
+            ports.ids(),
         ))
     }
 

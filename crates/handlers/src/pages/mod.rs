@@ -1,0 +1,106 @@
+//! The shop's pages, server-rendered through maud, which escapes every value it is given: the
+//! storefront (`storefront`), the customer's tracking page (`tracking`) and the page behind the
+//! baker's email link (`baker_link`). Every page works without scripting, loads nothing but the
+//! shop's own stylesheet, and is served with a Content-Security-Policy that allows nothing else.
+
+pub mod baker_link;
+pub mod storefront;
+pub mod tracking;
+
+use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
+use aws_lambda_events::encodings::Body;
+use cakeshop_domain::{ShopZone, Timestamp};
+use http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HeaderValue, LOCATION, REFERRER_POLICY};
+use http::{HeaderMap, HeaderName};
+use maud::{DOCTYPE, Markup, html};
+
+/// Where the stylesheet is served; the one thing a page loads.
+pub const STYLESHEET_PATH: &str = "/assets/shop.css";
+const STYLESHEET: &str = include_str!("shop.css");
+
+/// Only the shop's own stylesheet and forms posting back to the shop: no script, no frame, no
+/// other origin.
+pub const POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+                          base-uri 'none'; frame-ancestors 'none'";
+
+/// The shop's name, as pages and emails show it.
+pub const SHOP_NAME: &str = "The Cake Shop";
+
+/// A whole page: the shop's header, `title` as its heading, then `body`.
+pub fn layout(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · " (SHOP_NAME) }
+                link rel="stylesheet" href=(STYLESHEET_PATH);
+            }
+            body {
+                header.shop-header {
+                    a.shop-name href="/" { (SHOP_NAME) }
+                }
+                main {
+                    h1 { (title) }
+                    (body)
+                }
+            }
+        }
+    }
+}
+
+/// A page with its security headers. Pages show a customer's order: never cached.
+pub fn page_response(status: u16, page: Markup) -> ApiGatewayV2httpResponse {
+    let mut response = response(status, "text/html; charset=utf-8", "no-store", page.into_string());
+    let headers = &mut response.headers;
+    headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(POLICY));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        HeaderName::from_static("x-content-type-options"),
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+/// `303 See Other` to `location`, after a form post: reloading the page it leads to posts
+/// nothing again.
+pub fn see_other(location: &str) -> ApiGatewayV2httpResponse {
+    let mut response = response(303, "text/plain; charset=utf-8", "no-store", String::new());
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers.insert(LOCATION, value);
+    }
+    response
+}
+
+/// The stylesheet; it changes only with a release, so browsers may keep it for an hour.
+pub fn stylesheet_response() -> ApiGatewayV2httpResponse {
+    let mut response = response(
+        200,
+        "text/css; charset=utf-8",
+        "public, max-age=3600",
+        STYLESHEET.to_owned(),
+    );
+    response.headers.insert(
+        HeaderName::from_static("x-content-type-options"),
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+fn response(status: u16, content_type: &'static str, cache: &'static str, body: String) -> ApiGatewayV2httpResponse {
+    let mut headers = HeaderMap::new();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static(cache));
+    let mut response = ApiGatewayV2httpResponse::default();
+    response.status_code = i64::from(status);
+    response.headers = headers;
+    response.body = Some(Body::Text(body));
+    response
+}
+
+/// A moment as the shop's customers read it, in the shop's zone: "Thursday 3 December, 14:05".
+pub fn moment(at: Timestamp, zone: &ShopZone) -> String {
+    let (day, time) = zone.local(at);
+    format!("{}, {time}", day.written_out_short())
+}
