@@ -251,7 +251,7 @@ FUNCTIONS: dict[str, Function] = {
         routes=frozenset(
             {
                 "GET /",
-                "GET /assets/shop.css",
+                "GET /assets/{name}",
                 "GET /products",
                 "POST /products",
                 "PUT /products/{productId}",

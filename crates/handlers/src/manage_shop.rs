@@ -6,7 +6,8 @@
 //! - `PUT /capacity` (baker): the per-weekday and per-date capacity and the cut-off, answered
 //!   with the days now booked beyond their new capacity (their orders are kept).
 //! - `GET /shop` (anyone), `PUT /shop` (baker): open or closed, and whether orders are taken.
-//! - `GET /` (anyone): the storefront page (`pages::storefront`), and its stylesheet.
+//! - `GET /` (anyone): the storefront page (`pages::storefront`); `GET /assets/{name}`, what
+//!   pages load (their stylesheet and icon).
 //!
 //! Each setting is saved at the version it was read at (`Bakery::save_*`); when someone saved
 //! in between, the change is applied again to what they saved, a few times at most. The baker
@@ -16,7 +17,7 @@
 use crate::api::{ApiError, bearer_token, body_bytes, json_response, respond, route};
 use crate::auth::BakerKey;
 use crate::pages::storefront::{self, OrderForm, Problems};
-use crate::pages::{STYLESHEET_PATH, page_response, stylesheet_response};
+use crate::pages::{asset_response, page_response};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use cakeshop_domain::{
     CapacitySettings, Catalogue, CatalogueError, Day, DayAvailability, ORDERING_HORIZON_DAYS, OrderingWindow, Product,
@@ -108,7 +109,10 @@ impl<B: Bakery> ManageShop<B> {
         let (method, path) = route(request);
         match (method, path.as_str()) {
             (Method::GET, "/") => self.storefront().await,
-            (Method::GET, STYLESHEET_PATH) => Ok(stylesheet_response()),
+            (Method::GET, asset) if asset.starts_with("/assets/") => {
+                let raw = request.raw_path.as_deref().unwrap_or(asset);
+                asset_response(raw).ok_or_else(|| ApiError::not_found(format!("no asset {raw}")))
+            }
             (Method::GET, "/products") => self.products().await,
             (Method::POST, "/products") => {
                 self.check_baker(request)?;

@@ -199,3 +199,22 @@ async fn the_tracking_page_opens_only_with_its_own_orders_token_and_shows_what_w
     let (status, _) = open(&shop, "/track/not%20an%20id?t=x").await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn the_pages_assets_are_served_by_name_and_nothing_else_is() {
+    let shop = shop();
+    let get = |path: &'static str| {
+        let mut request = http_request("GET", "/assets/{name}", path, json!({}), None);
+        request["pathParameters"] = json!({ "name": path.trim_start_matches("/assets/") });
+        shop.manage_shop.handle(as_http(&request))
+    };
+    let stylesheet = get("/assets/shop.css").await;
+    assert_eq!(stylesheet.status_code, 200);
+    assert!(header(&stylesheet, "content-type").starts_with("text/css"));
+    let icon = get("/assets/cake.svg").await;
+    assert_eq!(
+        (icon.status_code, header(&icon, "content-type")),
+        (200, "image/svg+xml")
+    );
+    assert_eq!(get("/assets/../secrets.json").await.status_code, 404);
+}

@@ -14,9 +14,11 @@ use http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HeaderV
 use http::{HeaderMap, HeaderName};
 use maud::{DOCTYPE, Markup, html};
 
-/// Where the stylesheet is served; the one thing a page loads.
+/// Where the stylesheet and the icon are served: all that a page loads.
 pub const STYLESHEET_PATH: &str = "/assets/shop.css";
+pub const ICON_PATH: &str = "/assets/cake.svg";
 const STYLESHEET: &str = include_str!("shop.css");
+const ICON: &str = include_str!("cake.svg");
 
 /// Only the shop's own stylesheet and forms posting back to the shop: no script, no frame, no
 /// other origin.
@@ -36,6 +38,7 @@ pub fn layout(title: &str, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · " (SHOP_NAME) }
                 link rel="stylesheet" href=(STYLESHEET_PATH);
+                link rel="icon" type="image/svg+xml" href=(ICON_PATH);
             }
             body {
                 header.shop-header {
@@ -73,19 +76,20 @@ pub fn see_other(location: &str) -> ApiGatewayV2httpResponse {
     response
 }
 
-/// The stylesheet; it changes only with a release, so browsers may keep it for an hour.
-pub fn stylesheet_response() -> ApiGatewayV2httpResponse {
-    let mut response = response(
-        200,
-        "text/css; charset=utf-8",
-        "public, max-age=3600",
-        STYLESHEET.to_owned(),
-    );
+/// One of the pages' assets by its path (`/assets/…`); they change only with a release, so
+/// browsers may keep them for an hour.
+pub fn asset_response(path: &str) -> Option<ApiGatewayV2httpResponse> {
+    let (content_type, body) = match path {
+        STYLESHEET_PATH => ("text/css; charset=utf-8", STYLESHEET),
+        ICON_PATH => ("image/svg+xml", ICON),
+        _ => return None,
+    };
+    let mut response = response(200, content_type, "public, max-age=3600", body.to_owned());
     response.headers.insert(
         HeaderName::from_static("x-content-type-options"),
         HeaderValue::from_static("nosniff"),
     );
-    response
+    Some(response)
 }
 
 fn response(status: u16, content_type: &'static str, cache: &'static str, body: String) -> ApiGatewayV2httpResponse {
