@@ -41,6 +41,14 @@ async fn assert_accessible(browser: &Browser, page: &str) {
     assert!(violations.is_empty(), "{page}: {violations:#?}");
 }
 
+async fn click(client: &fantoccini::Client, css: &str) {
+    let element = client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("nothing to click at {css}"));
+    element.click().await.expect("click");
+}
+
 async fn screenshot(browser: &Browser, name: &str) {
     let png = browser.client.screenshot().await.expect("a screenshot");
     let path = project_file("media").join(name);
@@ -61,13 +69,7 @@ async fn a_customer_orders_on_the_storefront_and_lands_on_the_tracking_page() {
     screenshot(&browser, "storefront.png").await;
 
     // Nothing filled in: every problem beside its field, the page as it was.
-    client
-        .find(Locator::Css("button[type=submit]"))
-        .await
-        .expect("the button")
-        .click()
-        .await
-        .expect("click");
+    click(client, "button[type=submit]").await;
     let problem = client
         .wait()
         .for_element(Locator::Css("#name-error"))
@@ -84,13 +86,7 @@ async fn a_customer_orders_on_the_storefront_and_lands_on_the_tracking_page() {
     assert_accessible(&browser, "the storefront with problems").await;
 
     // Filled in as a customer would.
-    client
-        .find(Locator::Css("input[name=productId][value='3']"))
-        .await
-        .expect("the red velvet cake")
-        .click()
-        .await
-        .expect("click");
+    click(client, "input[name=productId][value='3']").await;
     let quantity = client.find(Locator::Id("quantity")).await.expect("quantity");
     quantity.clear().await.expect("clear");
     quantity.send_keys("2").await.expect("type");
@@ -107,13 +103,7 @@ async fn a_customer_orders_on_the_storefront_and_lands_on_the_tracking_page() {
             .await
             .expect("type");
     }
-    client
-        .find(Locator::Css("button[type=submit]"))
-        .await
-        .expect("the button")
-        .click()
-        .await
-        .expect("click");
+    click(client, "button[type=submit]").await;
     let tracking = eventually("the tracking page", Duration::from_secs(10), || async {
         let url = client.current_url().await.ok()?;
         url.path().starts_with("/track/").then(|| url.to_string())
