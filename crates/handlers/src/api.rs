@@ -70,19 +70,25 @@ pub use cakeshop_ports::error_chain;
 
 pub fn json_response<T: Serialize + ?Sized>(status: u16, value: &T) -> ApiGatewayV2httpResponse {
     match serde_json::to_string(value) {
-        Ok(body) => response(status, "application/json", body),
+        Ok(body) => response(status, "application/json", "no-store", body),
         Err(error) => {
             tracing::error!(error = %error_chain(&error), "writing a response body failed");
             let body = r#"{"error":{"code":"internal","message":"the answer could not be written; please try again"}}"#;
-            response(500, "application/json", body.to_owned())
+            response(500, "application/json", "no-store", body.to_owned())
         }
     }
 }
 
-fn response(status: u16, content_type: &'static str, body: String) -> ApiGatewayV2httpResponse {
+/// A response with its content type and caching: every answer the shop's functions give.
+pub(crate) fn response(
+    status: u16,
+    content_type: &'static str,
+    cache: &'static str,
+    body: String,
+) -> ApiGatewayV2httpResponse {
     let mut headers = HeaderMap::new();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static(cache));
     let mut response = ApiGatewayV2httpResponse::default();
     response.status_code = i64::from(status);
     response.headers = headers;

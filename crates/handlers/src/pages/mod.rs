@@ -7,11 +7,11 @@ pub mod baker_link;
 pub mod storefront;
 pub mod tracking;
 
+use crate::api::response;
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
-use aws_lambda_events::encodings::Body;
 use cakeshop_domain::{ShopZone, Timestamp};
-use http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HeaderValue, LOCATION, REFERRER_POLICY};
-use http::{HeaderMap, HeaderName};
+use http::HeaderName;
+use http::header::{CONTENT_SECURITY_POLICY, HeaderValue, LOCATION, REFERRER_POLICY};
 use maud::{DOCTYPE, Markup, html};
 
 /// Where the stylesheet and the icon are served: all that a page loads.
@@ -90,17 +90,6 @@ pub fn asset_response(path: &str) -> Option<ApiGatewayV2httpResponse> {
         HeaderValue::from_static("nosniff"),
     );
     Some(response)
-}
-
-fn response(status: u16, content_type: &'static str, cache: &'static str, body: String) -> ApiGatewayV2httpResponse {
-    let mut headers = HeaderMap::new();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static(cache));
-    let mut response = ApiGatewayV2httpResponse::default();
-    response.status_code = i64::from(status);
-    response.headers = headers;
-    response.body = Some(Body::Text(body));
-    response
 }
 
 /// A moment as the shop's customers read it, in the shop's zone: "Thursday 3 December, 14:05".
