@@ -75,6 +75,8 @@ MINUTES_PER_MONTH = HOURS_PER_MONTH * 60
 #                    mark_published: UpdateItem DELETE pendingEvents        1 WRU + 1 GSI WRU
 #                                    UpdateItem REMOVE outboxBucket/Since   1 WRU + 1 GSI WRU
 #   notify-baker     GetItem, SES SendEmail, UpdateItem (step)              1 RRU, 1 email, 1 WRU
+#   notify-customer  per event (placed, fulfilled): GetItem, SendEmail,     2 RRU, 2 emails, 2 WRU
+#                    UpdateItem (step); counted as if every customer gave an email
 #   fulfill-order    GET page: GetItem                                      1 RRU
 #                    POST: UpdateItem transition + mark                     1 WRU + 1 GSI WRU
 #                    Kinesis PutRecord order_fulfilled, mark_published      1 record, 2 WRU + 2 GSI WRU
@@ -95,6 +97,7 @@ PER_ORDER = {
     "invocations": {
         "place-order": (1, 1),
         "notify-baker": (1, 0),
+        "notify-customer": (2, 0),
         "fulfill-order": (2, 2),  # the email link's GET page, then its POST button
         "request-delivery": (1, 0),
         "notify-delivery": (1, 0),
@@ -105,6 +108,7 @@ PER_ORDER = {
     "dynamodb_wru": {
         "place-order": 3 + 1 + 2 + 3,  # as before, plus the transaction's second WRU and the day counter
         "notify-baker": 1,
+        "notify-customer": 2,
         "fulfill-order": 3 + 3,
         "request-delivery": 1,
         "notify-delivery": 1,
@@ -114,6 +118,7 @@ PER_ORDER = {
     "dynamodb_rru": {
         "place-order": 3,
         "notify-baker": 1,
+        "notify-customer": 2,
         "fulfill-order": 1,
         "notify-delivery": 1,
         "forward-feedback": 1,
@@ -122,7 +127,7 @@ PER_ORDER = {
     "kinesis_records": 2,  # order_placed, order_fulfilled; each well under 25 KB: 1 payload unit
     # send (request-delivery), send (confirm-delivery), receive + delete by each consumer's poller
     "sqs_requests": 1 + 1 + 2 + 2,
-    "emails": 1,  # notify-baker's email to the baker
+    "emails": 3,  # the baker's email; the customer's confirmation and "on its way"
 }
 
 ASSUMPTIONS = [
@@ -139,7 +144,7 @@ ASSUMPTIONS = [
     "consumers read through Lambda's event source mapping (GetRecords is free)",
     "SQS standard: 6 requests per order (2 sends, 2 receives, 2 deletes; messages < 64 KB) plus Lambda's "
     "long polling of the two idle queues: about 5 pollers x 3 receives a minute each",
-    "SES: 1 email per order (to the baker); 'without email' drops that line only",
+    "SES: 3 emails per order (the baker's; the customer's confirmation and 'on its way'); 'without email' drops that line only",
     "not counted: CloudWatch Logs, data transfer out, SSM/KMS at cold start, DynamoDB storage and PITR, "
     "dead-letter queues, free tiers",
 ]
@@ -201,7 +206,17 @@ def dynamodb_item_bytes(events_dir: Path) -> int:
         "totalCents": order["totalCents"],
     }
     size += sum(len(k) + 1 + math.ceil(len(str(v)) / 2) for k, v in numbers.items())
-    steps = ["placed", "baker_notified", "fulfilled", "delivery_requested", "courier_notified", "delivered", "feedback_forwarded"]
+    steps = [
+        "placed",
+        "customer_confirmed",
+        "baker_notified",
+        "fulfilled",
+        "customer_told_on_its_way",
+        "delivery_requested",
+        "courier_notified",
+        "delivered",
+        "feedback_forwarded",
+    ]
     size += len("history") + 3 + sum(len(s) + 1 + len("2026-11-20T13:30:00.000Z") for s in steps)
     size += len("pendingEvents") + len("order_fulfilled") + len("order_placed")
     return size

@@ -284,6 +284,25 @@ FUNCTIONS: dict[str, Function] = {
             | grant(READ_SECRET, SIGNING_SECRET)
         ),
     ),
+    # NotifyCustomer (order_placed, order_fulfilled, order_cancelled, for a customer who gave an
+    # email): orders.get, SesMailer::send on the sender's identity only, orders.record_step; the
+    # signing secret for the tracking link. The mapping reads the stream and sends failures on.
+    "notify-customer": Function(
+        role="NotifyCustomerRole",
+        timeout=CONSUMER_TIMEOUT,
+        stream=Stream(
+            "OrderStream", ("order_placed", "order_fulfilled", "order_cancelled"), "NotifyCustomerFailureQueue"
+        ),
+        ses_from=SENDER_EMAIL,
+        grants=frozenset(
+            logs("notify-customer")
+            | grant(CHANGE_ORDER, "OrdersTable")
+            | grant(READ_STREAM, "OrderStream")
+            | grant(SEND_MESSAGE, "NotifyCustomerFailureQueue")
+            | grant(["ses:SendEmail"], f"ses:identity/{SES_IDENTITY}")
+            | grant(READ_SECRET, SIGNING_SECRET)
+        ),
+    ),
     # RequestDelivery: orders.transition, delivery queue send_batch. The mapping reads the
     # stream and sends failures to its queue.
     "request-delivery": Function(
@@ -339,6 +358,7 @@ LIFECYCLE = [
     "place-order",
     "cancel-order",
     "notify-baker",
+    "notify-customer",
     "fulfill-order",
     "request-delivery",
     "notify-delivery",

@@ -103,8 +103,12 @@ pub struct TransitionError {
 #[serde(rename_all = "snake_case")]
 pub enum Step {
     Placed,
+    /// The customer was emailed their confirmation and tracking link.
+    CustomerConfirmed,
     BakerNotified,
     Fulfilled,
+    /// The customer was emailed that their cake is on its way.
+    CustomerToldOnItsWay,
     DeliveryRequested,
     CourierNotified,
     Delivered,
@@ -112,32 +116,40 @@ pub enum Step {
     Cancelled,
     /// The baker was emailed that the customer cancelled.
     CancellationNotified,
+    /// The customer was emailed that their order is cancelled.
+    CustomerToldCancelled,
 }
 
 impl Step {
-    pub const ALL: [Step; 9] = [
+    pub const ALL: [Step; 12] = [
         Step::Placed,
+        Step::CustomerConfirmed,
         Step::BakerNotified,
         Step::Fulfilled,
+        Step::CustomerToldOnItsWay,
         Step::DeliveryRequested,
         Step::CourierNotified,
         Step::Delivered,
         Step::FeedbackForwarded,
         Step::Cancelled,
         Step::CancellationNotified,
+        Step::CustomerToldCancelled,
     ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Step::Placed => "placed",
+            Step::CustomerConfirmed => "customer_confirmed",
             Step::BakerNotified => "baker_notified",
             Step::Fulfilled => "fulfilled",
+            Step::CustomerToldOnItsWay => "customer_told_on_its_way",
             Step::DeliveryRequested => "delivery_requested",
             Step::CourierNotified => "courier_notified",
             Step::Delivered => "delivered",
             Step::FeedbackForwarded => "feedback_forwarded",
             Step::Cancelled => "cancelled",
             Step::CancellationNotified => "cancellation_notified",
+            Step::CustomerToldCancelled => "customer_told_cancelled",
         }
     }
 

@@ -55,11 +55,11 @@ impl Signer {
         mac
     }
 
-    fn sign(&self, purpose: &str, message: &str) -> String {
+    pub(crate) fn sign(&self, purpose: &str, message: &str) -> String {
         URL_SAFE_NO_PAD.encode(self.mac(purpose, message).finalize().into_bytes())
     }
 
-    fn verify(&self, purpose: &str, message: &str, signature: &str) -> bool {
+    pub(crate) fn verify(&self, purpose: &str, message: &str, signature: &str) -> bool {
         let Ok(bytes) = URL_SAFE_NO_PAD.decode(signature) else {
             return false;
         };

@@ -8,7 +8,7 @@ use cakeshop_domain::{Order, OrderId, Timestamp, parse_new_order};
 use cakeshop_handlers::baker_email;
 use serde_json::json;
 use support::envelopes::{as_http, http_request};
-use support::{Shop, body_text};
+use support::{BAKER_EMAIL, Shop, body_text};
 
 const START: &str = "2026-11-20T09:00:00Z";
 
@@ -39,7 +39,11 @@ async fn email_and_page(body: &str) -> (cakeshop_ports::Email, String) {
     let (status, placed) = shop.place(body).await;
     assert_eq!(status, 201, "{placed}");
     shop.drain_stream().await;
-    let email = shop.mailer.sent.lock().expect("mailbox").pop().expect("an email");
+    let sent = shop.mailer.sent.lock().expect("mailbox").clone();
+    let email = sent
+        .into_iter()
+        .find(|email| email.to == BAKER_EMAIL)
+        .expect("the baker's email");
     let start = email.text.find("token=").expect("a link") + "token=".len();
     let token = email.text[start..].split_whitespace().next().unwrap_or_default();
     let mut request = http_request("GET", "/order/fulfilled", "/order/fulfilled", json!({}), None);

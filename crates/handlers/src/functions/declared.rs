@@ -4,8 +4,9 @@
 
 use super::{Function, Ports};
 use crate::{
-    BakerKey, BakerMail, CancelOrder, ConfirmDelivery, ForwardFeedback, FulfillOrder, ManageShop, NotifyBaker,
-    NotifyDelivery, OrderQueries, PlaceOrder, RelayError, RelayEvents, RelayReport, RequestDelivery, Signer,
+    BakerKey, BakerMail, CancelOrder, ConfirmDelivery, CustomerMail, ForwardFeedback, FulfillOrder, ManageShop,
+    NotifyBaker, NotifyCustomer, NotifyDelivery, OrderQueries, PlaceOrder, RelayError, RelayEvents, RelayReport,
+    RequestDelivery, Signer,
 };
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::event::kinesis::KinesisEvent;
@@ -77,6 +78,34 @@ impl Function for NotifyBakerFunction {
             public_base_url: ports.text(PUBLIC_BASE_URL)?,
         };
         Ok(NotifyBaker::new(orders, mailer, signer, mail, ports.clock()))
+    }
+
+    async fn handle<P: Ports>(handler: &Self::Handler<P>, event: Self::Event) -> Result<Self::Response, Infallible> {
+        Ok(handler.handle(event).await)
+    }
+}
+
+/// Kinesis `order_placed`, `order_fulfilled`, `order_cancelled` → an email to the customer
+/// who gave an address: the confirmation with the tracking link, "on its way", the cancellation.
+pub struct NotifyCustomerFunction;
+
+impl Function for NotifyCustomerFunction {
+    const NAME: &'static str = "notify-customer";
+    const SUMMARY: &'static str =
+        "order_placed, order_fulfilled, order_cancelled → an email to the customer with their tracking link";
+    const READS_SECRETS: bool = true;
+    type Event = KinesisEvent;
+    type Response = KinesisEventResponse;
+    type Error = Infallible;
+    type Handler<P: Ports> = NotifyCustomer<P::Orders, P::Mailer>;
+
+    fn build<P: Ports>(ports: &P) -> Result<Self::Handler<P>, P::Error> {
+        let (orders, mailer, signer) = (ports.orders()?, ports.mailer()?, signer(ports)?);
+        let mail = CustomerMail {
+            from: ports.text(SENDER_EMAIL)?,
+            public_base_url: ports.text(PUBLIC_BASE_URL)?,
+        };
+        Ok(NotifyCustomer::new(orders, mailer, signer, mail, ports.clock()))
     }
 
     async fn handle<P: Ports>(handler: &Self::Handler<P>, event: Self::Event) -> Result<Self::Response, Infallible> {

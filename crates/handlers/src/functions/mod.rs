@@ -23,8 +23,8 @@ mod triggers;
 pub use cakeshop_domain::{ShopZone, ShopZoneError};
 pub use declared::{
     CancelOrderFunction, ConfirmDeliveryFunction, ForwardFeedbackFunction, FulfillOrderFunction, ManageShopFunction,
-    NotifyBakerFunction, NotifyDeliveryFunction, OrderQueriesFunction, PlaceOrderFunction, RelayEventsFunction,
-    RequestDeliveryFunction,
+    NotifyBakerFunction, NotifyCustomerFunction, NotifyDeliveryFunction, OrderQueriesFunction, PlaceOrderFunction,
+    RelayEventsFunction, RequestDeliveryFunction,
 };
 pub use needs::{Needs, needs};
 pub use ports::Ports;
@@ -68,6 +68,7 @@ pub trait Visit {
 pub fn visit_all(visit: &mut impl Visit) {
     visit.function::<PlaceOrderFunction>();
     visit.function::<NotifyBakerFunction>();
+    visit.function::<NotifyCustomerFunction>();
     visit.function::<FulfillOrderFunction>();
     visit.function::<RequestDeliveryFunction>();
     visit.function::<NotifyDeliveryFunction>();

@@ -10,8 +10,8 @@ use aws_lambda_events::encodings::Body;
 use cakeshop_domain::ShopZone;
 use cakeshop_handlers::functions::{
     CancelOrderFunction, ConfirmDeliveryFunction, ForwardFeedbackFunction, FulfillOrderFunction, Function,
-    ManageShopFunction, NotifyBakerFunction, NotifyDeliveryFunction, OrderQueriesFunction, PlaceOrderFunction, Ports,
-    RelayEventsFunction, RequestDeliveryFunction,
+    ManageShopFunction, NotifyBakerFunction, NotifyCustomerFunction, NotifyDeliveryFunction, OrderQueriesFunction,
+    PlaceOrderFunction, Ports, RelayEventsFunction, RequestDeliveryFunction,
 };
 use cakeshop_ports::config::{
     BAKER_API_KEY, BAKER_EMAIL as BAKER_EMAIL_VARIABLE, CUSTOMER_SERVICE_API_URL, DELIVERY_API_URL, DELIVERY_QUEUE_URL,
@@ -132,6 +132,7 @@ pub struct Shop {
     pub ports: TestPorts,
     pub place_order: Handler<PlaceOrderFunction>,
     pub notify_baker: Handler<NotifyBakerFunction>,
+    pub notify_customer: Handler<NotifyCustomerFunction>,
     pub fulfill_order: Handler<FulfillOrderFunction>,
     pub request_delivery: Handler<RequestDeliveryFunction>,
     pub notify_delivery: Handler<NotifyDeliveryFunction>,
@@ -166,6 +167,7 @@ impl Shop {
         Shop {
             place_order: build::<PlaceOrderFunction>(&ports),
             notify_baker: build::<NotifyBakerFunction>(&ports),
+            notify_customer: build::<NotifyCustomerFunction>(&ports),
             fulfill_order: build::<FulfillOrderFunction>(&ports),
             request_delivery: build::<RequestDeliveryFunction>(&ports),
             notify_delivery: build::<NotifyDeliveryFunction>(&ports),
@@ -373,8 +375,10 @@ impl Shop {
         let events = self.stream.taken();
         let batch = envelopes::as_kinesis(&envelopes::kinesis_event(&events, 100, 0));
         let placed = self.notify_baker.handle(batch.clone()).await;
+        let customer = self.notify_customer.handle(batch.clone()).await;
         let fulfilled = self.request_delivery.handle(batch).await;
         assert!(placed.batch_item_failures.is_empty() && fulfilled.batch_item_failures.is_empty());
+        assert!(customer.batch_item_failures.is_empty());
     }
 
     /// Places the sample order and moves it to out_for_delivery; returns id and token.

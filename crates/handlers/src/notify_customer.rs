@@ -1,0 +1,103 @@
+//! Kinesis `order_placed`, `order_fulfilled` and `order_cancelled` → an email to the customer
+//! who gave an address: their confirmation with the tracking link, "your cake is on its way",
+//! and the cancellation notice.
+//!
+//! Each is sent once per order, as the baker's are: the step it records (`customer_confirmed`,
+//! `customer_told_on_its_way`, `customer_told_cancelled`) is checked first, and the event id is
+//! the mail's idempotency key.
+
+use crate::auth::Signer;
+use crate::customer_email::{self, CustomerLetter};
+use crate::pages::tracking::tracking_path;
+use crate::record_error::RecordError;
+use crate::stream_batch::process_per_key;
+use aws_lambda_events::event::kinesis::KinesisEvent;
+use aws_lambda_events::event::streams::KinesisEventResponse;
+use cakeshop_domain::{EventKind, Order, OrderEvent, Status, Step};
+use cakeshop_ports::{Clock, Email, Mailer, OrderRepository};
+use std::sync::Arc;
+
+/// Who the customer's emails are from, and the shop's public address their links start with.
+#[derive(Debug, Clone)]
+pub struct CustomerMail {
+    pub from: String,
+    pub public_base_url: String,
+}
+
+pub struct NotifyCustomer<R, M> {
+    orders: R,
+    mailer: M,
+    signer: Signer,
+    mail: CustomerMail,
+    clock: Arc<dyn Clock>,
+}
+
+impl<R: OrderRepository, M: Mailer> NotifyCustomer<R, M> {
+    pub fn new(orders: R, mailer: M, signer: Signer, mail: CustomerMail, clock: Arc<dyn Clock>) -> Self {
+        NotifyCustomer {
+            orders,
+            mailer,
+            signer,
+            mail,
+            clock,
+        }
+    }
+
+    pub async fn handle(&self, event: KinesisEvent) -> KinesisEventResponse {
+        process_per_key(event, &EventKind::ALL, |event| async move { self.notify(&event).await }).await
+    }
+
+    async fn notify(&self, event: &OrderEvent) -> Result<(), RecordError> {
+        let order_id = event.order_id();
+        let order = self
+            .orders
+            .get(order_id)
+            .await?
+            .ok_or_else(|| RecordError::UnknownOrder(order_id.clone()))?;
+        let Some(to) = order.customer.email.clone() else {
+            tracing::info!("the customer gave no email address; nothing to send");
+            return Ok(());
+        };
+        let step = match event {
+            OrderEvent::OrderPlaced { .. } => Step::CustomerConfirmed,
+            OrderEvent::OrderFulfilled { .. } => Step::CustomerToldOnItsWay,
+            OrderEvent::OrderCancelled { .. } => Step::CustomerToldCancelled,
+        };
+        if order.has_step(step) {
+            tracing::info!(%step, "customer already told; repeat skipped");
+            return Ok(());
+        }
+        let link = format!(
+            "{}{}",
+            self.mail.public_base_url.trim_end_matches('/'),
+            tracking_path(order_id.as_str(), &self.signer.customer_token(order_id))
+        );
+        let letter = CustomerLetter {
+            from: &self.mail.from,
+            to: &to,
+            tracking_link: &link,
+            idempotency_key: event.event_id(),
+        };
+        let Some(email) = compose(event, &order, &letter) else {
+            return Ok(());
+        };
+        let message_id = self.mailer.send(&email).await?;
+        self.orders.record_step(order_id, step, self.clock.now()).await?;
+        tracing::info!(message_id, %step, "customer emailed");
+        Ok(())
+    }
+}
+
+/// The email `event` calls for, or none when the order has moved past it.
+fn compose(event: &OrderEvent, order: &Order, letter: &CustomerLetter) -> Option<Email> {
+    match event {
+        // Published late, after a cancel: the cancellation notice says what matters.
+        OrderEvent::OrderPlaced { .. } if order.status == Status::Cancelled => {
+            tracing::info!("order already cancelled; no confirmation");
+            None
+        }
+        OrderEvent::OrderPlaced { .. } => Some(customer_email::confirmation(order, letter)),
+        OrderEvent::OrderFulfilled { .. } => Some(customer_email::on_its_way(order, letter)),
+        OrderEvent::OrderCancelled { cancellation, .. } => Some(customer_email::cancelled(order, cancellation, letter)),
+    }
+}
