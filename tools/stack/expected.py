@@ -230,21 +230,33 @@ FUNCTIONS: dict[str, Function] = {
             | grant(READ_SECRET, SIGNING_SECRET)
         ),
     ),
-    # OrderQueries: orders.get and orders.list_by_status (read-only); the signing secret and the
-    # baker's key to authorise the reader.
+    # OrderQueries: orders.get and orders.list_by_status (read-only), and for the board
+    # bakery.rules; the signing secret and the baker's key to authorise the reader and sign the
+    # board's session.
     "order-queries": Function(
         role="OrderQueriesRole",
         timeout=HTTP_TIMEOUT,
-        routes=frozenset({"GET /order/{orderId}", "GET /orders", "GET /track/{orderId}"}),
+        routes=frozenset(
+            {
+                "GET /order/{orderId}",
+                "GET /orders",
+                "GET /track/{orderId}",
+                "GET /baker",
+                "POST /baker/sign-in",
+                "POST /baker/sign-out",
+                "POST /baker/seen",
+            }
+        ),
         grants=frozenset(
             logs("order-queries")
-            | grant(READ_ORDER, "OrdersTable")
+            | grant(READ_ORDER + READ_RULES, "OrdersTable")
             | grant(LIST_BY_STATUS, ORDERS_BY_STATUS)
             | grant(READ_SECRET, SIGNING_SECRET, BAKER_API_KEY)
         ),
     ),
     # ManageShop: bakery.rules and bakery.booked (the products, availability, the days a lowered
-    # capacity leaves overbooked, the shop's status), the saves; the baker's key for the changes.
+    # capacity leaves overbooked, the shop's status), the saves; the baker's key for the changes,
+    # the signing secret for the board's session.
     "manage-shop": Function(
         role="ManageShopRole",
         timeout=HTTP_TIMEOUT,
@@ -259,12 +271,15 @@ FUNCTIONS: dict[str, Function] = {
                 "PUT /capacity",
                 "GET /shop",
                 "PUT /shop",
+                "POST /baker/shop",
+                "POST /baker/capacity",
+                "POST /baker/products/{productId}",
             }
         ),
         grants=frozenset(
             logs("manage-shop")
             | grant(READ_RULES + SAVE_RULES, "OrdersTable")
-            | grant(READ_SECRET, BAKER_API_KEY)
+            | grant(READ_SECRET, SIGNING_SECRET, BAKER_API_KEY)
         ),
     ),
     # NotifyBaker (order_placed, and order_cancelled when the customer cancelled): orders.get, SesMailer::send (SESv2 SendEmail, authorised as ses:SendEmail on

@@ -216,7 +216,7 @@ MUTATIONS = [
     Mutation(
         "artifacts-share-a-name",
         "every function's artifact is cargo lambda's own target/lambda/<name>/bootstrap.zip",
-        regex(r"artifact: target/lambda/([a-z-]+)\.zip", r"artifact: target/lambda/\1/bootstrap.zip", 11),
+        regex(r"artifact: target/lambda/([a-z-]+)\.zip", r"artifact: target/lambda/\1/bootstrap.zip", 12),
         checks.check_functions,
         r"all deploy the S3 object serverless/cakeshop/dev/[^ ]+/bootstrap\.zip",
     ),

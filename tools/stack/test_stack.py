@@ -54,8 +54,8 @@ def test_expectations_cover_exactly_the_declared_functions():
     assert sorted(FUNCTIONS) == declared
 
 
-def test_eight_lifecycle_functions_the_read_only_queries_the_shop_and_the_relay(template):
-    assert len(LIFECYCLE) == 8 and len(QUERIES) == 1 and len(SHOP) == 1 and len(SCHEDULED) == 1
+def test_nine_lifecycle_functions_the_read_only_queries_the_shop_and_the_relay(template):
+    assert len(LIFECYCLE) == 9 and len(QUERIES) == 1 and len(SHOP) == 1 and len(SCHEDULED) == 1
     assert sorted(checks.functions_by_name(template)) == sorted(LIFECYCLE + QUERIES + SHOP + SCHEDULED)
 
 

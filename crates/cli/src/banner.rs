@@ -15,6 +15,7 @@ pub fn print(shop: &RunningShop) {
     println!("cakeshop dev is running");
     println!("  HTTP API        {base}");
     println!("  storefront      {base}/   (the shop's page: order a cake there)");
+    println!("  baker's board   {base}/baker   (sign in with the baker key: orders and the shop's settings)");
     println!("  store           {}", shop.store.path().display());
     println!(
         "  baker key       {}   (Authorization: Bearer <key>)",

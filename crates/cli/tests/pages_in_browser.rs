@@ -134,3 +134,161 @@ async fn a_customer_orders_on_the_storefront_and_lands_on_the_tracking_page() {
     screenshot(&browser, "tracking.png").await;
     browser.stop().await;
 }
+
+/// The element at `css`, waited for while the page keeps itself current (no reload).
+async fn appears(client: &fantoccini::Client, what: &str, css: &str) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{what} did not appear at {css}"))
+}
+
+async fn type_into(client: &fantoccini::Client, id: &str, text: &str) {
+    let field = client.find(Locator::Id(id)).await.unwrap_or_else(|_| panic!("no field #{id}"));
+    field.send_keys(text).await.expect("type");
+}
+
+/// Waits until the page's source contains `text`, without reloading it.
+async fn shows(client: &fantoccini::Client, what: &str, text: &str) {
+    let started = std::time::Instant::now();
+    loop {
+        let source = client.source().await.unwrap_or_default();
+        if source.contains(text) {
+            return;
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            let url = client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+            panic!("timed out after 30 s waiting for {what}: {text:?} is not on {url}:\n{source}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_whole_order_through_pages_alone_from_storefront_to_board_to_feedback() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let shop = DevProcess::start(data.path(), &project_file("serverless.yml"));
+
+    // The baker opens the board: it refuses without sign-in, then takes the baker key.
+    let baker = Browser::start().await;
+    let board = &baker.client;
+    board.goto(&format!("{}/baker", shop.base)).await.expect("the board");
+    assert!(board.source().await.expect("source").contains("Sign in to the board"));
+    assert!(board.find(Locator::Css(".orders")).await.is_err(), "no orders before signing in");
+    assert_accessible(&baker, "the sign-in page").await;
+    type_into(board, "key", "not the key").await;
+    click(board, "button[type=submit]").await;
+    shows(board, "the wrong key refused", "That is not the baker key").await;
+    assert_console_clean(&baker, "the refused sign-in", Some(401)).await;
+    type_into(board, "key", &shop.baker_key).await;
+    click(board, "button[type=submit]").await;
+    shows(board, "the board", "No new orders").await;
+    assert_console_clean(&baker, "the empty board", None).await;
+
+    // The customer orders on the storefront, with an email address.
+    let customer = Browser::start().await;
+    let page = &customer.client;
+    page.goto(&format!("{}/", shop.base)).await.expect("the storefront");
+    click(page, "input[name=productId][value='1']").await;
+    type_into(page, "name", "Ada Lovelace").await;
+    type_into(page, "address", "12 Analytical Street, London").await;
+    type_into(page, "email", "ada@example.com").await;
+    click(page, "button[type=submit]").await;
+    let order_id = eventually("the tracking page", Duration::from_secs(10), || async {
+        let url = page.current_url().await.ok()?;
+        url.path().strip_prefix("/track/").map(str::to_owned)
+    })
+    .await;
+
+    // It appears on the open board without a reload, highlighted as new.
+    let card = appears(board, "the new order on the board", &format!("#order-{order_id}.new")).await;
+    assert!(card.text().await.unwrap_or_default().contains("Ada Lovelace"));
+    let title = board.title().await.expect("title");
+    assert!(title.starts_with("(1 new)"), "the tab says so: {title}");
+    assert_console_clean(&baker, "the board with a new order", None).await;
+    assert_fits_a_phone(&baker, "the board").await;
+    assert_accessible(&baker, "the board").await;
+    screenshot(&baker, "board.png").await;
+    click(board, &format!("#order-{order_id} form.inline button")).await;
+    // Ready, then handed to the courier: the open board follows.
+    shows(board, "the order on its way", r#"<span class="badge">On its way</span>"#).await;
+
+    // The delivery company is called.
+    eventually("the delivery call", Duration::from_secs(30), || async {
+        let calls = shop.partner_calls("delivery").await;
+        calls.iter().any(|call| call.to_string().contains(&order_id)).then_some(())
+    })
+    .await;
+
+    // The customer follows the link in their confirmation email and sees it on its way.
+    let link = eventually("the customer's confirmation", Duration::from_secs(20), || async {
+        let mail = shop.mail().await;
+        let confirmation = mail.iter().find(|email| {
+            email["to"] == "ada@example.com" && email["subject"].as_str().is_some_and(|s| s.contains("your order for"))
+        })?;
+        let text = confirmation["text"].as_str()?;
+        let start = text.find(&format!("{}/track/", shop.base))?;
+        text[start..].split_whitespace().next().map(str::to_owned)
+    })
+    .await;
+    page.goto(&link).await.expect("the tracking link");
+    shows(page, "on its way", "Your cake is on its way").await;
+    assert_accessible(&customer, "the tracking page, on its way").await;
+    click(page, "input[name=rating][value='5']").await;
+    type_into(page, "feedback", "Rich, moist and gone in ten minutes.").await;
+    click(page, "form.action button[type=submit]").await;
+    shows(page, "the cake delivered", "Thank you! We hope you enjoy your cake.").await;
+    assert_console_clean(&customer, "the tracking page after delivery", None).await;
+
+    // Customer service receives the rating and feedback.
+    eventually("the feedback at customer service", Duration::from_secs(30), || async {
+        let calls = shop.partner_calls("customer-service").await;
+        calls
+            .iter()
+            .any(|call| call.to_string().contains("gone in ten minutes"))
+            .then_some(())
+    })
+    .await;
+
+    // A form another site makes the signed-in baker's browser send is refused.
+    let evil = format!(
+        "data:text/html,<form method=post action='{}/baker/shop'><input name=open value=false>\
+         <button>Win a cake</button></form>",
+        shop.base
+    );
+    board.goto(&evil).await.expect("the other site");
+    click(board, "button").await;
+    shows(board, "the cross-site post refused", "That did not work").await;
+    let (_, status) = shop.get("/shop", None).await;
+    assert_eq!(status["open"], true, "the shop is still open");
+    customer.stop().await;
+    baker.stop().await;
+}
+
+#[tokio::test]
+async fn a_customer_cancels_from_the_tracking_page() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let shop = DevProcess::start(data.path(), &project_file("serverless.yml"));
+    let (status, placed) = shop.place("Grace Hopper").await;
+    assert_eq!(status, 201, "{placed}");
+    let order_id = placed["orderId"].as_str().expect("an id");
+    let token = placed["customerToken"].as_str().expect("a token");
+    let browser = Browser::start().await;
+    let client = &browser.client;
+    client
+        .goto(&format!("{}/track/{order_id}?t={token}", shop.base))
+        .await
+        .expect("the tracking page");
+    type_into(client, "reason", "Wrong day, sorry").await;
+    click(client, "form.action button[type=submit]").await;
+    shows(client, "the order cancelled", "This order was cancelled").await;
+    assert!(client.source().await.expect("source").contains("Cancelled by you: Wrong day, sorry"));
+    assert!(client.find(Locator::Css("form.action")).await.is_err(), "nothing more to cancel");
+    assert_console_clean(&browser, "the cancelled order", None).await;
+    assert_accessible(&browser, "the cancelled order").await;
+    let (_, order) = shop.get(&format!("/order/{order_id}"), Some(&shop.baker_key)).await;
+    assert_eq!(order["status"], "cancelled");
+    browser.stop().await;
+}

@@ -13,6 +13,31 @@ impl Cents {
     pub fn times(self, quantity: u32) -> Option<Cents> {
         self.0.checked_mul(u64::from(quantity)).map(Cents)
     }
+
+    /// An amount as a person types it in euros: `34`, `34.5`, `34.50`, `€34,50`. Whole cents
+    /// only; `None` for anything else.
+    pub fn parse_euros(text: &str) -> Option<Cents> {
+        let text = text.trim().trim_start_matches('€').trim();
+        let (euros, cents) = match text.split_once(['.', ',']) {
+            Some((euros, cents)) => (euros, cents),
+            None => (text, ""),
+        };
+        let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+        if euros.is_empty() || !digits(euros) || !digits(cents) || cents.len() > 2 {
+            return None;
+        }
+        let cents = match cents.len() {
+            0 => 0,
+            1 => cents.parse::<u64>().ok()? * 10,
+            _ => cents.parse::<u64>().ok()?,
+        };
+        euros
+            .parse::<u64>()
+            .ok()?
+            .checked_mul(100)?
+            .checked_add(cents)
+            .map(Cents)
+    }
 }
 
 impl fmt::Display for Cents {
@@ -30,6 +55,22 @@ mod tests {
     fn multiplies_exactly_and_refuses_overflow() {
         assert_eq!(Cents(3450).times(3), Some(Cents(10350)));
         assert_eq!(Cents(u64::MAX).times(2), None);
+    }
+
+    #[test]
+    fn reads_euros_as_typed() {
+        for (text, cents) in [
+            ("34.50", 3450),
+            ("34.5", 3450),
+            ("34", 3400),
+            ("€ 0,05", 5),
+            (" 12.00 ", 1200),
+        ] {
+            assert_eq!(Cents::parse_euros(text), Some(Cents(cents)), "{text}");
+        }
+        for text in ["", "34.505", "-3", "3.4.5", "abc", "1e3", ".50", "99999999999999999999"] {
+            assert_eq!(Cents::parse_euros(text), None, "{text}");
+        }
     }
 
     #[test]

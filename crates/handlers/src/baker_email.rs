@@ -6,7 +6,14 @@ use cakeshop_ports::Email;
 
 /// Composes the baker's email. Every customer-supplied value is HTML-escaped, and none goes
 /// into a header: the subject is built only from the catalogue and the order id.
-pub fn compose(order: &Order, confirm_link: &str, from: &str, to: &str, idempotency_key: &str) -> Email {
+pub fn compose(
+    order: &Order,
+    board_link: &str,
+    confirm_link: &str,
+    from: &str,
+    to: &str,
+    idempotency_key: &str,
+) -> Email {
     let subject = one_line(&format!(
         "New order {}: {} × {}",
         order.order_id, order.quantity, order.product_name
@@ -23,7 +30,9 @@ pub fn compose(order: &Order, confirm_link: &str, from: &str, to: &str, idempote
          Address:  {address}\n\
          Email:    {email}\n\
          Notes:    {notes}\n\n\
-         When the cake is ready, open this link and press \"The cake is ready\":\n{link}\n",
+         See it on your board:\n{board}\n\n\
+         Or, without signing in, when the cake is ready open this link and press \"The cake is ready\":\n{link}\n",
+        board = board_link,
         id = order.order_id,
         quantity = order.quantity,
         product = order.product_name,
@@ -46,7 +55,8 @@ pub fn compose(order: &Order, confirm_link: &str, from: &str, to: &str, idempote
          <tr><th align=left>Email</th><td>{email}</td></tr>\
          <tr><th align=left>Notes</th><td>{notes}</td></tr>\
          </table>\
-         <p>When the cake is ready, <a href=\"{link}\">open the order page</a> and press \
+         <p><a href=\"{board}\">See it on your board</a>.</p>\
+         <p>Or, without signing in, when the cake is ready <a href=\"{link}\">open the order page</a> and press \
          <em>The cake is ready</em>.</p>\
          </body></html>",
         id = escape(order.order_id.as_str()),
@@ -59,6 +69,7 @@ pub fn compose(order: &Order, confirm_link: &str, from: &str, to: &str, idempote
         email = escape(email),
         notes = escape_multiline(notes),
         link = escape(confirm_link),
+        board = escape(board_link),
     );
     Email {
         to: to.to_owned(),

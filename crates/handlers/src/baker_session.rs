@@ -7,8 +7,9 @@
 //! browser says it came from another site (`Sec-Fetch-Site`, else `Origin`) is refused whatever
 //! it carries.
 
-use crate::api::{ApiError, body_bytes};
+use crate::api::ApiError;
 use crate::auth::Signer;
+use crate::forms::same_site;
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use cakeshop_domain::Timestamp;
 use std::collections::HashMap;
@@ -19,12 +20,6 @@ pub const SESSION_COOKIE: &str = "cakeshop_baker";
 pub const SESSION_LIFETIME_SECONDS: i64 = 12 * 3600;
 /// The form field that carries the CSRF token.
 pub const CSRF_FIELD: &str = "csrf";
-
-/// A form's fields by name (the last of a repeated name wins).
-pub fn form_fields(request: &ApiGatewayV2httpRequest) -> Result<HashMap<String, String>, ApiError> {
-    let body = body_bytes(request)?;
-    Ok(form_urlencoded::parse(&body).into_owned().collect())
-}
 
 /// The value of cookie `name`, from API Gateway's `cookies` (or a `Cookie` header).
 pub fn cookie<'a>(request: &'a ApiGatewayV2httpRequest, name: &str) -> Option<&'a str> {
@@ -55,20 +50,6 @@ pub fn over_https(request: &ApiGatewayV2httpRequest) -> bool {
 pub fn set_cookie(request: &ApiGatewayV2httpRequest, name: &str, value: &str, max_age: i64) -> String {
     let secure = if over_https(request) { "; Secure" } else { "" };
     format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}")
-}
-
-/// Whether the browser sent this request from another site. Browsers say so in
-/// `Sec-Fetch-Site`; older ones send `Origin`, compared with the host asked for.
-pub fn from_another_site(request: &ApiGatewayV2httpRequest) -> bool {
-    let header = |name: &str| request.headers.get(name).and_then(|value| value.to_str().ok());
-    if let Some(site) = header("sec-fetch-site") {
-        return !matches!(site, "same-origin" | "none");
-    }
-    match (header("origin"), header("host")) {
-        (Some(origin), Some(host)) => origin.split_once("://").map(|(_, rest)| rest) != Some(host),
-        (Some(_), None) => true,
-        (None, _) => false,
-    }
 }
 
 impl Signer {
@@ -107,9 +88,7 @@ pub fn check_board_form(
     fields: &HashMap<String, String>,
     now: Timestamp,
 ) -> Result<(), ApiError> {
-    if from_another_site(request) {
-        return Err(ApiError::forbidden("this form was sent from another site"));
-    }
+    same_site(request)?;
     let session =
         signed_in(signer, request, now).ok_or_else(|| ApiError::unauthorized("please sign in to the board again"))?;
     let presented = fields.get(CSRF_FIELD).map(String::as_str).unwrap_or_default();

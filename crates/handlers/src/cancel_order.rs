@@ -2,16 +2,24 @@
 //! it is still `placed`.
 //!
 //! `{"orderId", "reason"?}` with `Authorization: Bearer <customerToken>` (the order's customer:
-//! `cancellation.by = customer`) or `Bearer <baker key>` (`by = baker`). The cancel is one
+//! `cancellation.by = customer`) or `Bearer <baker key>` (`by = baker`). The same as a form:
+//! from the tracking page with the customer's token in field `t`, or from the baker's board
+//! with its session and CSRF token; each answers `303` back to its page. The cancel is one
 //! conditional write (`OrderRepository::cancel`) that gives the cakes back to the day and marks
 //! `order_cancelled` pending; the event then goes on the stream. Racing the baker's "cake is
 //! ready", exactly one of the two wins. A repeat for a cancelled order answers 200 and announces
 //! the event again (same event id), which heals a crash between the two writes.
 
 use crate::announce::announce;
-use crate::api::{ApiError, bearer_token, body_bytes, json_response, respond};
+use crate::api::{ApiError, bearer_token, body_bytes, is_form, json_response, respond};
 use crate::auth::{BakerKey, Signer};
+use crate::baker_session::check_board_form;
+use crate::forms::{form_fields, json_body, same_site};
+use crate::pages::board::{BOARD_PATH, board_order_path};
+use crate::pages::tracking::{TOKEN_FIELD, tracking_path};
+use crate::pages::{refusal_response, see_other};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use cakeshop_domain::OrderId;
 use cakeshop_domain::{Cancellation, CancelledBy, EventKind, Order, OrderEvent, Status, parse_cancellation};
 use cakeshop_ports::{Clock, EventPublisher, OrderRepository, TransitionOutcome};
 use std::sync::Arc;
@@ -37,10 +45,13 @@ impl<R: OrderRepository, E: EventPublisher> CancelOrder<R, E> {
     }
 
     pub async fn handle(&self, request: ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
-        respond(self.cancel(&request).await)
+        if is_form(&request) && bearer_token(&request).is_none() {
+            return self.cancel_from_form(&request).await;
+        }
+        respond(self.cancel_from_api(&request).await)
     }
 
-    async fn cancel(&self, request: &ApiGatewayV2httpRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
+    async fn cancel_from_api(&self, request: &ApiGatewayV2httpRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
         let token = bearer_token(request)
             .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <customerToken or baker key>"))?;
         let cancel = parse_cancellation(&body_bytes(request)?)?;
@@ -55,8 +66,54 @@ impl<R: OrderRepository, E: EventPublisher> CancelOrder<R, E> {
             by,
             reason: cancel.reason,
         };
-        let order_id = cancel.order_id;
-        let span = tracing::info_span!("cancel_order", %order_id, by = ?by);
+        let order = self.cancel(cancel.order_id, cancellation).await?;
+        Ok(json_response(200, &order))
+    }
+
+    /// The tracking page's "Cancel my order" (field `t`), or the board's "Decline".
+    async fn cancel_from_form(&self, request: &ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
+        let fields = match same_site(request).and_then(|()| form_fields(request)) {
+            Ok(fields) => fields,
+            Err(refusal) => return refusal_response(refusal, ("/", "Back to the shop")),
+        };
+        let token = fields.get(TOKEN_FIELD).map(String::as_str).filter(|t| !t.is_empty());
+        let order_id = fields.get("orderId").map(String::as_str).unwrap_or_default();
+        let back = match token {
+            Some(token) => (tracking_path(order_id, token), "Back to your order"),
+            None => (BOARD_PATH.to_owned(), "Back to the board"),
+        };
+        let result = async {
+            let cancel = parse_cancellation(&json_body(&fields, &["orderId", "reason"], &[]))?;
+            let by = match token {
+                Some(token) if self.signer.is_customer_token(&cancel.order_id, token) => CancelledBy::Customer,
+                Some(_) => return Err(ApiError::forbidden("this link does not open this order")),
+                None => {
+                    check_board_form(&self.signer, request, &fields, self.clock.now())?;
+                    CancelledBy::Baker
+                }
+            };
+            let order_id: OrderId = cancel.order_id.clone();
+            self.cancel(
+                cancel.order_id,
+                Cancellation {
+                    by,
+                    reason: cancel.reason,
+                },
+            )
+            .await?;
+            Ok((by, order_id))
+        }
+        .await;
+        match result {
+            Ok((CancelledBy::Customer, _)) => see_other(&back.0),
+            Ok((CancelledBy::Baker, order_id)) => see_other(&board_order_path(&order_id)),
+            Err(refusal) => refusal_response(refusal, (&back.0, back.1)),
+        }
+    }
+
+    /// Cancels `order_id` (or finds it already cancelled) and announces `order_cancelled`.
+    async fn cancel(&self, order_id: OrderId, cancellation: Cancellation) -> Result<Order, ApiError> {
+        let span = tracing::info_span!("cancel_order", %order_id, by = ?cancellation.by);
         async {
             let order = match self.orders.get(&order_id).await {
                 Ok(Some(order)) => order,
@@ -76,7 +133,7 @@ impl<R: OrderRepository, E: EventPublisher> CancelOrder<R, E> {
                 return Err(ApiError::internal("announcing the cancellation failed", &error));
             }
             tracing::info!("order cancelled");
-            Ok(json_response(200, &order))
+            Ok(order)
         }
         .instrument(span)
         .await

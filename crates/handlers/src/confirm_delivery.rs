@@ -1,8 +1,13 @@
 //! `POST /order/delivered`: the customer confirms the cake arrived, with an optional rating and
-//! feedback that go on to customer service through the feedback queue.
+//! feedback that go on to customer service through the feedback queue. The tracking page's
+//! "I've received my cake" posts the same as a form, with the token in field `t`, and is sent
+//! back to the tracking page (`303`).
 
-use crate::api::{ApiError, bearer_token, body_bytes, json_response, respond};
+use crate::api::{ApiError, bearer_token, body_bytes, is_form, json_response, respond};
 use crate::auth::Signer;
+use crate::forms::{form_fields, json_body, same_site};
+use crate::pages::tracking::{TOKEN_FIELD, tracking_path};
+use crate::pages::{refusal_response, see_other};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use cakeshop_domain::{DeliveryConfirmation, FeedbackMessage, Order, Status, Step, parse_delivery_confirmation};
 use cakeshop_ports::{Clock, OrderRepository, OutgoingMessage, QueueSender, TransitionOutcome};
@@ -27,13 +32,42 @@ impl<R: OrderRepository, Q: QueueSender> ConfirmDelivery<R, Q> {
     }
 
     pub async fn handle(&self, request: ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
-        respond(self.confirm(&request).await)
+        if is_form(&request) && bearer_token(&request).is_none() {
+            return self.confirm_from_form(&request).await;
+        }
+        respond(self.confirm_from_api(&request).await)
     }
 
-    async fn confirm(&self, request: &ApiGatewayV2httpRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
+    async fn confirm_from_api(&self, request: &ApiGatewayV2httpRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
         let token = bearer_token(request)
             .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <customerToken>"))?;
         let confirmation = parse_delivery_confirmation(&body_bytes(request)?)?;
+        let order = self.confirm(confirmation, token).await?;
+        Ok(json_response(200, &order))
+    }
+
+    /// The tracking page's form: back to the tracking page, or a page saying what went wrong.
+    async fn confirm_from_form(&self, request: &ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
+        let fields = match same_site(request).and_then(|()| form_fields(request)) {
+            Ok(fields) => fields,
+            Err(refusal) => return refusal_response(refusal, ("/", "Back to the shop")),
+        };
+        let token = fields.get(TOKEN_FIELD).cloned().unwrap_or_default();
+        let order_id = fields.get("orderId").cloned().unwrap_or_default();
+        let back = tracking_path(&order_id, &token);
+        let result = async {
+            let body = json_body(&fields, &["orderId", "feedback"], &["rating"]);
+            let confirmation = parse_delivery_confirmation(&body)?;
+            self.confirm(confirmation, &token).await
+        }
+        .await;
+        match result {
+            Ok(_) => see_other(&back),
+            Err(refusal) => refusal_response(refusal, (&back, "Back to your order")),
+        }
+    }
+
+    async fn confirm(&self, confirmation: DeliveryConfirmation, token: &str) -> Result<Order, ApiError> {
         if !self.signer.is_customer_token(&confirmation.order_id, token) {
             return Err(ApiError::forbidden("this token does not open this order"));
         }
@@ -43,7 +77,7 @@ impl<R: OrderRepository, Q: QueueSender> ConfirmDelivery<R, Q> {
             if !order.has_step(Step::FeedbackForwarded) {
                 self.send_feedback(&order, confirmation).await?;
             }
-            Ok(json_response(200, &order))
+            Ok(order)
         }
         .instrument(span)
         .await

@@ -2,12 +2,17 @@
 //!
 //! The GET is the page behind the email's link: it shows the order and a button and never
 //! changes anything, because mail scanners open links. The button POSTs the link's token as a
-//! form; API clients POST JSON `{"orderId"}` with `Authorization: Bearer <baker key or link token>`.
+//! form; the board's "Mark ready" POSTs `orderId` with its session and CSRF token and returns to
+//! the board; API clients POST JSON `{"orderId"}` with `Authorization: Bearer <baker key or link
+//! token>`.
 
 use crate::announce::announce;
 use crate::api::{ApiError, bearer_token, body_bytes, is_form, json_response, respond, route};
 use crate::auth::{BakerKey, LinkError, Signer};
-use crate::pages::{baker_link, page_response};
+use crate::baker_session::{CSRF_FIELD, check_board_form};
+use crate::forms::{form_fields, same_site};
+use crate::pages::board::{BOARD_PATH, board_order_path};
+use crate::pages::{baker_link, page_response, refusal_response, see_other};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use cakeshop_domain::{EventKind, Order, OrderEvent, OrderId, Status, parse_order_reference};
 use cakeshop_ports::{Clock, EventPublisher, OrderRepository, TransitionOutcome};
@@ -69,12 +74,15 @@ impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
     }
 
     async fn fulfil_from_page(&self, request: &ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
+        let fields = match same_site(request).and_then(|()| form_fields(request)) {
+            Ok(fields) => fields,
+            Err(refusal) => return page_response(refusal.status, baker_link::refusal_page(&refusal.message)),
+        };
+        if fields.contains_key(CSRF_FIELD) {
+            return self.fulfil_from_board(request, &fields).await;
+        }
         let result = async {
-            let body = body_bytes(request)?;
-            let token = form_urlencoded::parse(&body)
-                .find(|(name, _)| name == "token")
-                .map(|(_, value)| value.into_owned())
-                .unwrap_or_default();
+            let token = fields.get("token").cloned().unwrap_or_default();
             let order_id = self
                 .signer
                 .verify_baker_link(&token, self.clock.now())
@@ -85,6 +93,25 @@ impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
         match result {
             Ok(order) => page_response(200, baker_link::fulfilled_page(&order)),
             Err(refusal) => page_response(refusal.status, baker_link::refusal_page(&refusal.message)),
+        }
+    }
+
+    /// The board's "Mark ready": back to the board, at the order.
+    async fn fulfil_from_board(
+        &self,
+        request: &ApiGatewayV2httpRequest,
+        fields: &std::collections::HashMap<String, String>,
+    ) -> ApiGatewayV2httpResponse {
+        let result = async {
+            check_board_form(&self.signer, request, fields, self.clock.now())?;
+            let raw = fields.get("orderId").map(String::as_str).unwrap_or_default();
+            let order_id = OrderId::parse(raw).map_err(|_| ApiError::not_found("there is no such order"))?;
+            self.fulfil(&order_id, Authority::BakerKey).await
+        }
+        .await;
+        match result {
+            Ok(order) => see_other(&board_order_path(&order.order_id)),
+            Err(refusal) => refusal_response(refusal, (BOARD_PATH, "Back to the board")),
         }
     }
 

@@ -16,11 +16,13 @@
 pub mod announce;
 pub mod api;
 pub mod auth;
+pub mod baker_board;
 pub mod baker_email;
 pub mod baker_session;
 pub mod cancel_order;
 pub mod confirm_delivery;
 pub mod customer_email;
+pub mod forms;
 pub mod forward_feedback;
 pub mod fulfill_order;
 pub mod functions;

@@ -7,7 +7,9 @@
 //!   with the days now booked beyond their new capacity (their orders are kept).
 //! - `GET /shop` (anyone), `PUT /shop` (baker): open or closed, and whether orders are taken.
 //! - `GET /` (anyone): the storefront page (`pages::storefront`); `GET /assets/{name}`, what
-//!   pages load (their stylesheet and icon).
+//!   pages load (their stylesheet, icon and live script).
+//! - `POST /baker/shop`, `POST /baker/capacity`, `POST /baker/products/{productId}`: the same
+//!   changes as forms from the baker's board (its session and CSRF token), back to the board.
 //!
 //! Each setting is saved at the version it was read at (`Bakery::save_*`); when someone saved
 //! in between, the change is applied again to what they saved, a few times at most. The baker
@@ -15,10 +17,16 @@
 //! check it before reading the body.
 
 use crate::api::{ApiError, bearer_token, body_bytes, json_response, respond, route};
-use crate::auth::BakerKey;
+use crate::auth::{BakerKey, Signer};
+use crate::baker_session::check_board_form;
+use crate::forms::form_fields;
+use crate::pages::board::BOARD_PATH;
 use crate::pages::storefront::{self, OrderForm, Problems};
 use crate::pages::{asset_response, page_response};
+use crate::pages::{refusal_response, see_other};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use cakeshop_domain::Cents;
+use cakeshop_domain::capacity::WEEKDAYS;
 use cakeshop_domain::{
     CapacitySettings, Catalogue, CatalogueError, Day, DayAvailability, ORDERING_HORIZON_DAYS, OrderingWindow, Product,
     ProductId, ShopStatus, ShopZone, parse_capacity_change, parse_new_product, parse_product_change, parse_shop_status,
@@ -26,6 +34,8 @@ use cakeshop_domain::{
 use cakeshop_ports::{Bakery, Clock, IdGenerator, PortError, Saved, ShopRules};
 use http::Method;
 use serde::Serialize;
+use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// How many times a save that found the setting changed is tried again on what is stored now.
@@ -38,6 +48,7 @@ pub const MAX_AVAILABILITY_DAYS: u16 = 60;
 pub struct ManageShop<B> {
     bakery: B,
     baker_key: BakerKey,
+    signer: Signer,
     zone: ShopZone,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
@@ -88,6 +99,7 @@ impl<B: Bakery> ManageShop<B> {
     pub fn new(
         bakery: B,
         baker_key: BakerKey,
+        signer: Signer,
         zone: ShopZone,
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
@@ -95,6 +107,7 @@ impl<B: Bakery> ManageShop<B> {
         ManageShop {
             bakery,
             baker_key,
+            signer,
             zone,
             clock,
             ids,
@@ -102,7 +115,42 @@ impl<B: Bakery> ManageShop<B> {
     }
 
     pub async fn handle(&self, request: ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
+        let (method, path) = route(&request);
+        if method == Method::POST && path.starts_with("/baker/") {
+            return self.board_form(&request, &path).await;
+        }
         respond(self.route(&request).await)
+    }
+
+    /// A settings form from the board: checked, turned into the JSON body its API route takes
+    /// (so both are held to the same validation), applied, and back to the board's settings.
+    async fn board_form(&self, request: &ApiGatewayV2httpRequest, path: &str) -> ApiGatewayV2httpResponse {
+        let result = async {
+            let fields = form_fields(request)?;
+            check_board_form(&self.signer, request, &fields, self.clock.now())?;
+            let mut json_request = request.clone();
+            let body = match path {
+                "/baker/shop" => shop_json(&fields),
+                "/baker/capacity" => capacity_json(&fields),
+                product if product.starts_with("/baker/products/") => product_json(&fields)?,
+                other => return Err(ApiError::not_found(format!("no route POST {other}"))),
+            };
+            json_request.body = Some(body.to_string());
+            json_request.is_base64_encoded = false;
+            match path {
+                "/baker/shop" => self.change_shop(&json_request).await,
+                "/baker/capacity" => self.change_capacity(&json_request).await,
+                product => {
+                    let id = product.trim_start_matches("/baker/products/");
+                    self.change_product(&json_request, &format!("/products/{id}")).await
+                }
+            }
+        }
+        .await;
+        match result {
+            Ok(_) => see_other(&format!("{BOARD_PATH}#settings")),
+            Err(refusal) => refusal_response(refusal, (BOARD_PATH, "Back to the board")),
+        }
     }
 
     async fn route(&self, request: &ApiGatewayV2httpRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
@@ -365,6 +413,50 @@ impl<B: Bakery> ManageShop<B> {
             Setting::Shop(status) => self.bakery.save_shop(status, read.shop.version).await,
         }
     }
+}
+
+/// The board's open/closed switch as `PUT /shop`'s body.
+fn shop_json(fields: &HashMap<String, String>) -> Value {
+    let open = fields.get("open").is_some_and(|value| value == "true");
+    let mut body = json!({ "open": open });
+    if let Some(message) = fields
+        .get("message")
+        .map(|m| m.trim())
+        .filter(|m| !m.is_empty() && !open)
+    {
+        body["message"] = Value::String(message.to_owned());
+    }
+    body
+}
+
+/// The board's cakes a weekday as `PUT /capacity`'s body; a value that is no whole number is
+/// passed on as typed, for validation to name.
+fn capacity_json(fields: &HashMap<String, String>) -> Value {
+    let per_weekday: serde_json::Map<String, Value> = WEEKDAYS
+        .iter()
+        .filter_map(|(_, name)| {
+            let text = fields.get(*name)?.trim();
+            let value = text
+                .parse::<u64>()
+                .map_or_else(|_| Value::String(text.to_owned()), Value::from);
+            Some(((*name).to_owned(), value))
+        })
+        .collect();
+    json!({ "perWeekday": per_weekday })
+}
+
+/// A product's price (in euros, as typed) and whether it is on sale, as `PUT /products/{id}`'s
+/// body. An unchecked box sends nothing: not on sale.
+fn product_json(fields: &HashMap<String, String>) -> Result<Value, ApiError> {
+    let typed = fields.get("price").map(String::as_str).unwrap_or_default();
+    let price = Cents::parse_euros(typed).ok_or_else(|| {
+        ApiError::new(
+            422,
+            "invalid",
+            format!("the price {typed:?} is not an amount in euros, like 34.50"),
+        )
+    })?;
+    Ok(json!({ "priceCents": price.0, "available": fields.get("available").is_some_and(|v| v == "true") }))
 }
 
 fn catalogue_refusal(error: CatalogueError) -> ApiError {

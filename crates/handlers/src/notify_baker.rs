@@ -27,6 +27,15 @@ pub struct BakerMail {
 }
 
 impl BakerMail {
+    /// The baker's board, opened at `order_id`.
+    pub fn board_link(&self, order_id: &cakeshop_domain::OrderId) -> String {
+        format!(
+            "{}{}",
+            self.public_base_url.trim_end_matches('/'),
+            crate::pages::board::board_order_path(order_id)
+        )
+    }
+
     pub fn confirm_link(&self, token: &str) -> String {
         format!(
             "{}/order/fulfilled?token={token}",
@@ -92,6 +101,7 @@ impl<R: OrderRepository, M: Mailer> NotifyBaker<R, M> {
             .baker_link_token(order_id, now.plus_seconds(BAKER_LINK_LIFETIME_SECONDS));
         let email = baker_email::compose(
             &order,
+            &self.mail.board_link(order_id),
             &self.mail.confirm_link(&token),
             &self.mail.from,
             &self.mail.to,

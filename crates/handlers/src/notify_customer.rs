@@ -3,8 +3,8 @@
 //! and the cancellation notice.
 //!
 //! Each is sent once per order, as the baker's are: the step it records (`customer_confirmed`,
-//! `customer_told_on_its_way`, `customer_told_cancelled`) is checked first, and the event id is
-//! the mail's idempotency key.
+//! `customer_told_on_its_way`, `customer_told_cancelled`) is checked first, and
+//! `customer:<event id>` is the mail's idempotency key.
 
 use crate::auth::Signer;
 use crate::customer_email::{self, CustomerLetter};
@@ -72,11 +72,14 @@ impl<R: OrderRepository, M: Mailer> NotifyCustomer<R, M> {
             self.mail.public_base_url.trim_end_matches('/'),
             tracking_path(order_id.as_str(), &self.signer.customer_token(order_id))
         );
+        // Keyed apart from the baker's email about the same event, which a provider that
+        // drops repeats would otherwise take this one for.
+        let idempotency_key = format!("customer:{}", event.event_id());
         let letter = CustomerLetter {
             from: &self.mail.from,
             to: &to,
             tracking_link: &link,
-            idempotency_key: event.event_id(),
+            idempotency_key: &idempotency_key,
         };
         let Some(email) = compose(event, &order, &letter) else {
             return Ok(());

@@ -1,38 +1,58 @@
 //! The read-only routes about orders: `GET /order/{orderId}` (status and history),
-//! `GET /orders` (the baker's listing by status, `open_orders`) and the customer's tracking
-//! page, `GET /track/{orderId}?t=<customerToken>` (`pages::tracking`). The catalogue is
-//! `manage_shop`'s.
+//! `GET /orders` (the baker's listing by status, `open_orders`), the customer's tracking
+//! page, `GET /track/{orderId}?t=<customerToken>` (`pages::tracking`), and the baker's board,
+//! `GET /baker` (`pages::board`) with its sign-in, sign-out and "seen" posts, which set cookies
+//! and change nothing stored. The board's actions post to the routes that make them
+//! (`/order/fulfilled`, `/order/cancelled`, `/baker/shop`…); the catalogue is `manage_shop`'s.
 
 use crate::api::{ApiError, bearer_token, json_response, respond, route};
 use crate::auth::{BakerKey, Signer};
+use crate::baker_board::BakerBoard;
 use crate::open_orders::list_orders;
 use crate::pages::tracking::{self, TOKEN_PARAMETER};
 use crate::pages::{layout, page_response};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use cakeshop_domain::{OrderId, ShopZone};
-use cakeshop_ports::OrderRepository;
+use cakeshop_ports::{Bakery, Clock, OrderRepository};
 use http::Method;
 use maud::html;
+use std::sync::Arc;
 
 pub struct OrderQueries<R> {
     orders: R,
     signer: Signer,
     baker_key: BakerKey,
     zone: ShopZone,
+    clock: Arc<dyn Clock>,
 }
 
-impl<R: OrderRepository> OrderQueries<R> {
-    pub fn new(orders: R, signer: Signer, baker_key: BakerKey, zone: ShopZone) -> Self {
+impl<R: OrderRepository + Bakery> OrderQueries<R> {
+    pub fn new(orders: R, signer: Signer, baker_key: BakerKey, zone: ShopZone, clock: Arc<dyn Clock>) -> Self {
         OrderQueries {
             orders,
             signer,
             baker_key,
             zone,
+            clock,
+        }
+    }
+
+    fn board(&self) -> BakerBoard<'_, R> {
+        BakerBoard {
+            orders: &self.orders,
+            signer: &self.signer,
+            baker_key: &self.baker_key,
+            zone: &self.zone,
+            now: self.clock.now(),
         }
     }
 
     pub async fn handle(&self, request: ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
-        respond(match route(&request) {
+        let (method, path) = route(&request);
+        if path == "/baker" || path.starts_with("/baker/") {
+            return self.board().handle(method, &path, &request).await;
+        }
+        respond(match (method, path) {
             (Method::GET, path) if path == "/orders" => self.orders_by_status(&request).await,
             (Method::GET, path) if path.starts_with("/track/") => Ok(self.tracking_page(&request).await),
             (Method::GET, _) => self.order(&request).await,
@@ -91,7 +111,7 @@ impl<R: OrderRepository> OrderQueries<R> {
             );
         }
         match self.orders.get(&order_id).await {
-            Ok(Some(order)) => page_response(200, tracking::page(&order, &self.zone)),
+            Ok(Some(order)) => page_response(200, tracking::page(&order, &self.zone, token)),
             Ok(None) => refusal(404, "No such order", "There is no order with this number."),
             Err(error) => {
                 tracing::error!(error = %crate::api::error_chain(&error), "reading the order failed");

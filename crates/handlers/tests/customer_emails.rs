@@ -46,6 +46,7 @@ fn link_in(email: &Email) -> String {
 #[tokio::test]
 async fn the_customer_gets_a_confirmation_with_a_working_link_then_on_its_way_each_once() {
     let shop = Shop::new("2026-11-20T09:00:00Z", &[ORDER_ID]);
+    let baker_key_of_the_event = format!("order_placed:{ORDER_ID}");
     let placed = shop
         .place_order
         .handle(as_http(&fixtures::read("place-order.json")))
@@ -64,7 +65,10 @@ async fn the_customer_gets_a_confirmation_with_a_working_link_then_on_its_way_ea
         confirmation.subject,
         "The Cake Shop: your order for Chocolate fudge cake"
     );
-    assert_eq!(confirmation.idempotency_key, format!("order_placed:{ORDER_ID}"));
+    assert_eq!(
+        confirmation.idempotency_key,
+        format!("customer:order_placed:{ORDER_ID}")
+    );
     for detail in ["Ada Lovelace", "€34.50", "Saturday 21 November 2026", ORDER_ID] {
         assert!(
             confirmation.text.contains(detail),
@@ -77,6 +81,10 @@ async fn the_customer_gets_a_confirmation_with_a_working_link_then_on_its_way_ea
             confirmation.html
         );
     }
+    assert_ne!(
+        confirmation.idempotency_key, baker_key_of_the_event,
+        "a provider that drops repeats must not take it for the baker's email"
+    );
     let link = link_in(confirmation);
     assert!(
         confirmation.html.contains(&link.replace('&', "&amp;")),

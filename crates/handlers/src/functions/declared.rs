@@ -270,12 +270,14 @@ impl Function for CancelOrderFunction {
     }
 }
 
-/// `GET /order/{orderId}`, `GET /orders` and the tracking page, `GET /track/{orderId}`.
+/// `GET /order/{orderId}`, `GET /orders`, the tracking page `GET /track/{orderId}` and the
+/// baker's board, `GET /baker` with its sign-in.
 pub struct OrderQueriesFunction;
 
 impl Function for OrderQueriesFunction {
     const NAME: &'static str = "order-queries";
-    const SUMMARY: &'static str = "GET /order/{orderId}, GET /orders (baker), GET /track/{orderId} (the tracking page)";
+    const SUMMARY: &'static str =
+        "GET /order/{orderId}, GET /orders (baker), GET /track/{orderId} (tracking page), GET /baker (the board)";
     const READS_SECRETS: bool = true;
     type Event = ApiGatewayV2httpRequest;
     type Response = ApiGatewayV2httpResponse;
@@ -288,6 +290,7 @@ impl Function for OrderQueriesFunction {
             signer(ports)?,
             baker_key(ports)?,
             ports.zone(SHOP_TIME_ZONE)?,
+            ports.clock(),
         ))
     }
 
@@ -297,13 +300,14 @@ impl Function for OrderQueriesFunction {
 }
 
 /// The shop's settings: `GET|POST /products`, `PUT /products/{productId}`, `GET /availability`,
-/// `PUT /capacity`, `GET|PUT /shop`; and the storefront, `GET /`.
+/// `PUT /capacity`, `GET|PUT /shop`, the board's settings forms (`POST /baker/…`); and the
+/// storefront, `GET /`.
 pub struct ManageShopFunction;
 
 impl Function for ManageShopFunction {
     const NAME: &'static str = "manage-shop";
-    const SUMMARY: &'static str =
-        "GET /, GET|POST /products, PUT /products/{productId}, GET /availability, PUT /capacity, GET|PUT /shop";
+    const SUMMARY: &'static str = "GET /, GET|POST /products, PUT /products/{productId}, GET /availability, PUT /capacity, GET|PUT /shop, \
+         POST /baker/shop|capacity|products/{productId} (the board)";
     const READS_SECRETS: bool = true;
     type Event = ApiGatewayV2httpRequest;
     type Response = ApiGatewayV2httpResponse;
@@ -314,6 +318,7 @@ impl Function for ManageShopFunction {
         Ok(ManageShop::new(
             ports.orders()?,
             baker_key(ports)?,
+            signer(ports)?,
             ports.zone(SHOP_TIME_ZONE)?,
             ports.clock(),
             ports.ids(),

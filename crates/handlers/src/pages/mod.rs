@@ -1,9 +1,11 @@
 //! The shop's pages, server-rendered through maud, which escapes every value it is given: the
-//! storefront (`storefront`), the customer's tracking page (`tracking`) and the page behind the
-//! baker's email link (`baker_link`). Every page works without scripting, loads nothing but the
-//! shop's own stylesheet, and is served with a Content-Security-Policy that allows nothing else.
+//! storefront (`storefront`), the customer's tracking page (`tracking`), the baker's board
+//! (`board`) and the page behind the baker's email link (`baker_link`). Every page works without
+//! scripting, loads nothing but the shop's own stylesheet (and, on a live page, its one script
+//! file), and is served with a Content-Security-Policy that allows nothing else.
 
 pub mod baker_link;
+pub mod board;
 pub mod storefront;
 pub mod tracking;
 
@@ -17,19 +19,48 @@ use maud::{DOCTYPE, Markup, html};
 /// Where the stylesheet and the icon are served: all that a page loads.
 pub const STYLESHEET_PATH: &str = "/assets/shop.css";
 pub const ICON_PATH: &str = "/assets/cake.svg";
+/// The one script: it keeps a live page current (`data-live`); every page works without it.
+pub const LIVE_SCRIPT_PATH: &str = "/assets/live.js";
 const STYLESHEET: &str = include_str!("shop.css");
 const ICON: &str = include_str!("cake.svg");
+const LIVE_SCRIPT: &str = include_str!("live.js");
 
-/// Only the shop's own stylesheet and forms posting back to the shop: no script, no frame, no
-/// other origin.
-pub const POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
-                          base-uri 'none'; frame-ancestors 'none'";
+/// Only the shop's own stylesheet, its own script file (never inline), fetches of its own pages
+/// and forms posting back to the shop: no frame, no other origin.
+pub const POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; \
+                          connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /// The shop's name, as pages and emails show it.
 pub const SHOP_NAME: &str = "The Cake Shop";
 
 /// A whole page: the shop's header, `title` as its heading, then `body`.
 pub fn layout(title: &str, body: Markup) -> Markup {
+    document(title, body, false)
+}
+
+/// A page that keeps itself current while open: its `data-live` region is fetched again and
+/// swapped in by the live script.
+pub fn live_layout(title: &str, body: Markup) -> Markup {
+    document(title, body, true)
+}
+
+/// A short page that says what happened and where to go next.
+pub fn notice_page(title: &str, message: &str, back: (&str, &str)) -> Markup {
+    layout(
+        title,
+        html! {
+            p { (message) }
+            p { a href=(back.0) { (back.1) } }
+        },
+    )
+}
+
+/// A refused form's answer: its status, and a page saying why with the way back.
+pub fn refusal_response(refusal: crate::api::ApiError, back: (&str, &str)) -> ApiGatewayV2httpResponse {
+    page_response(refusal.status, notice_page("That did not work", &refusal.message, back))
+}
+
+fn document(title: &str, body: Markup, live: bool) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -39,6 +70,7 @@ pub fn layout(title: &str, body: Markup) -> Markup {
                 title { (title) " · " (SHOP_NAME) }
                 link rel="stylesheet" href=(STYLESHEET_PATH);
                 link rel="icon" type="image/svg+xml" href=(ICON_PATH);
+                @if live { script src=(LIVE_SCRIPT_PATH) defer {} }
             }
             body {
                 header.shop-header {
@@ -82,6 +114,7 @@ pub fn asset_response(path: &str) -> Option<ApiGatewayV2httpResponse> {
     let (content_type, body) = match path {
         STYLESHEET_PATH => ("text/css; charset=utf-8", STYLESHEET),
         ICON_PATH => ("image/svg+xml", ICON),
+        LIVE_SCRIPT_PATH => ("text/javascript; charset=utf-8", LIVE_SCRIPT),
         _ => return None,
     };
     let mut response = response(200, content_type, "public, max-age=3600", body.to_owned());

@@ -1,8 +1,10 @@
 //! `GET /track/{orderId}?t=<customerToken>`, the customer's tracking page: a permanent link
 //! that needs no account, only the token that came with the order. It shows the order, its
-//! delivery day and its journey so far.
+//! delivery day and its journey so far, kept current while it is open (the live script); a
+//! cancel button while the order can still be cancelled; and, once the cake is on its way, the
+//! form that says it arrived, with a rating and feedback. Its forms carry the token.
 
-use super::{layout, moment};
+use super::{live_layout, moment};
 use cakeshop_domain::{CancelledBy, Order, ShopZone, Status, Step};
 use maud::{Markup, html};
 
@@ -36,14 +38,22 @@ fn headline(order: &Order) -> &'static str {
     }
 }
 
-pub fn page(order: &Order, zone: &ShopZone) -> Markup {
+/// The form field that carries the customer's token in the page's forms.
+pub const TOKEN_FIELD: &str = "t";
+
+/// How often an open tracking page looks for news, in milliseconds.
+const REFRESH_MILLIS: u32 = 10_000;
+
+pub fn page(order: &Order, zone: &ShopZone, token: &str) -> Markup {
     let cancelled = order
         .cancellation
         .as_ref()
         .filter(|_| order.status == Status::Cancelled);
-    layout(
+    live_layout(
         headline(order),
         html! {
+            div data-live=(REFRESH_MILLIS) {
+            (actions(order, token))
             dl.summary {
                 dt { "Cake" }
                 dd { (order.quantity) " × " (order.product_name) }
@@ -82,6 +92,48 @@ pub fn page(order: &Order, zone: &ShopZone) -> Markup {
                 }
             }
             p { "Keep this page's address: it is the link to your order." }
+            }
         },
     )
+}
+
+/// What the customer can do now: cancel a placed order, or confirm a cake on its way arrived.
+fn actions(order: &Order, token: &str) -> Markup {
+    html! {
+        @match order.status {
+            Status::Placed => {
+                form.action method="post" action="/order/cancelled" {
+                    input type="hidden" name="orderId" value=(order.order_id.as_str());
+                    input type="hidden" name=(TOKEN_FIELD) value=(token);
+                    div.field {
+                        label for="reason" { "Changed your mind? " span.hint { "Reason (optional)" } }
+                        input type="text" id="reason" name="reason" maxlength="500" autocomplete="off";
+                    }
+                    button.secondary type="submit" { "Cancel my order" }
+                }
+            }
+            Status::OutForDelivery => {
+                form.action method="post" action="/order/delivered" {
+                    input type="hidden" name="orderId" value=(order.order_id.as_str());
+                    input type="hidden" name=(TOKEN_FIELD) value=(token);
+                    fieldset.rating {
+                        legend { "How was your cake? " span.hint { "(optional)" } }
+                        @for rating in 1..=5u8 {
+                            label {
+                                input type="radio" name="rating" value=(rating);
+                                " " (rating) @if rating == 1 { " (poor)" } @if rating == 5 { " (wonderful)" }
+                            }
+                        }
+                    }
+                    div.field {
+                        label for="feedback" { "Anything to tell us? " span.hint { "(optional)" } }
+                        textarea id="feedback" name="feedback" maxlength="2000" {}
+                    }
+                    button type="submit" { "I've received my cake" }
+                }
+            }
+            Status::Delivered => p.notice { "Thank you! We hope you enjoy your cake." },
+            _ => {}
+        }
+    }
 }
