@@ -146,7 +146,10 @@ async fn appears(client: &fantoccini::Client, what: &str, css: &str) -> fantocci
 }
 
 async fn type_into(client: &fantoccini::Client, id: &str, text: &str) {
-    let field = client.find(Locator::Id(id)).await.unwrap_or_else(|_| panic!("no field #{id}"));
+    let field = client
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|_| panic!("no field #{id}"));
     field.send_keys(text).await.expect("type");
 }
 
@@ -176,7 +179,10 @@ async fn a_whole_order_through_pages_alone_from_storefront_to_board_to_feedback(
     let board = &baker.client;
     board.goto(&format!("{}/baker", shop.base)).await.expect("the board");
     assert!(board.source().await.expect("source").contains("Sign in to the board"));
-    assert!(board.find(Locator::Css(".orders")).await.is_err(), "no orders before signing in");
+    assert!(
+        board.find(Locator::Css(".orders")).await.is_err(),
+        "no orders before signing in"
+    );
     assert_accessible(&baker, "the sign-in page").await;
     type_into(board, "key", "not the key").await;
     click(board, "button[type=submit]").await;
@@ -213,12 +219,20 @@ async fn a_whole_order_through_pages_alone_from_storefront_to_board_to_feedback(
     screenshot(&baker, "board.png").await;
     click(board, &format!("#order-{order_id} form.inline button")).await;
     // Ready, then handed to the courier: the open board follows.
-    shows(board, "the order on its way", r#"<span class="badge">On its way</span>"#).await;
+    shows(
+        board,
+        "the order on its way",
+        r#"<span class="badge">On its way</span>"#,
+    )
+    .await;
 
     // The delivery company is called.
     eventually("the delivery call", Duration::from_secs(30), || async {
         let calls = shop.partner_calls("delivery").await;
-        calls.iter().any(|call| call.to_string().contains(&order_id)).then_some(())
+        calls
+            .iter()
+            .any(|call| call.to_string().contains(&order_id))
+            .then_some(())
     })
     .await;
 
@@ -284,8 +298,17 @@ async fn a_customer_cancels_from_the_tracking_page() {
     type_into(client, "reason", "Wrong day, sorry").await;
     click(client, "form.action button[type=submit]").await;
     shows(client, "the order cancelled", "This order was cancelled").await;
-    assert!(client.source().await.expect("source").contains("Cancelled by you: Wrong day, sorry"));
-    assert!(client.find(Locator::Css("form.action")).await.is_err(), "nothing more to cancel");
+    assert!(
+        client
+            .source()
+            .await
+            .expect("source")
+            .contains("Cancelled by you: Wrong day, sorry")
+    );
+    assert!(
+        client.find(Locator::Css("form.action")).await.is_err(),
+        "nothing more to cancel"
+    );
     assert_console_clean(&browser, "the cancelled order", None).await;
     assert_accessible(&browser, "the cancelled order").await;
     let (_, order) = shop.get(&format!("/order/{order_id}"), Some(&shop.baker_key)).await;

@@ -247,6 +247,7 @@ fn the_baker_email(c: &mut Criterion) {
                 let token = signer.baker_link_token(&order.order_id, at().plus_seconds(7 * 24 * 3600));
                 baker_email::compose(
                     &order,
+                    &mail.board_link(&order.order_id),
                     &mail.confirm_link(&token),
                     &mail.from,
                     &mail.to,

@@ -103,7 +103,14 @@ fn the_subject_stays_on_one_line_even_if_a_stored_order_was_never_validated() {
         .expect("on sale");
     let mut order = Order::place(OrderId::parse("o-1").expect("id"), new_order, at);
     order.product_name = "Red velvet\r\nBcc: thief@evil.example\r\n\r\n<b>".into();
-    let email = baker_email::compose(&order, "https://cakes.example.com/x", "from@x.y", "to@x.y", "k");
+    let email = baker_email::compose(
+        &order,
+        "https://cakes.example.com/baker",
+        "https://cakes.example.com/x",
+        "from@x.y",
+        "to@x.y",
+        "k",
+    );
     assert!(!email.subject.contains(['\r', '\n']), "{:?}", email.subject);
     assert!(
         email.subject.contains("Bcc: thief"),
