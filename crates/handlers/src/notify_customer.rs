@@ -48,6 +48,12 @@ impl<R: OrderRepository, M: Mailer> NotifyCustomer<R, M> {
     }
 
     async fn notify(&self, event: &OrderEvent) -> Result<(), RecordError> {
+        if let OrderEvent::OrderPlaced { order, .. } = event
+            && order.customer.email.is_none()
+        {
+            // The record carries the order: no read for a customer who gave no address.
+            return Ok(());
+        }
         let order_id = event.order_id();
         let order = self
             .orders

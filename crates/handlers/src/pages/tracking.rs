@@ -53,25 +53,8 @@ pub fn page(order: &Order, zone: &ShopZone, token: &str) -> Markup {
         headline(order),
         html! {
             div data-live=(REFRESH_MILLIS) {
-            (actions(order, token))
-            dl.summary {
-                dt { "Cake" }
-                dd { (order.quantity) " × " (order.product_name) }
-                dt { "Total" }
-                dd { (order.total_cents) }
-                dt { "Delivery day" }
-                dd { (order.delivery_date.written_out()) }
-                dt { "For" }
-                dd { (order.customer.name) }
-                dt { "Address" }
-                dd { (order.customer.address) }
-                @if let Some(notes) = &order.customer.notes {
-                    dt { "Notes" }
-                    dd { (notes) }
-                }
-                dt { "Order number" }
-                dd { (order.order_id.as_str()) }
-            }
+            p { (order.quantity) " × " (order.product_name) ", for delivery on "
+                strong { (order.delivery_date.written_out()) } "." }
             h2 { "Its journey" }
             ol.timeline {
                 @for (step, label) in MILESTONES {
@@ -90,6 +73,26 @@ pub fn page(order: &Order, zone: &ShopZone, token: &str) -> Markup {
                         @if let Some(at) = order.step_time(Step::Cancelled) { time { (moment(at, zone)) } }
                     }
                 }
+            }
+            (actions(order, token))
+            h2 { "Your order" }
+            dl.summary {
+                dt { "Cake" }
+                dd { (order.quantity) " × " (order.product_name) }
+                dt { "Total" }
+                dd { (order.total_cents) }
+                dt { "Delivery day" }
+                dd { (order.delivery_date.written_out()) }
+                dt { "For" }
+                dd { (order.customer.name) }
+                dt { "Address" }
+                dd { (order.customer.address) }
+                @if let Some(notes) = &order.customer.notes {
+                    dt { "Notes" }
+                    dd { (notes) }
+                }
+                dt { "Order number" }
+                dd { (order.order_id.as_str()) }
             }
             p { "Keep this page's address: it is the link to your order." }
             }
