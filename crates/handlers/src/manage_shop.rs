@@ -23,7 +23,7 @@ use crate::forms::form_fields;
 use crate::pages::board::BOARD_PATH;
 use crate::pages::storefront::{self, OrderForm, Problems};
 use crate::pages::{asset_response, page_response};
-use crate::pages::{refusal_response, see_other};
+use crate::pages::{notice_page, refusal_response, see_other};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use cakeshop_domain::Cents;
 use cakeshop_domain::capacity::WEEKDAYS;
@@ -208,9 +208,14 @@ impl<B: Bakery> ManageShop<B> {
 
     /// A fresh order form, keyed so that posting it twice places one order.
     async fn storefront(&self) -> Result<ApiGatewayV2httpResponse, ApiError> {
-        let shop = storefront::look_in(&self.bakery, &self.zone, self.clock.now())
-            .await
-            .map_err(|error| ApiError::internal("reading the shop failed", &error))?;
+        let shop = match storefront::look_in(&self.bakery, &self.zone, self.clock.now()).await {
+            Ok(shop) => shop,
+            Err(error) => {
+                tracing::error!(error = %crate::api::error_chain(&error), "reading the shop failed");
+                let message = "The shop could not be read just now. Please reload this page in a moment.";
+                return Ok(page_response(503, notice_page("Please try again", message, ("/", "Reload"))));
+            }
+        };
         let form = OrderForm::blank(self.ids.order_id().as_str().to_owned());
         Ok(page_response(200, storefront::page(&shop, &form, &Problems::default())))
     }

@@ -218,3 +218,15 @@ async fn the_pages_assets_are_served_by_name_and_nothing_else_is() {
     );
     assert_eq!(get("/assets/../secrets.json").await.status_code, 404);
 }
+
+#[tokio::test]
+async fn a_storefront_that_cannot_read_the_shop_says_so_as_a_page() {
+    let shop = shop();
+    shop.orders.fail_next(1);
+    let request = http_request("GET", "/", "/", json!({}), None);
+    let response = shop.manage_shop.handle(as_http(&request)).await;
+    assert_eq!(response.status_code, 503);
+    assert_eq!(header(&response, "content-type"), "text/html; charset=utf-8");
+    assert_eq!(header(&response, "content-security-policy"), POLICY);
+    assert!(body_text(&response).contains("Please reload this page"));
+}
