@@ -15,12 +15,11 @@ use crate::api::{ApiError, bearer_token, body_bytes, is_form, json_response, res
 use crate::auth::{BakerKey, Signer};
 use crate::baker_session::check_board_form;
 use crate::forms::{form_fields, json_body, same_site};
-use crate::pages::board::{BOARD_PATH, board_order_path};
+use crate::pages::board::BOARD_PATH;
 use crate::pages::tracking::{TOKEN_FIELD, tracking_path};
 use crate::pages::{refusal_response, see_other};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
-use cakeshop_domain::OrderId;
-use cakeshop_domain::{Cancellation, CancelledBy, EventKind, Order, OrderEvent, Status, parse_cancellation};
+use cakeshop_domain::{Cancellation, CancelledBy, EventKind, Order, OrderEvent, OrderId, Status, parse_cancellation};
 use cakeshop_ports::{Clock, EventPublisher, OrderRepository, TransitionOutcome};
 use std::sync::Arc;
 use tracing::Instrument;
@@ -92,21 +91,16 @@ impl<R: OrderRepository, E: EventPublisher> CancelOrder<R, E> {
                     CancelledBy::Baker
                 }
             };
-            let order_id: OrderId = cancel.order_id.clone();
-            self.cancel(
-                cancel.order_id,
-                Cancellation {
-                    by,
-                    reason: cancel.reason,
-                },
-            )
-            .await?;
-            Ok((by, order_id))
+            let cancellation = Cancellation {
+                by,
+                reason: cancel.reason,
+            };
+            self.cancel(cancel.order_id, cancellation).await
         }
         .await;
         match result {
-            Ok((CancelledBy::Customer, _)) => see_other(&back.0),
-            Ok((CancelledBy::Baker, order_id)) => see_other(&board_order_path(&order_id)),
+            // A declined order leaves the board: back to the board itself.
+            Ok(_) => see_other(&back.0),
             Err(refusal) => refusal_response(refusal, (&back.0, back.1)),
         }
     }

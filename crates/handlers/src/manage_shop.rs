@@ -213,7 +213,10 @@ impl<B: Bakery> ManageShop<B> {
             Err(error) => {
                 tracing::error!(error = %crate::api::error_chain(&error), "reading the shop failed");
                 let message = "The shop could not be read just now. Please reload this page in a moment.";
-                return Ok(page_response(503, notice_page("Please try again", message, ("/", "Reload"))));
+                return Ok(page_response(
+                    503,
+                    notice_page("Please try again", message, ("/", "Reload")),
+                ));
             }
         };
         let form = OrderForm::blank(self.ids.order_id().as_str().to_owned());
