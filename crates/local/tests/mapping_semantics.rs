@@ -987,10 +987,14 @@ async fn local_wiring_follows_serverless_yml() {
 
         // notify-baker's batchSize 50 → 2 and its filter order_placed → order_fulfilled.
         let start = original.find("\n  notify-baker:").expect("notify-baker");
-        let end = start
-            + original[start..]
-                .find("\n  request-delivery:")
-                .expect("request-delivery");
+        // The section ends where the next function (a line indented two spaces) begins.
+        let body = start + "\n  notify-baker:".len();
+        let end = body
+            + original[body..]
+                .match_indices("\n  ")
+                .find(|(at, _)| !original[body + at + 3..].starts_with(' '))
+                .map(|(at, _)| at)
+                .expect("a function after notify-baker");
         let section = &original[start..end];
         assert_eq!(section.matches("batchSize: 50").count(), 1);
         assert_eq!(section.matches("type: [order_placed, order_cancelled]").count(), 1);
