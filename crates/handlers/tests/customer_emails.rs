@@ -54,7 +54,7 @@ async fn the_customer_gets_a_confirmation_with_a_working_link_then_on_its_way_ea
     assert_eq!(placed.status_code, 201);
     shop.stream.taken();
 
-    let record = as_kinesis(&fixtures::read("notify-baker.json"));
+    let record = as_kinesis(&fixtures::read("notify-customer.json"));
     let response = shop.notify_customer.handle(record.clone()).await;
     assert!(response.batch_item_failures.is_empty(), "{response:?}");
     let sent = emails_to(&shop, "ada@example.com");

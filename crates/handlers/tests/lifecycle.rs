@@ -47,10 +47,10 @@ async fn one_order_walks_from_post_order_to_feedback_forwarded() {
         (published[0].kind(), published[0].partition_key()),
         (EventKind::OrderPlaced, ORDER_ID)
     );
-    fixtures::check(
-        "notify-baker.json",
-        &kinesis_event(&published, 1, seconds("2026-11-20T09:00:00Z")),
-    );
+    let placed_record = kinesis_event(&published, 1, seconds("2026-11-20T09:00:00Z"));
+    fixtures::check("notify-baker.json", &placed_record);
+    // notify-customer reads the same stream record.
+    fixtures::check("notify-customer.json", &placed_record);
 
     // The day's capacity shows the cake taken (manage-shop's GET /availability).
     let mut availability = http_request("GET", "/availability", "/availability", json!({}), None);
@@ -98,6 +98,23 @@ async fn one_order_walks_from_post_order_to_feedback_forwarded() {
         email.text.contains(&link_prefix),
         "email links to the confirmation page: {}",
         email.text
+    );
+
+    // notify-customer: the same record becomes the customer's confirmation with the tracking link.
+    shop.clock.set("2026-11-20T09:00:03Z");
+    let response = shop
+        .notify_customer
+        .handle(as_kinesis(&fixtures::read("notify-customer.json")))
+        .await;
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    let emails = shop.mailer.sent.lock().expect("mailbox").clone();
+    let to_customer: Vec<_> = emails.iter().filter(|email| email.to == "ada@example.com").collect();
+    assert_eq!(to_customer.len(), 1, "one confirmation to the customer");
+    let tracking_link = format!("{PUBLIC_BASE_URL}/track/{ORDER_ID}?t={customer_token}");
+    assert!(
+        to_customer[0].text.contains(&tracking_link),
+        "the confirmation links the tracking page: {}",
+        to_customer[0].text
     );
 
     // 3. fulfill-order: the baker says the cake is ready.
@@ -247,6 +264,8 @@ async fn one_order_walks_from_post_order_to_feedback_forwarded() {
         .collect();
     let expected: Vec<(String, String)> = [
         (Step::Placed, "2026-11-20T09:00:00Z"),
+        // In the journey's order (Step::ALL): both follow the same record, in either order.
+        (Step::CustomerConfirmed, "2026-11-20T09:00:03Z"),
         (Step::BakerNotified, "2026-11-20T09:00:02Z"),
         (Step::Fulfilled, "2026-11-20T13:30:00Z"),
         (Step::DeliveryRequested, "2026-11-20T13:30:01Z"),
@@ -263,6 +282,13 @@ async fn one_order_walks_from_post_order_to_feedback_forwarded() {
     assert!(
         shop.notify_baker
             .handle(as_kinesis(&fixtures::read("notify-baker.json")))
+            .await
+            .batch_item_failures
+            .is_empty()
+    );
+    assert!(
+        shop.notify_customer
+            .handle(as_kinesis(&fixtures::read("notify-customer.json")))
             .await
             .batch_item_failures
             .is_empty()
@@ -288,7 +314,11 @@ async fn one_order_walks_from_post_order_to_feedback_forwarded() {
             .batch_item_failures
             .is_empty()
     );
-    assert_eq!(shop.mailer.sent.lock().expect("mailbox").len(), 1, "one email");
+    assert_eq!(
+        shop.mailer.sent.lock().expect("mailbox").len(),
+        2,
+        "one email to the baker, one to the customer"
+    );
     assert!(shop.delivery_queue.taken().is_empty(), "no second delivery request");
     assert_eq!(shop.delivery_company.calls().len(), 1, "one delivery call");
     assert_eq!(shop.customer_service.calls().len(), 1, "one feedback call");

@@ -199,6 +199,25 @@ def check_notify_baker(case: Case, answer: dict) -> None:
     expect("baker_notified" in stored_steps(case.shop.order(case.order_id)), "baker_notified not recorded")
 
 
+def emails_to_customer(case: Case) -> list[dict]:
+    customer = case.shop.order(case.order_id).get("email", {}).get("S")
+    expect(customer is not None, "the sample order has no customer email")
+    return [m for m in case.shop.sent_emails() if customer in (m.get("destinations") or {}).get("ToAddresses", [])]
+
+
+def check_notify_customer(case: Case, answer: dict) -> None:
+    # The sample is the order_placed record: the customer's confirmation with the tracking link.
+    no_batch_failures(answer)
+    sender, base_url = case.var("SENDER_EMAIL"), case.var("PUBLIC_BASE_URL")
+    emails = emails_to_customer(case)
+    new = len(emails) - case.before["emails"]
+    expect(new == 1, f"expected one new email to the customer in SES, found {new}")
+    email = emails[-1]
+    expect(email.get("source") == sender, f"email from {email.get('source')!r}")
+    expect(f"{base_url}/track/{case.order_id}?t=" in email.get("body", ""), "no tracking link in the email")
+    expect("customer_confirmed" in stored_steps(case.shop.order(case.order_id)), "customer_confirmed not recorded")
+
+
 def check_fulfill_order(case: Case, answer: dict) -> None:
     body = http_answer(answer, 200)
     expect(body.get("status") == "fulfilled", f"status {body.get('status')!r}, expected 'fulfilled'")
@@ -287,6 +306,7 @@ SCENARIOS: dict[str, Scenario] = {
     "place-order": Scenario(None, check_place_order, lambda case: {"booked": case.shop.all_booked()}),
     "cancel-order": Scenario(2, check_cancel_order, cancel_before),
     "notify-baker": Scenario(1, check_notify_baker, lambda case: {"emails": len(emails_to_baker(case))}),
+    "notify-customer": Scenario(1, check_notify_customer, lambda case: {"emails": len(emails_to_customer(case))}),
     "fulfill-order": Scenario(2, check_fulfill_order, lambda case: {"fulfilled": len(events_of(case, "order_fulfilled"))}),
     "request-delivery": Scenario(3, check_request_delivery, lambda case: {"drained": case.shop.take_messages(case.var("DELIVERY_QUEUE_URL"))}),
     "notify-delivery": Scenario(4, partner_checker("DELIVERY_API_URL", "courier_notified", "delivery"), partner_calls("DELIVERY_API_URL")),
