@@ -215,7 +215,9 @@ def check_notify_customer(case: Case, answer: dict) -> None:
     email = emails[-1]
     expect(email.get("source") == sender, f"email from {email.get('source')!r}")
     expect(f"{base_url}/track/{case.order_id}?t=" in email.get("body", ""), "no tracking link in the email")
-    expect("customer_confirmed" in stored_steps(case.shop.order(case.order_id)), "customer_confirmed not recorded")
+    # Not a step of the seeded journey (STEPS), so read from the history map itself.
+    history = case.shop.order(case.order_id).get("history", {}).get("M", {})
+    expect("customer_confirmed" in history, f"customer_confirmed not recorded: {sorted(history)}")
 
 
 def check_fulfill_order(case: Case, answer: dict) -> None:
