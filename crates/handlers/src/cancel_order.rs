@@ -99,7 +99,7 @@ impl<R: OrderRepository, E: EventPublisher> CancelOrder<R, E> {
         }
         .await;
         match result {
-            // A declined order leaves the board: back to the board itself.
+            // Back where the form was: the tracking page, or the board (a declined order has left it).
             Ok(_) => see_other(&back.0),
             Err(refusal) => refusal_response(refusal, (&back.0, back.1)),
         }
