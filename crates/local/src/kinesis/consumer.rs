@@ -95,6 +95,8 @@ where
     /// Consumes the shard until its source fails.
     async fn poll_shard(&self, shard_id: &str, wake: &mut watch::Receiver<u64>) -> Result<(), SourceError> {
         let mut checkpoint = self.stream.checkpoint(&self.function, shard_id).await?;
+        // What the store holds: a checkpoint is written only when it moved.
+        let mut saved = checkpoint.clone();
         let mut limit = self.mapping.batch_size;
         // While bisecting: the sizes of the second halves still to be tried, innermost last.
         let mut halves: Vec<usize> = Vec::new();
@@ -106,6 +108,9 @@ where
                 .read_after(shard_id, checkpoint.as_ref(), limit.max(64) * 4)
                 .await?;
             if scanned.is_empty() {
+                // Records only skipped are checkpointed past here, once the shard is quiet, or
+                // with the next batch: reading them again after a crash skips them again.
+                self.save(shard_id, &checkpoint, &mut saved).await?;
                 let _ = tokio::time::timeout(IDLE_RECHECK, wake.changed()).await;
                 continue;
             }
@@ -121,18 +126,18 @@ where
                 self.send_to_destination(shard_id, &expired, FailureCondition::RecordAgeExceeded, 0)
                     .await;
             }
+            // Whatever was skipped before the batch is done with, whatever happens next.
+            checkpoint = match batch.first() {
+                Some(first) => position_before(&scanned, &checkpoint, &first.sequence),
+                None => scanned_to.clone(),
+            };
+            if !expired.is_empty() {
+                // Records handed to the destination are not handed over again after a crash.
+                self.save(shard_id, &checkpoint, &mut saved).await?;
+            }
             let Some(first) = batch.first().map(|r| r.sequence.clone()) else {
-                checkpoint = scanned_to;
-                self.stream
-                    .set_checkpoint(&self.function, shard_id, checkpoint.as_ref())
-                    .await?;
                 continue;
             };
-            // Whatever was skipped before the batch is done with, whatever happens next.
-            checkpoint = position_before(&scanned, &checkpoint, &first);
-            self.stream
-                .set_checkpoint(&self.function, shard_id, checkpoint.as_ref())
-                .await?;
 
             match self.invoke(&batch).await {
                 Outcome::Success => {
@@ -179,10 +184,25 @@ where
                     }
                 }
             }
-            self.stream
-                .set_checkpoint(&self.function, shard_id, checkpoint.as_ref())
-                .await?;
+            self.save(shard_id, &checkpoint, &mut saved).await?;
         }
+    }
+
+    /// Stores `checkpoint` unless the store already holds it.
+    async fn save(
+        &self,
+        shard_id: &str,
+        checkpoint: &Option<SequenceNumber>,
+        saved: &mut Option<SequenceNumber>,
+    ) -> Result<(), SourceError> {
+        if checkpoint == saved {
+            return Ok(());
+        }
+        self.stream
+            .set_checkpoint(&self.function, shard_id, checkpoint.as_ref())
+            .await?;
+        saved.clone_from(checkpoint);
+        Ok(())
     }
 
     /// With a batching window, waits for the batch to fill or the window to pass: `true` when
