@@ -297,7 +297,7 @@ def _check_stream_mapping(problems, where, m, source, want: Function, all_resour
             patterns.append(json.loads(f.get("Pattern", "")))
         except (TypeError, ValueError):
             patterns.append(f.get("Pattern"))
-    wanted = [{"data": {"type": list(stream.event_types)}}]
+    wanted = stream.filter_patterns()
     if patterns != wanted:
         problems.add(
             f"{where}: filter patterns {patterns}, expected {wanted} "

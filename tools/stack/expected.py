@@ -40,6 +40,18 @@ class Stream:
     stream: str  # logical id of the AWS::Kinesis::Stream
     event_types: tuple[str, ...]  # the `type`s the filter lets through, in the filter's order
     failure_queue: str  # logical id of the function's own on-failure SQS queue
+    # Only records of customers who gave an email address (`customerHasEmail`), and those from
+    # before the records said so.
+    customer_with_email: bool = False
+
+    def filter_patterns(self) -> list[dict]:
+        types = {"type": list(self.event_types)}
+        if not self.customer_with_email:
+            return [{"data": types}]
+        return [
+            {"data": {**types, "customerHasEmail": [True]}},
+            {"data": {**types, "customerHasEmail": [{"exists": False}]}},
+        ]
 
 
 @dataclass(frozen=True)
@@ -306,7 +318,10 @@ FUNCTIONS: dict[str, Function] = {
         role="NotifyCustomerRole",
         timeout=CONSUMER_TIMEOUT,
         stream=Stream(
-            "OrderStream", ("order_placed", "order_fulfilled", "order_cancelled"), "NotifyCustomerFailureQueue"
+            "OrderStream",
+            ("order_placed", "order_fulfilled", "order_cancelled"),
+            "NotifyCustomerFailureQueue",
+            customer_with_email=True,
         ),
         ses_from=SENDER_EMAIL,
         grants=frozenset(

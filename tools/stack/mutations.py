@@ -106,6 +106,18 @@ MUTATIONS = [
         r"notify-baker \(\w+\): filter patterns \[\]",
     ),
     Mutation(
+        "customer-filter-lets-everyone-through",
+        "notify-customer's filter drops its customerHasEmail condition, so the function is invoked "
+        "for every customer's records, those who gave no address too",
+        replace(
+            "                type: [order_placed, order_fulfilled, order_cancelled]\n"
+            "                customerHasEmail: [true]\n",
+            "                type: [order_placed, order_fulfilled, order_cancelled]\n",
+        ),
+        checks.check_triggers,
+        r"notify-customer \(\w+\): filter patterns",
+    ),
+    Mutation(
         "cancellations-not-for-the-baker",
         "notify-baker's filter lets only order_placed through, so the baker never hears of a cancel",
         replace(

@@ -23,12 +23,22 @@ pub enum OrderEvent {
         occurred_at: Timestamp,
         /// The order as placed, so consumers can act without another read.
         order: Box<Order>,
+        /// Whether the customer gave an email address, so that a consumer mailing them can be
+        /// spared the records of those who did not (by its filter). `None` in records written
+        /// before the field existed: such a consumer reads the order to know.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        customer_has_email: Option<bool>,
     },
     OrderFulfilled {
         event_id: String,
         schema_version: u32,
         order_id: OrderId,
         occurred_at: Timestamp,
+        /// Whether the customer gave an email address, so that a consumer mailing them can be
+        /// spared the records of those who did not (by its filter). `None` in records written
+        /// before the field existed: such a consumer reads the order to know.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        customer_has_email: Option<bool>,
     },
     /// The customer cancelled, or the baker declined; the day's capacity is back.
     OrderCancelled {
@@ -37,6 +47,11 @@ pub enum OrderEvent {
         order_id: OrderId,
         occurred_at: Timestamp,
         cancellation: Cancellation,
+        /// Whether the customer gave an email address, so that a consumer mailing them can be
+        /// spared the records of those who did not (by its filter). `None` in records written
+        /// before the field existed: such a consumer reads the order to know.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        customer_has_email: Option<bool>,
     },
 }
 
@@ -101,6 +116,7 @@ impl OrderEvent {
             schema_version: EVENT_SCHEMA_VERSION,
             order_id: order.order_id.clone(),
             occurred_at: at,
+            customer_has_email: Some(order.customer.email.is_some()),
             order: Box::new(order.clone()),
         }
     }
@@ -113,15 +129,36 @@ impl OrderEvent {
             EventKind::OrderPlaced => Some(OrderEvent::order_placed(&order.as_placed(), order.created_at)),
             EventKind::OrderFulfilled => order
                 .step_time(Step::Fulfilled)
-                .map(|at| OrderEvent::order_fulfilled(&order.order_id, at)),
+                .map(|at| OrderEvent::order_fulfilled(&order.order_id, at).about_customer_of(order)),
             EventKind::OrderCancelled => {
                 let at = order.step_time(Step::Cancelled)?;
                 let cancellation = order.cancellation.clone()?;
-                Some(OrderEvent::order_cancelled(&order.order_id, cancellation, at))
+                Some(OrderEvent::order_cancelled(&order.order_id, cancellation, at).about_customer_of(order))
             }
         }
     }
 
+    /// The event, saying whether `order`'s customer gave an email address.
+    pub fn about_customer_of(mut self, order: &Order) -> OrderEvent {
+        let has_email = Some(order.customer.email.is_some());
+        match &mut self {
+            OrderEvent::OrderPlaced { customer_has_email, .. }
+            | OrderEvent::OrderFulfilled { customer_has_email, .. }
+            | OrderEvent::OrderCancelled { customer_has_email, .. } => *customer_has_email = has_email,
+        }
+        self
+    }
+
+    /// Whether the customer gave an email address, if the record says.
+    pub fn customer_has_email(&self) -> Option<bool> {
+        match self {
+            OrderEvent::OrderPlaced { order, .. } => Some(order.customer.email.is_some()),
+            OrderEvent::OrderFulfilled { customer_has_email, .. }
+            | OrderEvent::OrderCancelled { customer_has_email, .. } => *customer_has_email,
+        }
+    }
+
+    /// (Whether the customer gave an email stays unsaid: `about_customer_of` says it.)
     pub fn order_cancelled(order_id: &OrderId, cancellation: Cancellation, at: Timestamp) -> OrderEvent {
         OrderEvent::OrderCancelled {
             event_id: event_id(EventKind::OrderCancelled, order_id),
@@ -129,15 +166,18 @@ impl OrderEvent {
             order_id: order_id.clone(),
             occurred_at: at,
             cancellation,
+            customer_has_email: None,
         }
     }
 
+    /// (Whether the customer gave an email stays unsaid: `about_customer_of` says it.)
     pub fn order_fulfilled(order_id: &OrderId, at: Timestamp) -> OrderEvent {
         OrderEvent::OrderFulfilled {
             event_id: event_id(EventKind::OrderFulfilled, order_id),
             schema_version: EVENT_SCHEMA_VERSION,
             order_id: order_id.clone(),
             occurred_at: at,
+            customer_has_email: None,
         }
     }
 
@@ -250,6 +290,28 @@ mod tests {
             OrderEvent::decode(&fulfilled.encode().expect("encodes")).expect("decodes"),
             fulfilled
         );
+    }
+
+    #[test]
+    fn rebuilt_events_say_whether_the_customer_gave_an_email() {
+        let mut order = order();
+        let at = Timestamp::from_unix_millis(3_000).expect("in range");
+        order.record_step(Step::Fulfilled, at);
+        let fulfilled = OrderEvent::rebuilt(EventKind::OrderFulfilled, &order).expect("fulfilled");
+        assert_eq!(fulfilled.customer_has_email(), Some(false));
+        let json: serde_json::Value = serde_json::from_slice(&fulfilled.encode().expect("encodes")).expect("json");
+        assert_eq!(json["customerHasEmail"], false);
+
+        order.customer.email = Some("ada@example.com".into());
+        let fulfilled = OrderEvent::rebuilt(EventKind::OrderFulfilled, &order).expect("fulfilled");
+        assert_eq!(fulfilled.customer_has_email(), Some(true));
+        let placed = OrderEvent::rebuilt(EventKind::OrderPlaced, &order).expect("placed");
+        let json: serde_json::Value = serde_json::from_slice(&placed.encode().expect("encodes")).expect("json");
+        assert_eq!(json["customerHasEmail"], true);
+
+        // A record from before the field: unsaid, so a consumer reads the order.
+        let old = br#"{"type":"order_fulfilled","eventId":"order_fulfilled:o-1","schemaVersion":1,"orderId":"o-1","occurredAt":"2026-12-01T09:00:00Z"}"#;
+        assert_eq!(OrderEvent::decode(old).expect("decodes").customer_has_email(), None);
     }
 
     #[test]

@@ -181,3 +181,51 @@ async fn a_customer_without_an_email_is_sent_nothing_and_hostile_text_is_escaped
     assert!(!sent[0].html.contains("<b>Street"));
     assert!(!sent[0].subject.contains("script"), "no customer value in the subject");
 }
+
+#[tokio::test]
+async fn a_record_saying_no_email_is_acknowledged_unread_and_one_from_before_the_field_is_read_up() {
+    use cakeshop_domain::{OrderEvent, OrderId};
+    let shop = Shop::new("2026-11-20T09:00:00Z", &[ORDER_ID]);
+    let (status, placed) = shop
+        .place(r#"{"name":"Ada","address":"1 Street","productId":1,"quantity":1,"email":"ada@example.com"}"#)
+        .await;
+    assert_eq!(status, 201, "{placed}");
+    shop.stream.taken();
+    assert_eq!(shop.fulfil(ORDER_ID, Some(BAKER_KEY)).await.0, 200);
+    let at = support::fakes::parse_time("2026-11-20T10:00:00Z");
+
+    // An order this store never had: only a read would find that out.
+    let stranger = OrderId::parse("0000000000000000000000000000dead").expect("id");
+    let said_no = OrderEvent::order_fulfilled(&stranger, at).about_customer_of(&{
+        let mut order = shop.orders.snapshot()[&OrderId::parse(ORDER_ID).expect("id")].clone();
+        order.customer.email = None;
+        order
+    });
+    assert_eq!(said_no.customer_has_email(), Some(false));
+    let response = shop
+        .notify_customer
+        .handle(as_kinesis(&support::envelopes::kinesis_event(&[said_no], 1, 0)))
+        .await;
+    assert!(
+        response.batch_item_failures.is_empty(),
+        "acknowledged unread: {response:?}"
+    );
+    let unsaid = OrderEvent::order_fulfilled(&stranger, at);
+    let response = shop
+        .notify_customer
+        .handle(as_kinesis(&support::envelopes::kinesis_event(&[unsaid], 2, 0)))
+        .await;
+    assert_eq!(response.batch_item_failures.len(), 1, "read up, and not found");
+
+    // Ada's order_fulfilled as written before records said whether there is an address.
+    let old = OrderEvent::order_fulfilled(&OrderId::parse(ORDER_ID).expect("id"), at);
+    assert_eq!(old.customer_has_email(), None);
+    let response = shop
+        .notify_customer
+        .handle(as_kinesis(&support::envelopes::kinesis_event(&[old], 3, 0)))
+        .await;
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    let sent = emails_to(&shop, "ada@example.com");
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].subject.ends_with("is on its way"), "{}", sent[0].subject);
+}
