@@ -81,9 +81,12 @@ pub struct Store {
 struct Inner {
     connection: Arc<Mutex<Connection>>,
     writer: writer::Writer,
-    /// A second connection for reads, so that they never wait for a group commit (WAL lets
-    /// readers and the writer proceed at once).
-    reader: Mutex<Connection>,
+    /// Connections for reads, so that they never wait for a group commit (WAL lets readers and
+    /// the writer proceed at once), and more than one so that a stream consumer's scan does not
+    /// hold back a request's read.
+    readers: Vec<Mutex<Connection>>,
+    /// Where the next read starts looking for a free reader.
+    next_reader: std::sync::atomic::AtomicUsize,
     path: PathBuf,
     stream_shards: u32,
     /// Bumped on every stream write.
@@ -99,6 +102,9 @@ struct Inner {
 
 pub const STORE_FILE: &str = "cakeshop.sqlite3";
 
+/// Reading connections: requests and the stream consumers read at once.
+const READERS: usize = 3;
+
 impl Store {
     /// Opens (creating if needed) the store in `data_dir`, with a stream of `stream_shards` shards.
     pub fn open(data_dir: &Path, stream_shards: u32) -> Result<Store, StoreError> {
@@ -110,15 +116,20 @@ impl Store {
         let mut connection = Connection::open(&path)?;
         schema::prepare(&mut connection)?;
         let checkpointer = checkpointer::Checkpointer::start(&path)?;
-        let mut reader = Connection::open(&path)?;
-        schema::configure(&mut reader)?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let mut reader = Connection::open(&path)?;
+            schema::configure(&mut reader)?;
+            readers.push(Mutex::new(reader));
+        }
         let connection = Arc::new(Mutex::new(connection));
         let writer = writer::Writer::start(Arc::clone(&connection))?;
         Ok(Store {
             inner: Arc::new(Inner {
                 connection,
                 writer,
-                reader: Mutex::new(reader),
+                readers,
+                next_reader: Default::default(),
                 path,
                 stream_shards: stream_shards.max(1),
                 stream_written: watch::Sender::new(0),
@@ -149,10 +160,27 @@ impl Store {
         work(&mut connection)
     }
 
-    /// Runs `work`, which only reads, on the reading connection, in one read transaction: it
+    /// A reader nobody holds, else the next one in turn, once it is free.
+    fn free_reader(&self) -> MutexGuard<'_, Connection> {
+        let readers = &self.inner.readers;
+        let start = self
+            .inner
+            .next_reader
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        for n in 0..readers.len() {
+            match readers[(start + n) % readers.len()].try_lock() {
+                Ok(reader) => return reader,
+                Err(std::sync::TryLockError::Poisoned(poisoned)) => return poisoned.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => {}
+            }
+        }
+        lock(&readers[start % readers.len()])
+    }
+
+    /// Runs `work`, which only reads, on a reading connection, in one read transaction: it
     /// sees every write acknowledged before it started, and no write half-applied.
     pub(crate) fn read<T>(&self, work: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let reader = lock(&self.inner.reader);
+        let reader = self.free_reader();
         if !reader.is_autocommit() {
             // An earlier read failed to end its transaction; ending it loses nothing.
             reader.execute_batch("ROLLBACK")?;
