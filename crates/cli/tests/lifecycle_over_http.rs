@@ -143,8 +143,17 @@ async fn many_lifecycles(shop: &DevProcess, orders: usize, at_once: usize) {
         assert_eq!(emails.get(order_id), Some(&1), "one email for {order_id}");
         assert_eq!(deliveries.get(order_id), Some(&1), "one delivery call for {order_id}");
         assert_eq!(feedback.get(order_id), Some(&1), "one feedback call for {order_id}");
-        let (status, order) = shop.get(&format!("/order/{order_id}"), Some(&shop.baker_key)).await;
-        assert_eq!(status, 200);
+        // forward-feedback records its step once the partner has the call, so the call can be
+        // seen a moment before the step is.
+        let order = eventually("the feedback forwarded in the history", PATIENCE, || async {
+            let (status, order) = shop.get(&format!("/order/{order_id}"), Some(&shop.baker_key)).await;
+            assert_eq!(status, 200);
+            let forwarded = order["history"]
+                .as_array()
+                .is_some_and(|h| h.iter().any(|s| s["step"] == "feedback_forwarded"));
+            forwarded.then_some(order)
+        })
+        .await;
         let steps: Vec<&str> = order["history"]
             .as_array()
             .expect("history")
