@@ -10,7 +10,7 @@
 //! ready", exactly one of the two wins. A repeat for a cancelled order answers 200 and announces
 //! the event again (same event id), which heals a crash between the two writes.
 
-use crate::announce::announce;
+use crate::announce::announce_stored;
 use crate::api::{ApiError, bearer_token, body_bytes, is_form, json_response, respond};
 use crate::auth::{BakerKey, Signer};
 use crate::baker_session::check_board_form;
@@ -121,11 +121,7 @@ impl<R: OrderRepository, E: EventPublisher> CancelOrder<R, E> {
             };
             let cancelled = OrderEvent::rebuilt(EventKind::OrderCancelled, &order)
                 .ok_or_else(|| ApiError::new(500, "internal", "the cancelled order has no cancellation"))?;
-            if let Err(error) = announce(&self.orders, &self.events, &cancelled).await {
-                // The cancel is stored and its event marked: the relay announces it, or a
-                // repeat of this request does.
-                return Err(ApiError::internal("announcing the cancellation failed", &error));
-            }
+            announce_stored(&self.orders, &self.events, &cancelled).await;
             tracing::info!("order cancelled");
             Ok(order)
         }

@@ -6,7 +6,7 @@
 //! the board; API clients POST JSON `{"orderId"}` with `Authorization: Bearer <baker key or link
 //! token>`.
 
-use crate::announce::announce;
+use crate::announce::announce_stored;
 use crate::api::{ApiError, bearer_token, body_bytes, is_form, json_response, respond, route};
 use crate::auth::{BakerKey, LinkError, Signer};
 use crate::baker_session::{CSRF_FIELD, check_board_form};
@@ -178,9 +178,7 @@ impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
             };
             let fulfilled = OrderEvent::rebuilt(EventKind::OrderFulfilled, &order)
                 .ok_or_else(|| ApiError::new(500, "internal", "the order has no fulfilled step"))?;
-            if let Err(error) = announce(&self.orders, &self.events, &fulfilled).await {
-                return Err(ApiError::internal("announcing the fulfilment failed", &error));
-            }
+            announce_stored(&self.orders, &self.events, &fulfilled).await;
             tracing::info!("order fulfilled");
             Ok(order)
         }

@@ -20,7 +20,7 @@
 //! the page was given as its idempotency key, and is answered with pages: the tracking page on
 //! success (a `303`), else the storefront again with the problems shown.
 
-use crate::announce::announce;
+use crate::announce::announce_stored;
 use crate::api::{ApiError, body_bytes, error_chain, is_form, json_response, respond};
 use crate::auth::Signer;
 use crate::pages::storefront::{self, OrderForm, Problems};
@@ -182,11 +182,9 @@ impl<R: OrderRepository + Bakery, E: EventPublisher> PlaceOrder<R, E> {
             };
             let placed = OrderEvent::rebuilt(EventKind::OrderPlaced, &order)
                 .ok_or_else(|| ApiError::new(500, "internal", "the stored order was never placed"))?;
-            if let Err(error) = announce(&self.orders, &self.events, &placed).await {
-                // The order is stored and marked unpublished: the relay announces it, or a
-                // retry with the same Idempotency-Key does.
-                return Err(ApiError::internal("announcing the order failed", &error));
-            }
+            // Stored is accepted: should the publish fail, the relay announces it (or a retry
+            // with the same Idempotency-Key does).
+            announce_stored(&self.orders, &self.events, &placed).await;
             tracing::info!(
                 total_cents = order.total_cents.0,
                 delivery_date = %order.delivery_date,

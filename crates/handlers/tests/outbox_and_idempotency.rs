@@ -89,11 +89,11 @@ async fn keys_map_to_order_ids_that_reveal_nothing_and_do_not_collide() {
 }
 
 #[tokio::test]
-async fn a_failure_after_the_order_is_stored_is_healed_by_retrying_with_the_key() {
+async fn an_order_stored_is_accepted_even_if_its_publish_fails_and_a_retry_publishes_it() {
     let shop = Shop::new(START, &[]);
     shop.stream.set_failing(true);
     let (status, body) = shop.place_with_key(SAMPLE_ORDER, "retry-me").await;
-    assert_eq!(status, 500, "{body}");
+    assert_eq!(status, 201, "stored means accepted, whatever the stream did: {body}");
     let stored: Vec<_> = shop.orders.snapshot().into_keys().collect();
     assert_eq!(stored.len(), 1, "the order was stored before the stream failed");
     assert_eq!(
@@ -121,7 +121,7 @@ async fn a_failure_after_the_order_is_stored_is_healed_by_retrying_with_the_key(
 async fn the_relay_publishes_what_a_crash_left_unpublished_without_any_client_help() {
     let shop = Shop::new(START, &["lost-order"]);
     shop.stream.set_failing(true);
-    assert_eq!(shop.place(SAMPLE_ORDER).await.0, 500);
+    assert_eq!(shop.place(SAMPLE_ORDER).await.0, 201);
     shop.stream.set_failing(false);
 
     // Within the grace period a request may still be publishing: the relay leaves it alone.
@@ -149,7 +149,7 @@ async fn the_relay_publishes_what_a_crash_left_unpublished_without_any_client_he
 
     // Same for the fulfilment: stored, then the stream fails.
     shop.stream.set_failing(true);
-    assert_eq!(shop.fulfil("lost-order", Some(BAKER_KEY)).await.0, 500);
+    assert_eq!(shop.fulfil("lost-order", Some(BAKER_KEY)).await.0, 200);
     shop.stream.set_failing(false);
     let order = shop.orders.snapshot()[&id("lost-order")].clone();
     assert_eq!(order.status, Status::Fulfilled);
@@ -172,12 +172,29 @@ async fn the_relay_publishes_what_a_crash_left_unpublished_without_any_client_he
 async fn a_relay_that_cannot_publish_fails_and_keeps_the_mark() {
     let shop = Shop::new(START, &["stuck-order"]);
     shop.stream.set_failing(true);
-    assert_eq!(shop.place(SAMPLE_ORDER).await.0, 500);
+    assert_eq!(shop.place(SAMPLE_ORDER).await.0, 201);
     shop.clock.set("2026-11-20T09:05:00.000Z");
     assert!(shop.relay_events.relay_due().await.is_err());
     assert_eq!(
         shop.orders.unpublished(),
         vec![(id("stuck-order"), EventKind::OrderPlaced)]
+    );
+}
+
+#[tokio::test]
+async fn a_cancellation_stored_is_accepted_even_if_its_publish_fails() {
+    let shop = Shop::new(START, &["cancelled-order"]);
+    assert_eq!(shop.place(SAMPLE_ORDER).await.0, 201);
+    shop.stream.set_failing(true);
+    let (status, body) = shop
+        .cancel("cancelled-order", Some("changed my mind"), Some(BAKER_KEY))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(shop.orders.snapshot()[&id("cancelled-order")].status, Status::Cancelled);
+    assert_eq!(
+        shop.orders.unpublished(),
+        vec![(id("cancelled-order"), EventKind::OrderCancelled)],
+        "the outbox owes its event"
     );
 }
 
