@@ -27,6 +27,7 @@ pub struct SeedArgs {
 }
 
 pub fn run(args: &SeedArgs) -> anyhow::Result<()> {
+    let _lock = cakeshop_sqlite::DataDirLock::acquire(&args.data_dir, "cakeshop seed")?;
     let store =
         Store::open(&args.data_dir, 4).with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
     if !args.append && has_orders(&store)? {

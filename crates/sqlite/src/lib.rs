@@ -18,9 +18,11 @@
 //!   and changes to stores of older versions.
 //! - `seed`: many orders at once, for measuring a large store.
 //! - `faults`: crash points, to prove recovery.
+//! - `data_dir_lock`: one process per store.
 
 mod bakery;
 mod checkpointer;
+mod data_dir_lock;
 pub mod faults;
 mod mailbox;
 mod migrations;
@@ -33,6 +35,7 @@ pub mod seed;
 mod stream;
 mod writer;
 
+pub use data_dir_lock::{DataDirLock, LOCK_FILE, LockError};
 pub use mailbox::{LocalMailer, MAIL_FEED, StoredEmail};
 pub use orders::LocalOrders;
 pub use partners::RecordedCall;

@@ -2,12 +2,14 @@
 
 use super::secrets::SecretsError;
 use crate::serverless::WiringError;
-use cakeshop_sqlite::StoreError;
+use cakeshop_sqlite::{LockError, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DevError {
     #[error(transparent)]
     Wiring(#[from] WiringError),
+    #[error(transparent)]
+    InUse(#[from] LockError),
     #[error("opening the store")]
     Store(#[from] StoreError),
     #[error(transparent)]

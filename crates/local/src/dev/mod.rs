@@ -30,7 +30,7 @@ use crate::partners::{PartnerFault, PartnerFaults, partner_stand_ins};
 use crate::serverless::{Wiring, WiringError, read_serverless_yml};
 use crate::ses::mailbox_feed;
 use axum::serve::ListenerExt;
-use cakeshop_sqlite::Store;
+use cakeshop_sqlite::{DataDirLock, Store};
 use local::{local_functions, start_retention};
 use mappings::start_all;
 use secrets::LocalSecrets;
@@ -48,6 +48,8 @@ pub struct RunningShop {
     pub delivery_api_url: String,
     pub customer_service_api_url: String,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// Held for as long as the shop runs: one process per store.
+    _lock: DataDirLock,
 }
 
 impl RunningShop {
@@ -61,6 +63,7 @@ impl RunningShop {
 pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
     cakeshop_sqlite::faults::arm_from_environment()?;
     let wiring = read_wiring(&options)?;
+    let lock = DataDirLock::acquire(&options.data_dir, "cakeshop dev, starting")?;
     let store = Store::open(&options.data_dir, options.stream_shards)?;
     let secrets = LocalSecrets::load_or_create(
         &options.data_dir,
@@ -77,6 +80,7 @@ pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
         port: options.port,
         source,
     })?;
+    lock.describe(&format!("pid {}, cakeshop dev at http://{address}", std::process::id()))?;
     let endpoints = Endpoints::new(&options, &format!("http://{address}"));
 
     let routes = wiring
@@ -125,6 +129,7 @@ pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
         delivery_api_url: endpoints.delivery_api_url,
         customer_service_api_url: endpoints.customer_service_api_url,
         server,
+        _lock: lock,
     })
 }
 
