@@ -16,7 +16,12 @@ pub struct ApiError {
     pub status: u16,
     pub code: &'static str,
     pub message: String,
+    /// Sent as `Retry-After`: when trying again is worth it.
+    pub retry_after_seconds: Option<u32>,
 }
+
+/// How long a client is asked to wait before retrying a write the full store refused.
+pub const STORAGE_FULL_RETRY_AFTER_SECONDS: u32 = 30;
 
 impl ApiError {
     pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> ApiError {
@@ -24,6 +29,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after_seconds: None,
         }
     }
 
@@ -44,14 +50,34 @@ impl ApiError {
     }
 
     /// A failure of ours, not the client's. The cause is logged; the client gets no details.
-    pub fn internal(what: &str, cause: &dyn std::error::Error) -> ApiError {
+    /// A store out of space is the machine's condition, not a bug: `503 storage_full`, with
+    /// `Retry-After`, as nothing was written and the same request will succeed once there is
+    /// room again.
+    pub fn internal(what: &str, cause: &(dyn std::error::Error + 'static)) -> ApiError {
+        if cakeshop_ports::is_storage_full(cause) {
+            tracing::error!(error = %error_chain(cause), "{what}: the store is out of space");
+            return ApiError {
+                retry_after_seconds: Some(STORAGE_FULL_RETRY_AFTER_SECONDS),
+                ..ApiError::new(
+                    503,
+                    "storage_full",
+                    "the shop's storage is full, so nothing was saved; please try again in a little while",
+                )
+            };
+        }
         tracing::error!(error = %error_chain(cause), "{what}");
         ApiError::new(500, "internal", format!("{what}; please try again"))
     }
 
     pub fn into_response(self) -> ApiGatewayV2httpResponse {
         let body = serde_json::json!({ "error": { "code": self.code, "message": self.message } });
-        json_response(self.status, &body)
+        let mut response = json_response(self.status, &body);
+        if let Some(seconds) = self.retry_after_seconds {
+            response
+                .headers
+                .insert(http::header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 

@@ -31,3 +31,24 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
     }
     text
 }
+
+/// The store has no space left for a write, so the write was not made: a condition of the
+/// machine, not of the request, that clears once space returns.
+#[derive(Debug, thiserror::Error)]
+#[error("the store has no space left")]
+pub struct StorageFull {
+    #[source]
+    pub cause: BoxError,
+}
+
+/// Whether `error`, or any of its causes, is `StorageFull`.
+pub fn is_storage_full(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(current) = next {
+        if current.is::<StorageFull>() {
+            return true;
+        }
+        next = current.source();
+    }
+    false
+}

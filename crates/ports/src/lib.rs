@@ -26,7 +26,7 @@ pub mod contract;
 pub use bakery::{Bakery, MAX_DAYS_READ, Saved, ShopRules, Versioned};
 pub use clock::{Clock, IdGenerator, SystemClock, TimeOrderedIds};
 pub use config::{Variable, VariableKind};
-pub use error::{BoxError, PortError, error_chain};
+pub use error::{BoxError, PortError, StorageFull, error_chain, is_storage_full};
 pub use events::EventPublisher;
 pub use mail::{Email, Mailer};
 pub use orders::{CreateOutcome, OrderRepository, StatusCursor, StatusPage, StepOutcome, TransitionOutcome};

@@ -1,12 +1,22 @@
 //! Copies the write-ahead log back into the database file on a thread of its own, so that no
 //! request waits for it: SQLite's automatic checkpoint would otherwise run inside whichever
 //! commit crosses the threshold.
+//!
+//! SQLite reuses the log's file from its start but never shrinks it, so a burst would leave
+//! the file as large as the burst made it (and a full disk full). Cutting it back inside a
+//! commit stalls that commit, so the file is cut back here instead, and only once the writer
+//! has been idle for a whole round: nothing waits for it then.
 
 use super::StoreError;
 use rusqlite::Connection;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::Duration;
+
+/// A log file larger than this is cut back to nothing once the writer is idle.
+pub(super) const LARGE_LOG_BYTES: u64 = 1024 * 1024;
 
 /// How often the log is copied back; the log holds about this long's worth of writes.
 const EVERY: Duration = Duration::from_millis(200);
@@ -17,23 +27,33 @@ pub(super) struct Checkpointer {
 }
 
 impl Checkpointer {
-    /// Starts checkpointing the database at `path` on its own connection.
-    pub(super) fn start(path: &Path) -> Result<Checkpointer, StoreError> {
+    /// Starts checkpointing the database at `path` on its own connection; `transactions`
+    /// counts the writer's transactions, to tell when it is idle.
+    pub(super) fn start(path: &Path, transactions: Arc<AtomicU64>) -> Result<Checkpointer, StoreError> {
         let connection = Connection::open(path)?;
         // Never wait: RESTART holds writers back while it waits, so it only goes ahead when no
         // reader is in the way and the writer is between commits, and otherwise ends as a
         // PASSIVE checkpoint and tries next time.
         connection.busy_timeout(Duration::ZERO)?;
         let (stop, stopped) = channel();
+        let log = wal_path(path);
         std::thread::Builder::new()
             .name("store-checkpoint".into())
-            .spawn(move || run(&connection, &stopped))
+            .spawn(move || run(&connection, &log, &transactions, &stopped))
             .map_err(StoreError::Thread)?;
         Ok(Checkpointer { _stop: stop })
     }
 }
 
-fn run(connection: &Connection, stopped: &Receiver<()>) {
+/// Where SQLite keeps the write-ahead log of the database at `path`.
+pub(super) fn wal_path(path: &Path) -> PathBuf {
+    let mut log = path.as_os_str().to_owned();
+    log.push("-wal");
+    PathBuf::from(log)
+}
+
+fn run(connection: &Connection, log: &Path, transactions: &AtomicU64, stopped: &Receiver<()>) {
+    let mut seen = transactions.load(Ordering::Relaxed);
     loop {
         match stopped.recv_timeout(EVERY) {
             Err(RecvTimeoutError::Timeout) => {}
@@ -44,6 +64,14 @@ fn run(connection: &Connection, stopped: &Receiver<()>) {
             }
         }
         checkpoint(connection);
+        let now = transactions.load(Ordering::Relaxed);
+        let idle = now == seen;
+        seen = now;
+        if idle && std::fs::metadata(log).is_ok_and(|file| file.len() > LARGE_LOG_BYTES) {
+            // Copies what is left and cuts the file to nothing, if no reader is in the way
+            // (else it tries next round); a write arriving meanwhile waits the moment it takes.
+            run_checkpoint(connection, "TRUNCATE");
+        }
     }
 }
 
@@ -94,6 +122,52 @@ mod tests {
         connection
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| row.get(1))
             .expect("checkpoint")
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_log_a_burst_grew_is_cut_back_once_the_writer_is_idle() {
+        let data = tempfile::tempdir().expect("temp dir");
+        let store = super::super::Store::open(data.path(), 1).expect("store");
+        let log = super::wal_path(store.path());
+        // A reader that stays in the log (a long scan) keeps it from starting over, as a
+        // busy shop's readers may: the burst grows it.
+        let pin = Connection::open(store.path()).expect("reader");
+        pin.execute_batch("BEGIN; SELECT count(*) FROM stream_checkpoints;")
+            .expect("read");
+        for n in 0..400 {
+            store
+                .write(move |connection| {
+                    connection.execute(
+                        "INSERT INTO stream_checkpoints (consumer, shard, sequence) VALUES (?1, 0, ?2)",
+                        rusqlite::params![format!("consumer {n} {}", "x".repeat(2_000)), n],
+                    )?;
+                    Ok(())
+                })
+                .await
+                .expect("a write during the burst");
+        }
+        let grown = std::fs::metadata(&log).expect("log").len();
+        assert!(
+            grown > 2 * super::LARGE_LOG_BYTES,
+            "the burst grew the log to {grown} bytes"
+        );
+        pin.execute_batch("COMMIT").expect("reader done");
+
+        let started = std::time::Instant::now();
+        while std::fs::metadata(&log).map_or(0, |file| file.len()) > 64 * 1024 {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(20),
+                "the log stayed at {} bytes",
+                std::fs::metadata(&log).map_or(0, |file| file.len())
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let kept: i64 = store
+            .with(|connection| {
+                Ok(connection.query_row("SELECT count(*) FROM stream_checkpoints", [], |row| row.get(0))?)
+            })
+            .expect("count");
+        assert_eq!(kept, 400, "every write is in the file");
     }
 
     #[test]

@@ -60,9 +60,13 @@ pub enum StoreError {
     #[error("cannot start a thread of the store")]
     Thread(#[source] std::io::Error),
     #[error("SQLite")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(#[source] rusqlite::Error),
     #[error("the transaction holding this write failed to commit")]
     Commit(#[source] Arc<rusqlite::Error>),
+    /// SQLite found no room for the write (`SQLITE_FULL`): the disk, or the store's size
+    /// limit. Nothing of it was kept.
+    #[error("writing to the store")]
+    Full(#[source] cakeshop_ports::StorageFull),
     #[error("the store's writer has stopped")]
     WriterStopped,
     #[error("a store write panicked and was rolled back")]
@@ -73,6 +77,31 @@ pub enum StoreError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> StoreError {
+        if is_disk_full(&error) {
+            StoreError::Full(cakeshop_ports::StorageFull { cause: error.into() })
+        } else {
+            StoreError::Sqlite(error)
+        }
+    }
+}
+
+impl StoreError {
+    /// A commit that failed, as `Full` when it failed for want of space.
+    fn commit(error: Arc<rusqlite::Error>) -> StoreError {
+        if is_disk_full(&error) {
+            StoreError::Full(cakeshop_ports::StorageFull { cause: error.into() })
+        } else {
+            StoreError::Commit(error)
+        }
+    }
+}
+
+fn is_disk_full(error: &rusqlite::Error) -> bool {
+    error.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull)
 }
 
 /// A handle on the store; cheap to clone, shared by every adapter and consumer.
@@ -118,7 +147,8 @@ impl Store {
         let path = data_dir.join(STORE_FILE);
         let mut connection = Connection::open(&path)?;
         schema::prepare(&mut connection)?;
-        let checkpointer = checkpointer::Checkpointer::start(&path)?;
+        let transactions = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let checkpointer = checkpointer::Checkpointer::start(&path, Arc::clone(&transactions))?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             let mut reader = Connection::open(&path)?;
@@ -126,7 +156,7 @@ impl Store {
             readers.push(Mutex::new(reader));
         }
         let connection = Arc::new(Mutex::new(connection));
-        let writer = writer::Writer::start(Arc::clone(&connection))?;
+        let writer = writer::Writer::start(Arc::clone(&connection), transactions)?;
         Ok(Store {
             inner: Arc::new(Inner {
                 connection,

@@ -7,6 +7,7 @@
 use super::{StoreError, lock};
 use rusqlite::Connection;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
@@ -48,7 +49,7 @@ where
             answer: Box::new(move |committed| {
                 answer(match (outcome, committed) {
                     (Ok(value), Ok(())) => Ok(value),
-                    (Ok(_), Err(error)) => Err(StoreError::Commit(error)),
+                    (Ok(_), Err(error)) => Err(StoreError::commit(error)),
                     (Err(error), _) => Err(error),
                 });
             }),
@@ -56,7 +57,7 @@ where
     }
 
     fn refuse(self: Box<Self>, error: Arc<rusqlite::Error>) {
-        (self.answer)(Err(StoreError::Commit(error)));
+        (self.answer)(Err(StoreError::commit(error)));
     }
 }
 
@@ -66,11 +67,15 @@ pub(super) struct Writer {
 
 impl Writer {
     /// Starts the thread that writes on `connection`. It stops when the writer is dropped.
-    pub(super) fn start(connection: Arc<Mutex<Connection>>) -> Result<Writer, StoreError> {
+    /// Every transaction it ends, committed or not, adds one to `transactions`.
+    pub(super) fn start(
+        connection: Arc<Mutex<Connection>>,
+        transactions: Arc<AtomicU64>,
+    ) -> Result<Writer, StoreError> {
         let (jobs, queued) = channel::<Box<dyn Job>>();
         std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || run(&connection, &queued))
+            .spawn(move || run(&connection, &queued, &transactions))
             .map_err(StoreError::Thread)?;
         Ok(Writer { jobs })
     }
@@ -128,7 +133,7 @@ fn in_savepoint<T>(
     work: impl FnOnce(&Connection) -> Result<T, StoreError>,
 ) -> (Result<T, StoreError>, Option<rusqlite::Error>) {
     if let Err(error) = execute(connection, "SAVEPOINT write") {
-        return (Err(StoreError::Sqlite(error)), None);
+        return (Err(StoreError::from(error)), None);
     }
     let outcome = catch_unwind(AssertUnwindSafe(|| work(connection))).unwrap_or(Err(StoreError::WritePanicked));
     let ended = match outcome {
@@ -143,12 +148,13 @@ fn execute(connection: &Connection, sql: &str) -> Result<(), rusqlite::Error> {
     connection.prepare_cached(sql)?.execute([]).map(drop)
 }
 
-fn run(connection: &Mutex<Connection>, queued: &Receiver<Box<dyn Job>>) {
+fn run(connection: &Mutex<Connection>, queued: &Receiver<Box<dyn Job>>, transactions: &AtomicU64) {
     // Ends when every sender is gone, that is when the store is dropped.
     while let Ok(first) = queued.recv() {
         let mut batch = vec![first];
         batch.extend(queued.try_iter().take(MOST_PER_COMMIT - 1));
         commit_batch(&lock(connection), batch);
+        transactions.fetch_add(1, Ordering::Relaxed);
     }
 }
 
