@@ -150,6 +150,25 @@ fn failure_rate(text: &str) -> Result<f64, String> {
     }
 }
 
+/// SIGTERM (a service manager stopping the shop) or Ctrl-C.
+async fn stop_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, "cannot listen for SIGTERM; stop the shop with Ctrl-C");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+}
+
 // The shop allocates a little for every request and event on several threads at once, which
 // glibc's allocator serves with locks and consolidation passes that showed up in profiles.
 #[global_allocator]
@@ -171,7 +190,16 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .context("cakeshop dev could not start")?;
             banner::print(&shop);
-            shop.serve().await.context("the HTTP server stopped")
+            let stopped = shop
+                .serve_until(stop_signal())
+                .await
+                .context("the HTTP server stopped")?;
+            if !stopped.all_finished() {
+                // What was cut short is safe: it is retried after the next start.
+                tracing::warn!(?stopped, "stopped, but not everything in flight finished in time");
+            }
+            tracing::info!("stopped");
+            Ok(())
         }
         Command::Dlq(DlqCommand::List { shop, json }) => dlq::list(&shop.options(), json),
         Command::Dlq(DlqCommand::Redrive { queue, shop }) => dlq::redrive(&shop.options(), &queue).await,

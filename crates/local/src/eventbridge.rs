@@ -3,6 +3,7 @@
 
 use crate::arn::{ACCOUNT, REGION};
 use crate::lambda::Invoke;
+use crate::stopping::Stopping;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use std::time::Duration;
 
@@ -14,11 +15,13 @@ pub struct ScheduledRuns<I> {
 }
 
 impl<I: Invoke> ScheduledRuns<I> {
-    pub fn start(self) {
-        tokio::spawn(async move {
-            loop {
+    /// Runs until `stopping` is asked, ending after the run under way, if any.
+    pub fn start(self, stopping: &Stopping) {
+        let stops = stopping.clone();
+        stopping.spawn(async move {
+            while !stops.is_asked() {
                 self.run_once().await;
-                tokio::time::sleep(self.every).await;
+                stops.pause(self.every).await;
             }
         });
     }

@@ -15,6 +15,7 @@
 //! - `dead_letters`: dead-letter queues and on-failure destinations, listed and redriven.
 //! - `feeds`: the `/_local/` feeds' paging and waiting.
 //! - `arn`: the region, account and ARNs of the local resources.
+//! - `stopping`: a clean stop of the mappings, between batches.
 //! - `dev`: the process that assembles them all (`cakeshop dev`).
 
 pub mod api_gateway;
@@ -29,8 +30,9 @@ pub mod partners;
 pub mod serverless;
 pub mod ses;
 pub mod sqs;
+pub mod stopping;
 
-pub use dev::{Backend, DevError, DevOptions, RunningShop, offline_functions, start};
+pub use dev::{Backend, DevError, DevOptions, RunningShop, Stopped, offline_functions, start};
 pub use lambda::Functions;
 
 pub use cakeshop_ports::error_chain;

@@ -955,7 +955,14 @@ async fn notify_baker_batches(text: &str) -> Vec<support::Batch> {
         store: shop.store.clone(),
         stream_arn: cakeshop_local::arn::stream_arn(&wiring.stream.logical_id),
     };
-    cakeshop_local::dev::mappings::start_all(&wiring, &sources, &fake, None).expect("every mapping starts");
+    cakeshop_local::dev::mappings::start_all(
+        &wiring,
+        &sources,
+        &fake,
+        None,
+        &cakeshop_local::stopping::Stopping::default(),
+    )
+    .expect("every mapping starts");
     eventually("every record", || {
         (shop.stream.checkpoint("notify-baker", 0).unwrap() == 70).then_some(())
     })

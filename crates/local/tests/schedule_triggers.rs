@@ -26,7 +26,7 @@ async fn a_scheduled_function_runs_at_start_then_at_its_rate_through_failures() 
         timeout: Duration::from_millis(100),
         invoker: function.clone(),
     }
-    .start();
+    .start(&cakeshop_local::stopping::Stopping::default());
 
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(function.calls().len(), 1, "one run right at start");

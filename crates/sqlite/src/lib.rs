@@ -178,6 +178,21 @@ impl Store {
         &self.inner.path
     }
 
+    /// Copies the whole log into the store file and empties it, waiting for readers and the
+    /// writer as long as it must: for a stop, when nothing else is going on.
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.with(|connection| {
+            let busy: i64 = connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?;
+            if busy != 0 {
+                return Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                    Some("a reader kept the log from being copied whole".into()),
+                )));
+            }
+            Ok(())
+        })
+    }
+
     pub fn stream_shards(&self) -> u32 {
         self.inner.stream_shards
     }

@@ -14,10 +14,17 @@ use crate::kinesis::KinesisShards;
 use crate::lambda::Functions;
 use crate::serverless::{AwsNames, QueueSpec, Wiring, WiringError, resolve_names};
 use crate::sqs::SqsMessages;
+use crate::stopping::Stopping;
 use cakeshop_aws::{AwsClients, DynamoOrders, KinesisEvents, SesMailer, SqsQueue};
 use cakeshop_sqlite::Store;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+/// Which deployed stage to run against, and whether to create its resources first.
+pub struct Target<'a> {
+    pub stage: &'a str,
+    pub provision: bool,
+}
 
 /// Builds the functions on the AWS adapters and starts their mappings on Kinesis and SQS.
 pub async fn start(
@@ -26,12 +33,12 @@ pub async fn start(
     store: &Store,
     secrets: &LocalSecrets,
     endpoints: &Endpoints,
-    stage: &str,
-    provision: bool,
+    target: Target<'_>,
+    stopping: &Stopping,
 ) -> Result<Arc<Functions>, DevError> {
-    let names = resolve_names(wiring, stage)?;
+    let names = resolve_names(wiring, target.stage)?;
     let aws = AwsClients::load().await;
-    if provision {
+    if target.provision {
         provision::provision(&aws, wiring, &names, &options.sender_email).await?;
     }
     let urls = queue_urls(&aws, &names).await?;
@@ -52,6 +59,7 @@ pub async fn start(
         },
         &functions,
         options.schedule_every,
+        stopping,
     )?;
     Ok(functions)
 }

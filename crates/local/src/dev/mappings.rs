@@ -6,6 +6,7 @@ use crate::kinesis::{ShardSource, StreamConsumer};
 use crate::lambda::Invoke;
 use crate::serverless::{QueueSpec, Trigger, Wiring, WiringError};
 use crate::sqs::{MessageSource, QueueConsumer};
+use crate::stopping::Stopping;
 use cakeshop_ports::QueueSender;
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,6 +35,7 @@ pub fn start_all<I: Invoke + Clone, S: MappingSources>(
     sources: &S,
     invoker: &I,
     schedule_override: Option<Duration>,
+    stopping: &Stopping,
 ) -> Result<(), WiringError> {
     for function in &wiring.functions {
         let timeout = Duration::from_secs(function.timeout_seconds);
@@ -51,7 +53,7 @@ pub fn start_all<I: Invoke + Clone, S: MappingSources>(
                 },
                 invoker: invoker.clone(),
             })
-            .start(),
+            .start(stopping),
             Some(Trigger::Queue(mapping)) => {
                 let spec = wiring.queue(&mapping.queue).ok_or_else(|| WiringError::Unusable {
                     location: format!("function {}", function.name),
@@ -66,7 +68,7 @@ pub fn start_all<I: Invoke + Clone, S: MappingSources>(
                     invoker: invoker.clone(),
                     concurrency: sources.queue_concurrency(),
                 })
-                .start()
+                .start(stopping)
             }
             Some(Trigger::Schedule(schedule)) => ScheduledRuns {
                 function: function.name.clone(),
@@ -74,7 +76,7 @@ pub fn start_all<I: Invoke + Clone, S: MappingSources>(
                 timeout,
                 invoker: invoker.clone(),
             }
-            .start(),
+            .start(stopping),
         }
     }
     Ok(())

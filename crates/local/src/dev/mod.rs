@@ -29,13 +29,16 @@ use crate::lambda::Functions;
 use crate::partners::{PartnerFault, PartnerFaults, partner_stand_ins};
 use crate::serverless::{Wiring, WiringError, read_serverless_yml};
 use crate::ses::mailbox_feed;
+use crate::stopping::Stopping;
 use axum::serve::ListenerExt;
 use cakeshop_sqlite::{DataDirLock, Store};
 use local::{local_functions, start_retention};
 use mappings::start_all;
 use secrets::LocalSecrets;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A started shop.
 pub struct RunningShop {
@@ -48,14 +51,58 @@ pub struct RunningShop {
     pub delivery_api_url: String,
     pub customer_service_api_url: String,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
+    stop_serving: tokio::sync::watch::Sender<bool>,
+    stopping: Stopping,
     /// Held for as long as the shop runs: one process per store.
     _lock: DataDirLock,
 }
 
+/// How long a stop waits for the batches in flight, and then for the requests in flight.
+pub const STOP_WITHIN: Duration = Duration::from_secs(10);
+
 impl RunningShop {
-    /// Serves until the server stops (it does not, short of an error).
-    pub async fn serve(self) -> std::io::Result<()> {
-        self.server.await.unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    /// Serves until `stop` resolves (e.g. on SIGTERM or Ctrl-C), then stops cleanly: it
+    /// accepts no more connections, lets the requests and batches in flight finish (each for
+    /// up to `STOP_WITHIN`), copies the log into the store file and returns.
+    pub async fn serve_until(self, stop: impl Future<Output = ()>) -> Result<Stopped, std::io::Error> {
+        let mut server = self.server;
+        tokio::select! {
+            served = &mut server => {
+                served.map_err(std::io::Error::other)??;
+                return Err(std::io::Error::other("the HTTP server stopped by itself"));
+            }
+            () = stop => {}
+        }
+        tracing::info!("stopping: no new connections; finishing the requests and batches in flight");
+        let _ = self.stop_serving.send(true);
+        let batches_done = self.stopping.stop(STOP_WITHIN).await;
+        let requests_done = tokio::time::timeout(STOP_WITHIN, &mut server).await.is_ok();
+        let checkpointed = self.store.checkpoint();
+        if let Err(error) = &checkpointed {
+            tracing::warn!(error = %crate::error_chain(error), "the last checkpoint failed; the next start recovers from the log");
+        }
+        Ok(Stopped {
+            batches_done,
+            requests_done,
+            checkpointed: checkpointed.is_ok(),
+        })
+    }
+}
+
+/// How a clean stop went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped {
+    /// Every mapping's batch in flight finished within `STOP_WITHIN`.
+    pub batches_done: bool,
+    /// Every request in flight finished within `STOP_WITHIN`.
+    pub requests_done: bool,
+    /// The log was copied into the store file.
+    pub checkpointed: bool,
+}
+
+impl Stopped {
+    pub fn all_finished(&self) -> bool {
+        self.batches_done && self.requests_done && self.checkpointed
     }
 }
 
@@ -89,6 +136,7 @@ pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
         .flat_map(|f| f.routes.iter().map(|route| (route.clone(), f.name.clone())))
         .collect();
     let partner_faults = PartnerFaults::everywhere(PartnerFault::unavailable(options.partner_failure_rate));
+    let stopping = Stopping::default();
     let (functions, local_mailbox) = match &options.backend {
         Backend::Local => {
             let functions = Arc::new(local_functions(&options, &wiring, &store, &secrets, &endpoints)?);
@@ -96,12 +144,24 @@ pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
                 store: store.clone(),
                 stream_arn: stream_arn(&wiring.stream.logical_id),
             };
-            start_all(&wiring, &sources, &functions, options.schedule_every)?;
+            start_all(&wiring, &sources, &functions, options.schedule_every, &stopping)?;
             start_retention(&wiring, &store);
             (functions, true)
         }
         Backend::Aws { stage, provision } => {
-            let functions = aws::start(&options, &wiring, &store, &secrets, &endpoints, stage, *provision).await?;
+            let functions = aws::start(
+                &options,
+                &wiring,
+                &store,
+                &secrets,
+                &endpoints,
+                aws::Target {
+                    stage,
+                    provision: *provision,
+                },
+                &stopping,
+            )
+            .await?;
             (functions, false)
         }
     };
@@ -115,10 +175,14 @@ pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
             tracing::debug!(error = %error, "could not set TCP_NODELAY on a connection");
         }
     });
-    let server =
-        tokio::spawn(
-            async move { axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await },
-        );
+    let (stop_serving, mut serving_stopped) = tokio::sync::watch::channel(false);
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = serving_stopped.wait_for(|stopped| *stopped).await;
+            })
+            .await
+    });
     Ok(RunningShop {
         address,
         base_url: endpoints.base_url,
@@ -129,6 +193,8 @@ pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
         delivery_api_url: endpoints.delivery_api_url,
         customer_service_api_url: endpoints.customer_service_api_url,
         server,
+        stop_serving,
+        stopping,
         _lock: lock,
     })
 }

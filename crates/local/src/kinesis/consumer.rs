@@ -18,6 +18,7 @@ use super::failure_record::{FailureCondition, KinesisBatchInfo, RequestContext, 
 use super::mapping::StreamMapping;
 use super::shards::{SequenceNumber, ShardSource, SourceRecord};
 use crate::lambda::{IDLE_RECHECK, Invoke, SourceError, retry_backoff};
+use crate::stopping::Stopping;
 use cakeshop_domain::Timestamp;
 use cakeshop_ports::{OutgoingMessage, QueueSender};
 use std::sync::Arc;
@@ -63,37 +64,48 @@ where
     S: ShardSource,
     F: QueueSender + 'static,
 {
-    /// Starts one loop per shard; they run until the runtime stops.
-    pub fn start(self: Arc<Self>) {
-        tokio::spawn(async move {
+    /// Starts one loop per shard; they run until `stopping` is asked, each then ending once
+    /// the batch it holds is handled and checkpointed.
+    pub fn start(self: Arc<Self>, stopping: &Stopping) {
+        let stopping = stopping.clone();
+        stopping.clone().spawn(async move {
             let shard_ids = loop {
                 match self.stream.shard_ids().await {
                     Ok(ids) => break ids,
                     Err(error) => {
                         tracing::error!(function = self.function, error = %crate::error_chain(&error), "listing shards failed; retrying");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        stopping.pause(Duration::from_secs(1)).await;
+                        if stopping.is_asked() {
+                            return;
+                        }
                     }
                 }
             };
             for shard_id in shard_ids {
                 let consumer = Arc::clone(&self);
                 let wake = self.stream.wake();
-                tokio::spawn(async move { consumer.run_shard(shard_id, wake).await });
+                let stops = stopping.clone();
+                stopping.spawn(async move { consumer.run_shard(shard_id, wake, &stops).await });
             }
         });
     }
 
-    async fn run_shard(&self, shard_id: String, mut wake: watch::Receiver<u64>) {
-        loop {
-            if let Err(error) = self.poll_shard(&shard_id, &mut wake).await {
+    async fn run_shard(&self, shard_id: String, mut wake: watch::Receiver<u64>, stopping: &Stopping) {
+        while !stopping.is_asked() {
+            if let Err(error) = self.poll_shard(&shard_id, &mut wake, stopping).await {
                 tracing::error!(function = self.function, shard_id, error = %crate::error_chain(&error), "stream consumer failed; retrying");
-                tokio::time::sleep(Duration::from_secs(1)).await;
+                stopping.pause(Duration::from_secs(1)).await;
             }
         }
     }
 
-    /// Consumes the shard until its source fails.
-    async fn poll_shard(&self, shard_id: &str, wake: &mut watch::Receiver<u64>) -> Result<(), SourceError> {
+    /// Consumes the shard until its source fails or a stop is asked for.
+    async fn poll_shard(
+        &self,
+        shard_id: &str,
+        wake: &mut watch::Receiver<u64>,
+        stopping: &Stopping,
+    ) -> Result<(), SourceError> {
         let mut checkpoint = self.stream.checkpoint(&self.function, shard_id).await?;
         // What the store holds: a checkpoint is written only when it moved.
         let mut saved = checkpoint.clone();
@@ -102,6 +114,9 @@ where
         let mut halves: Vec<usize> = Vec::new();
         let mut retrying: Option<Retrying> = None;
         loop {
+            if stopping.is_asked() {
+                return self.save(shard_id, &checkpoint, &mut saved).await;
+            }
             wake.borrow_and_update();
             let scanned = self
                 .stream
@@ -111,7 +126,7 @@ where
                 // Records only skipped are checkpointed past here, once the shard is quiet, or
                 // with the next batch: reading them again after a crash skips them again.
                 self.save(shard_id, &checkpoint, &mut saved).await?;
-                let _ = tokio::time::timeout(IDLE_RECHECK, wake.changed()).await;
+                stopping.wait_for(IDLE_RECHECK, wake.changed()).await;
                 continue;
             }
             if self.waiting_for_window(&scanned, limit, wake).await {
@@ -156,7 +171,7 @@ where
                         checkpoint = Some(failed);
                         retrying = None;
                     } else {
-                        tokio::time::sleep(retry_backoff(attempts)).await;
+                        stopping.pause(retry_backoff(attempts)).await;
                     }
                 }
                 Outcome::FunctionError(reason) => {
@@ -180,7 +195,7 @@ where
                         limit = halves.pop().unwrap_or(self.mapping.batch_size);
                         retrying = None;
                     } else {
-                        tokio::time::sleep(retry_backoff(attempts)).await;
+                        stopping.pause(retry_backoff(attempts)).await;
                     }
                 }
             }

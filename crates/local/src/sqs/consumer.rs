@@ -8,6 +8,7 @@ use super::event::sqs_event;
 use super::mapping::QueueMapping;
 use super::messages::{MessageSource, ReceivedMessage};
 use crate::lambda::{Invoke, SourceError};
+use crate::stopping::Stopping;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,25 +25,28 @@ pub struct QueueConsumer<I, M> {
 }
 
 impl<I: Invoke + Clone, M: MessageSource> QueueConsumer<I, M> {
-    pub fn start(self: Arc<Self>) {
+    /// Starts the pollers; they run until `stopping` is asked, each then ending once the
+    /// batch it holds is handled.
+    pub fn start(self: Arc<Self>, stopping: &Stopping) {
         for _ in 0..self.concurrency.max(1) {
             let consumer = Arc::clone(&self);
-            tokio::spawn(async move { consumer.run().await });
+            let stops = stopping.clone();
+            stopping.spawn(async move { consumer.run(&stops).await });
         }
     }
 
-    async fn run(&self) {
+    async fn run(&self, stopping: &Stopping) {
         let mut wake = self.queue.wake();
-        loop {
+        while !stopping.is_asked() {
             wake.borrow_and_update();
             match self.poll_once().await {
                 Ok(true) => {}
                 Ok(false) => {
-                    let _ = tokio::time::timeout(self.queue.idle_pause(), wake.changed()).await;
+                    stopping.wait_for(self.queue.idle_pause(), wake.changed()).await;
                 }
                 Err(error) => {
                     tracing::error!(function = self.function, error = %crate::error_chain(&error), "queue consumer failed; retrying");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    stopping.pause(Duration::from_secs(1)).await;
                 }
             }
         }

@@ -328,7 +328,7 @@ impl Shop {
             mapping,
             invoker,
         })
-        .start();
+        .start(&cakeshop_local::stopping::Stopping::default());
     }
 
     /// Starts a queue consumer for `FUNCTION` on `mapping.queue`.
@@ -353,7 +353,7 @@ impl Shop {
             invoker,
             concurrency,
         })
-        .start();
+        .start(&cakeshop_local::stopping::Stopping::default());
     }
 }
 
