@@ -4,7 +4,9 @@
 //! - `dlq`: what landed in dead-letter queues and on-failure destinations, and redrive.
 //! - `bench`: lifecycles over HTTP against shops it starts; `seed`: a large store.
 //! - `functions`: the declared functions and what each reads.
+//! - `backup`: `backup` and `restore`, a running shop's store copied and put back.
 
+mod backup;
 mod banner;
 mod bench;
 mod dlq;
@@ -41,6 +43,10 @@ enum Command {
     /// Fill a data dir with many realistic orders (most delivered, the newest still open), to
     /// measure the shop with a large table.
     Seed(seed::SeedArgs),
+    /// Write a consistent copy of a shop's store and secrets to a new file, while it runs.
+    Backup(backup::BackupArgs),
+    /// Put a backup into an empty data dir, to start a shop on it.
+    Restore(backup::RestoreArgs),
     /// List the shop's functions as they are declared: name, trigger and the environment
     /// variables each reads (what serverless.yml must give it).
     Functions(functions::FunctionsArgs),
@@ -205,6 +211,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Dlq(DlqCommand::Redrive { queue, shop }) => dlq::redrive(&shop.options(), &queue).await,
         Command::Bench(args) => bench::run(args).await,
         Command::Seed(args) => seed::run(&args),
+        Command::Backup(args) => backup::back_up(&args),
+        Command::Restore(args) => backup::restore(&args),
         Command::Functions(args) => functions::run(&args),
         Command::StoreOrder(args) => store_order::run(&args).await,
     }

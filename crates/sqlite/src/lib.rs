@@ -19,7 +19,9 @@
 //! - `seed`: many orders at once, for measuring a large store.
 //! - `faults`: crash points, to prove recovery.
 //! - `data_dir_lock`: one process per store.
+//! - `backup`: a consistent copy of a running store, and its restore.
 
+pub mod backup;
 mod bakery;
 mod checkpointer;
 mod data_dir_lock;

@@ -18,7 +18,8 @@ impl std::fmt::Debug for LocalSecrets {
     }
 }
 
-const FILE: &str = "secrets.json";
+/// The file in the data directory that holds them.
+pub const SECRETS_FILE: &str = "secrets.json";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecretsError {
@@ -43,7 +44,7 @@ impl LocalSecrets {
         signing_secret: Option<String>,
         baker_api_key: Option<String>,
     ) -> Result<LocalSecrets, SecretsError> {
-        let path = data_dir.join(FILE);
+        let path = data_dir.join(SECRETS_FILE);
         let shown = path.display().to_string();
         let stored = match std::fs::read_to_string(&path) {
             Ok(text) => serde_json::from_str(&text).map_err(|source| SecretsError::Corrupt {
