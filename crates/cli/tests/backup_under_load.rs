@@ -111,7 +111,7 @@ async fn a_backup_taken_under_load_restores_every_order_accepted_before_it() {
         assert_eq!(status, 200, "fulfilling {id} after the restore: {body}");
     }
     let wanted: HashSet<&String> = before.iter().map(|(id, _)| id).collect();
-    eventually("the baker's email for every order", Duration::from_secs(60), || async {
+    eventually("the baker's email for every order", Duration::from_secs(90), || async {
         let emailed: HashSet<String> = shop
             .mail()
             .await
@@ -121,7 +121,7 @@ async fn a_backup_taken_under_load_restores_every_order_accepted_before_it() {
         wanted.iter().all(|id| emailed.contains(*id)).then_some(())
     })
     .await;
-    eventually("a delivery call for every order", Duration::from_secs(60), || async {
+    eventually("a delivery call for every order", Duration::from_secs(90), || async {
         let delivered: HashSet<String> = shop
             .partner_calls("delivery")
             .await

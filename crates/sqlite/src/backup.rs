@@ -147,6 +147,8 @@ pub fn restore(from: &Path, data_dir: &Path, ignore: &[&str]) -> Result<Copied, 
         copy_whole(&backup, &mut copy, from)?;
         copy.execute_batch(&format!("DROP TABLE {FILES_TABLE}"))
             .map_err(sqlite(&partial))?;
+        // The messages the shop was handling when the copy was taken have no consumer now.
+        crate::queues::release_received(&copy).map_err(sqlite(&partial))?;
         drop(copy);
         std::fs::File::open(&partial)
             .and_then(|file| file.sync_all())

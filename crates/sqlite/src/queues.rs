@@ -257,3 +257,13 @@ fn receive_messages(
     }
     Ok((received, dead_lettered))
 }
+
+/// Makes every message received but not yet deleted visible again at once: for a store that
+/// no consumer can be holding messages of (a restored backup), where waiting out their
+/// visibility timeouts would only delay them.
+pub(crate) fn release_received(connection: &Connection) -> rusqlite::Result<usize> {
+    connection.execute(
+        "UPDATE queue_messages SET visible_at_ms = ?1 WHERE visible_at_ms > ?1",
+        [crate::now_millis()],
+    )
+}

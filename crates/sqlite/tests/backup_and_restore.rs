@@ -129,3 +129,27 @@ fn a_damaged_backup_is_refused() {
         "nothing written"
     );
 }
+
+#[tokio::test]
+async fn messages_being_handled_when_the_backup_was_taken_are_visible_at_once_after_restore() {
+    let source = tempfile::tempdir().expect("temp dir");
+    let store = store_with_orders(source.path(), 1);
+    let queue = cakeshop_sqlite::LocalQueue::new(store.clone(), "delivery");
+    queue.send_bodies(["a", "b"]).expect("sent");
+    let received = queue.receive(1, 90_000, None).await.expect("received");
+    assert_eq!(received.len(), 1, "one message in flight");
+    let out = tempfile::tempdir().expect("temp dir");
+    let file = out.path().join("shop.backup");
+    back_up(source.path(), &file, &[SECRETS]).expect("backed up");
+
+    let target = tempfile::tempdir().expect("temp dir");
+    restore(&file, target.path(), &[LOCK_FILE]).expect("restored");
+    let restored = Store::open(target.path(), 2).expect("opens");
+    let queue = cakeshop_sqlite::LocalQueue::new(restored, "delivery");
+    let again = queue.receive(10, 90_000, None).await.expect("received");
+    assert_eq!(
+        again.len(),
+        2,
+        "the one in flight does not wait out its 90 s: {again:?}"
+    );
+}
