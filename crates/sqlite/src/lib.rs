@@ -195,6 +195,13 @@ impl Store {
         })
     }
 
+    /// Makes every queue message an earlier process received and never deleted visible at
+    /// once, and says how many there were. Only for the holder of the data directory's lock:
+    /// no one else can be handling them, so waiting out their visibility would only delay them.
+    pub fn release_received_messages(&self) -> Result<usize, StoreError> {
+        self.with(|connection| Ok(queues::release_received(connection)?))
+    }
+
     pub fn stream_shards(&self) -> u32 {
         self.inner.stream_shards
     }

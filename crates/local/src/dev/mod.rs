@@ -139,6 +139,14 @@ pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
     let stopping = Stopping::default();
     let (functions, local_mailbox) = match &options.backend {
         Backend::Local => {
+            // The lock says the process that received them is gone (stopped, killed or restored).
+            let released = store.release_received_messages()?;
+            if released > 0 {
+                tracing::info!(
+                    released,
+                    "queue messages left in flight by the last run are handed over again"
+                );
+            }
             let functions = Arc::new(local_functions(&options, &wiring, &store, &secrets, &endpoints)?);
             let sources = LocalSources {
                 store: store.clone(),
