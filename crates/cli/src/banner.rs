@@ -22,7 +22,13 @@ pub fn print(shop: &RunningShop) {
         shop.baker_api_key
     );
     match &shop.backend {
-        Backend::Local => println!("  mailbox         {base}/_local/mail"),
+        Backend::Local => {
+            println!("  mailbox         {base}/_local/mail");
+            match &shop.smtp_server {
+                Some(server) => println!("  email           also sent through {server}"),
+                None => println!("  email           kept in the mailbox only (set SMTP_URL to send it)"),
+            }
+        }
         Backend::Aws { stage, .. } => println!("  backend         AWS SDK, stage {stage} (emails go to SES)"),
     }
     println!(

@@ -145,6 +145,8 @@ impl Shop {
         options.customer_service_api_url = env("CUSTOMER_SERVICE_API_URL");
         options.signing_secret = env("SIGNING_SECRET");
         options.baker_api_key = env("BAKER_API_KEY");
+        options.smtp_url = env("SMTP_URL");
+        options.smtp_ca_file = env("SMTP_CA_FILE").map(PathBuf::from);
         options
     }
 }

@@ -11,6 +11,7 @@
 //! - `sqs`: the queues' event source mapping (visibility, redrive).
 //! - `eventbridge`: `schedule:` triggers.
 //! - `ses`: the mailbox's feed.
+//! - `smtp`: real email through an SMTP server, when one is configured.
 //! - `partners`: the delivery company's and customer service's stand-ins, with fault switches.
 //! - `dead_letters`: dead-letter queues and on-failure destinations, listed and redriven.
 //! - `feeds`: the `/_local/` feeds' paging and waiting.
@@ -29,6 +30,7 @@ pub mod lambda;
 pub mod partners;
 pub mod serverless;
 pub mod ses;
+pub mod smtp;
 pub mod sqs;
 pub mod stopping;
 

@@ -11,6 +11,7 @@
 //! - `stream`: the `EventPublisher`, a Kinesis-like stream with shards and checkpoints.
 //! - `queues`: the `QueueSender`, SQS-like queues with visibility and redrive.
 //! - `mailbox`: the `Mailer`, every email kept (the SES stand-in's memory).
+//! - `smtp_outbox`: the emails owed to an SMTP relay.
 //! - `partners`: the calls the partner stand-ins received.
 //! - `remote_checkpoints`: checkpoints of mappings on a real Kinesis stream.
 //! - `writer`, `checkpointer`: group commit on one writer thread; the log folded back apart.
@@ -34,6 +35,7 @@ mod queues;
 mod remote_checkpoints;
 mod schema;
 pub mod seed;
+mod smtp_outbox;
 mod stream;
 mod writer;
 
@@ -43,6 +45,7 @@ pub use orders::LocalOrders;
 pub use partners::RecordedCall;
 pub use queues::Redrive;
 pub use queues::{LocalQueue, QueueMessage};
+pub use smtp_outbox::{OutboxCounts, OwedEmail, SmtpOutbox};
 pub use stream::{LocalStream, StreamRecord, parse_sequence_number, sequence_number, shard_for};
 
 use rusqlite::Connection;

@@ -1,4 +1,5 @@
-//! The SES stand-in: every email is kept, for `GET /_local/mail`.
+//! The SES stand-in: every email is kept, for `GET /_local/mail`, and with an SMTP relay
+//! configured also owed to it (`smtp_outbox`) in the same transaction.
 
 use super::{Store, StoreError, now_millis};
 use cakeshop_ports::{Email, Mailer, PortError};
@@ -23,14 +24,41 @@ pub struct StoredEmail {
     pub sent_ms: i64,
 }
 
+/// The mailbox's columns as `email_from_row` reads them, for queries that join it.
+pub(crate) const EMAIL_COLUMNS: &str = "mailbox.id, mailbox.message_id, mailbox.order_id, mailbox.recipient, mailbox.sender, \
+     mailbox.subject, mailbox.text, mailbox.html, mailbox.sent_ms";
+
+pub(crate) fn email_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredEmail> {
+    Ok(StoredEmail {
+        seq: row.get(0)?,
+        message_id: row.get(1)?,
+        order_id: row.get(2)?,
+        to: row.get(3)?,
+        from: row.get(4)?,
+        subject: row.get(5)?,
+        text: row.get(6)?,
+        html: row.get(7)?,
+        sent_ms: row.get(8)?,
+    })
+}
+
 #[derive(Clone)]
 pub struct LocalMailer {
     store: Store,
+    /// Whether every email kept is also owed to the SMTP relay.
+    relayed: bool,
 }
 
 impl LocalMailer {
+    /// Emails kept in the mailbox only.
     pub fn new(store: Store) -> LocalMailer {
-        LocalMailer { store }
+        LocalMailer { store, relayed: false }
+    }
+
+    /// Emails kept in the mailbox and queued, in the same transaction, for the SMTP relay
+    /// (see `SmtpOutbox`): one email sent for each one kept.
+    pub fn relayed(store: Store) -> LocalMailer {
+        LocalMailer { store, relayed: true }
     }
 
     /// Every email, oldest first.
@@ -41,24 +69,11 @@ impl LocalMailer {
     /// At most `limit` emails kept after the one numbered `seq`, oldest first.
     pub fn after(&self, seq: i64, limit: usize) -> Result<Vec<StoredEmail>, StoreError> {
         self.store.read(|connection| {
-            let mut statement = connection.prepare_cached(
-                "SELECT id, message_id, order_id, recipient, sender, subject, text, html, sent_ms FROM mailbox \
-                 WHERE id > ?1 ORDER BY id LIMIT ?2",
-            )?;
+            let mut statement = connection.prepare_cached(&format!(
+                "SELECT {EMAIL_COLUMNS} FROM mailbox WHERE id > ?1 ORDER BY id LIMIT ?2"
+            ))?;
             let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-            let rows = statement.query_map(params![seq, limit], |row| {
-                Ok(StoredEmail {
-                    seq: row.get(0)?,
-                    message_id: row.get(1)?,
-                    order_id: row.get(2)?,
-                    to: row.get(3)?,
-                    from: row.get(4)?,
-                    subject: row.get(5)?,
-                    text: row.get(6)?,
-                    html: row.get(7)?,
-                    sent_ms: row.get(8)?,
-                })
-            })?;
+            let rows = statement.query_map(params![seq, limit], email_from_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
     }
@@ -68,6 +83,7 @@ impl Mailer for LocalMailer {
     async fn send(&self, email: &Email) -> Result<String, PortError> {
         let fresh_id = format!("local-{}", uuid::Uuid::new_v4());
         let email = email.clone();
+        let relayed = self.relayed;
         let sent = self
             .store
             .write(move |connection| {
@@ -88,6 +104,12 @@ impl Mailer for LocalMailer {
                         now_millis()
                     ])?;
                 if inserted == 1 {
+                    if relayed {
+                        // Owed to the relay at once (see `SmtpOutbox`), in the same transaction.
+                        connection
+                            .prepare_cached("INSERT INTO smtp_outbox (mail_id, next_attempt_ms) VALUES (?1, 0)")?
+                            .execute([connection.last_insert_rowid()])?;
+                    }
                     return Ok(fresh_id);
                 }
                 tracing::info!(idempotency_key = email.idempotency_key, "repeated email not sent again");

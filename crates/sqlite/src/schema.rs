@@ -112,6 +112,17 @@ CREATE TABLE IF NOT EXISTS mailbox (
     sent_ms    INTEGER NOT NULL
 );
 
+-- Emails owed to the SMTP relay (see smtp_outbox.rs): written with the mailbox's row, deleted
+-- once the relay's server took the email. refused_ms: the server refused it for good.
+CREATE TABLE IF NOT EXISTS smtp_outbox (
+    mail_id         INTEGER PRIMARY KEY REFERENCES mailbox (id),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms INTEGER NOT NULL,
+    last_error      TEXT,
+    refused_ms      INTEGER
+);
+CREATE INDEX IF NOT EXISTS smtp_outbox_due ON smtp_outbox (next_attempt_ms) WHERE refused_ms IS NULL;
+
 CREATE TABLE IF NOT EXISTS partner_calls (
     id              INTEGER PRIMARY KEY,
     partner         TEXT NOT NULL,

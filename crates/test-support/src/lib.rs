@@ -1,5 +1,7 @@
 //! Test-only helpers shared by the crates' tests: moto, the AWS emulator, started on a free
-//! loopback port and stopped with the test (`MotoServer`).
+//! loopback port and stopped with the test (`MotoServer`), and a mail server (`smtp_server`).
+
+pub mod smtp_server;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
@@ -9,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Where `tools/test` installs the emulator; `CAKESHOP_MOTO_SERVER` overrides it.
-fn moto_server_path() -> PathBuf {
+pub(crate) fn moto_server_path() -> PathBuf {
     if let Some(path) = std::env::var_os("CAKESHOP_MOTO_SERVER") {
         return PathBuf::from(path);
     }

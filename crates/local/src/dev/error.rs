@@ -32,6 +32,10 @@ pub enum DevError {
     CrashPoint(#[from] cakeshop_sqlite::faults::UnknownCrashPoint),
     #[error("the AWS backend")]
     Aws(#[from] AwsBackendError),
+    #[error(transparent)]
+    Smtp(#[from] crate::smtp::SmtpSettingsError),
+    #[error("SMTP_URL is for the local backend; with --backend aws the emails go through SES")]
+    SmtpWithAws,
 }
 
 #[derive(Debug, thiserror::Error)]

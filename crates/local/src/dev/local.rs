@@ -21,13 +21,18 @@ pub fn local_functions(
     secrets: &LocalSecrets,
     endpoints: &Endpoints,
 ) -> Result<Functions, DevError> {
-    let adapters = LocalAdapters { store: store.clone() };
+    let adapters = LocalAdapters {
+        store: store.clone(),
+        relayed_mail: options.smtp_url.is_some(),
+    };
     Ok(Functions::new(assemble(options, wiring, secrets, endpoints, adapters)?))
 }
 
 /// The local store's adapters.
 struct LocalAdapters {
     store: Store,
+    /// Whether emails are also owed to an SMTP server.
+    relayed_mail: bool,
 }
 
 impl Adapters for LocalAdapters {
@@ -49,7 +54,11 @@ impl Adapters for LocalAdapters {
     }
 
     fn mailer(&self) -> LocalMailer {
-        LocalMailer::new(self.store.clone())
+        if self.relayed_mail {
+            LocalMailer::relayed(self.store.clone())
+        } else {
+            LocalMailer::new(self.store.clone())
+        }
     }
 }
 

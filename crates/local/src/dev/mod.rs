@@ -29,6 +29,7 @@ use crate::lambda::Functions;
 use crate::partners::{PartnerFault, PartnerFaults, partner_stand_ins};
 use crate::serverless::{Wiring, WiringError, read_serverless_yml};
 use crate::ses::mailbox_feed;
+use crate::smtp::SmtpSettings;
 use crate::stopping::Stopping;
 use axum::serve::ListenerExt;
 use cakeshop_sqlite::{DataDirLock, Store};
@@ -50,6 +51,8 @@ pub struct RunningShop {
     pub backend: Backend,
     pub delivery_api_url: String,
     pub customer_service_api_url: String,
+    /// The SMTP server emails are also sent through, as `SmtpSettings::describe` puts it.
+    pub smtp_server: Option<String>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     stop_serving: tokio::sync::watch::Sender<bool>,
     stopping: Stopping,
@@ -110,6 +113,7 @@ impl Stopped {
 pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
     cakeshop_sqlite::faults::arm_from_environment()?;
     let wiring = read_wiring(&options)?;
+    let smtp = smtp_settings(&options)?;
     let lock = DataDirLock::acquire(&options.data_dir, "cakeshop dev, starting")?;
     let store = Store::open(&options.data_dir, options.stream_shards)?;
     let secrets = LocalSecrets::load_or_create(
@@ -154,6 +158,9 @@ pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
             };
             start_all(&wiring, &sources, &functions, options.schedule_every, &stopping)?;
             start_retention(&wiring, &store);
+            if let Some(smtp) = &smtp {
+                crate::smtp::start(smtp, &store, &stopping)?;
+            }
             (functions, true)
         }
         Backend::Aws { stage, provision } => {
@@ -200,11 +207,25 @@ pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
         backend: options.backend.clone(),
         delivery_api_url: endpoints.delivery_api_url,
         customer_service_api_url: endpoints.customer_service_api_url,
+        smtp_server: smtp.as_ref().map(SmtpSettings::describe),
         server,
         stop_serving,
         stopping,
         _lock: lock,
     })
+}
+
+/// The SMTP server emails also go to, checked before anything starts.
+fn smtp_settings(options: &DevOptions) -> Result<Option<SmtpSettings>, DevError> {
+    let Some(url) = &options.smtp_url else {
+        return Ok(None);
+    };
+    if options.backend != Backend::Local {
+        return Err(DevError::SmtpWithAws);
+    }
+    let settings = SmtpSettings::parse(url, options.smtp_ca_file.as_deref())?;
+    settings.check_tls()?;
+    Ok(Some(settings))
 }
 
 /// The wiring, refusing functions this runtime has no handler for.

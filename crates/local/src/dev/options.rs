@@ -41,9 +41,14 @@ pub struct DevOptions {
     pub partner_failure_rate: f64,
     /// Runs scheduled functions this often instead of at their `rate(...)`.
     pub schedule_every: Option<Duration>,
+    /// `SMTP_URL`: with the local backend, emails are also sent through this server (see
+    /// `crate::smtp`). It holds the server's password.
+    pub smtp_url: Option<String>,
+    /// `SMTP_CA_FILE`: certificates to trust for that server besides the system's.
+    pub smtp_ca_file: Option<PathBuf>,
 }
 
-/// Everything but the two secrets, so a stray `{:?}` in a log line leaks nothing.
+/// Everything but the secrets (the two, and the SMTP password), so a stray `{:?}` in a log line leaks nothing.
 impl std::fmt::Debug for DevOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DevOptions")
@@ -77,6 +82,8 @@ impl DevOptions {
             partner_timeout: cakeshop_aws::DEFAULT_PARTNER_TIMEOUT,
             partner_failure_rate: 0.0,
             schedule_every: None,
+            smtp_url: None,
+            smtp_ca_file: None,
         }
     }
 }
