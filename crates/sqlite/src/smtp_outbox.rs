@@ -89,30 +89,40 @@ impl SmtpOutbox {
 
     /// A try failed for a reason that may pass: try again at `at_ms`.
     pub async fn retry_at(&self, mail_id: i64, at_ms: i64, error: String) -> Result<(), StoreError> {
-        self.store
-            .write(move |connection| {
-                connection
-                    .prepare_cached(
-                        "UPDATE smtp_outbox SET attempts = attempts + 1, next_attempt_ms = ?2, last_error = ?3 \
-                         WHERE mail_id = ?1",
-                    )?
-                    .execute(params![mail_id, at_ms, error])?;
-                Ok(())
-            })
-            .await
+        self.record_try(
+            "UPDATE smtp_outbox SET attempts = attempts + 1, next_attempt_ms = ?2, last_error = ?3 WHERE mail_id = ?1",
+            mail_id,
+            at_ms,
+            error,
+        )
+        .await
     }
 
     /// The server refused the email for good (a 5xx answer): it is kept, with why, and not
     /// tried again.
     pub async fn refused(&self, mail_id: i64, error: String) -> Result<(), StoreError> {
+        self.record_try(
+            "UPDATE smtp_outbox SET attempts = attempts + 1, refused_ms = ?2, last_error = ?3 WHERE mail_id = ?1",
+            mail_id,
+            super::now_millis(),
+            error,
+        )
+        .await
+    }
+
+    /// A failed try of `mail_id`, by `update` with the row, a time and the error.
+    async fn record_try(
+        &self,
+        update: &'static str,
+        mail_id: i64,
+        at_ms: i64,
+        error: String,
+    ) -> Result<(), StoreError> {
         self.store
             .write(move |connection| {
                 connection
-                    .prepare_cached(
-                        "UPDATE smtp_outbox SET attempts = attempts + 1, refused_ms = ?2, last_error = ?3 \
-                         WHERE mail_id = ?1",
-                    )?
-                    .execute(params![mail_id, super::now_millis(), error])?;
+                    .prepare_cached(update)?
+                    .execute(params![mail_id, at_ms, error])?;
                 Ok(())
             })
             .await

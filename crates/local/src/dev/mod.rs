@@ -158,8 +158,9 @@ pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
             };
             start_all(&wiring, &sources, &functions, options.schedule_every, &stopping)?;
             start_retention(&wiring, &store);
-            if let Some(smtp) = &smtp {
-                crate::smtp::start(smtp, &store, &stopping)?;
+            match &smtp {
+                Some(smtp) => crate::smtp::start(smtp, &store, &stopping)?,
+                None => crate::smtp::warn_of_owed_emails(&store),
             }
             (functions, true)
         }

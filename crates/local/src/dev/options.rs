@@ -48,7 +48,8 @@ pub struct DevOptions {
     pub smtp_ca_file: Option<PathBuf>,
 }
 
-/// Everything but the secrets (the two, and the SMTP password), so a stray `{:?}` in a log line leaks nothing.
+/// Everything but the secrets (the two, and the SMTP password), so a stray `{:?}` in a log
+/// line leaks nothing.
 impl std::fmt::Debug for DevOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DevOptions")

@@ -8,5 +8,5 @@
 mod relay;
 mod settings;
 
-pub use relay::start;
+pub use relay::{start, warn_of_owed_emails};
 pub use settings::{Security, SmtpSettings, SmtpSettingsError};

@@ -44,6 +44,20 @@ pub fn start(settings: &SmtpSettings, store: &Store, stopping: &Stopping) -> Res
     Ok(())
 }
 
+/// Without `SMTP_URL`, says so if an earlier run with it left emails unsent: they wait for it.
+pub fn warn_of_owed_emails(store: &Store) {
+    match SmtpOutbox::new(store.clone()).counts() {
+        Ok(counts) if counts.owed > 0 => tracing::warn!(
+            owed = counts.owed,
+            "emails kept while SMTP_URL was set are not sent yet; they go once it is set again"
+        ),
+        Ok(_) => {}
+        Err(error) => {
+            tracing::warn!(error = %crate::error_chain(&error), "cannot count the emails owed to the SMTP server")
+        }
+    }
+}
+
 struct Relay {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     outbox: SmtpOutbox,
