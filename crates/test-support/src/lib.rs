@@ -47,7 +47,11 @@ impl MotoServer {
         let port = free_port();
         // moto writes a request recording into its working directory.
         let workdir = tempfile::tempdir().expect("a working directory for moto");
-        let child = Command::new(&program)
+        // Through tools/moto-server, which takes moto's DynamoDB operations one at a time
+        // (its failed transactions undo other requests' writes otherwise).
+        let launcher = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/moto-server");
+        let child = Command::new(program.with_file_name("python"))
+            .arg(launcher)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .current_dir(workdir.path())
             .stdout(Stdio::null())
