@@ -11,7 +11,18 @@ import json
 import re
 from collections import defaultdict
 
-from expected import INDEXES, MAX_STREAM_RETRIES, MIN_MAX_RECEIVE_COUNT, MIN_RECORD_AGE_S, SERVICE, STAGE, Function
+from expected import (
+    ALARM_EMAIL,
+    ALARM_TOPIC,
+    HTTP_API,
+    INDEXES,
+    MAX_STREAM_RETRIES,
+    MIN_MAX_RECEIVE_COUNT,
+    MIN_RECORD_AGE_S,
+    SERVICE,
+    STAGE,
+    Function,
+)
 
 # CloudFormation's defaults for what a template may leave out.
 SQS_DEFAULT_VISIBILITY_TIMEOUT = 30
@@ -527,4 +538,67 @@ def check_iam(template: dict, expected: dict[str, Function]) -> None:
     problems.raise_any()
 
 
-ALL_CHECKS = [check_functions, check_triggers, check_queues, check_tables, check_iam]
+# ------------------------------------------------------------------------------ alarms
+
+
+def _dimension(metric: dict, name: str) -> str | None:
+    """The resource the metric's dimension `name` refers to (by Ref or GetAtt)."""
+    for dimension in listed(metric.get("Dimensions") or []):
+        if isinstance(dimension, dict) and dimension.get("Name") == name:
+            return logical_id(dimension.get("Value"))
+    return None
+
+
+def _metrics(properties: dict) -> list[dict]:
+    """The metrics an alarm watches: its own, or those of its metric math."""
+    if "MetricName" in properties:
+        return [properties]
+    return [m["MetricStat"]["Metric"] for m in listed(properties.get("Metrics") or []) if "MetricStat" in m]
+
+
+def check_alarms(template: dict, expected: dict[str, Function]) -> None:
+    """An alarm on every function's errors and on its throttles, on each stream consumer's
+    iterator age, on anything in each dead-letter and on-failure queue and on the HTTP API's 5xx
+    answers; each tells the alarm topic when it fires and when it clears, and the topic emails
+    the alarmEmail parameter."""
+    problems = Problems("check_alarms")
+    topic = resources(template).get(ALARM_TOPIC, {})
+    if topic.get("Type") != "AWS::SNS::Topic":
+        problems.add(f"no AWS::SNS::Topic {ALARM_TOPIC} for the alarms")
+    else:
+        subscriptions = listed(topic.get("Properties", {}).get("Subscription") or [])
+        if not any(s.get("Protocol") == "email" and s.get("Endpoint") == ALARM_EMAIL for s in subscriptions):
+            problems.add(f"{ALARM_TOPIC}: no email subscription for {ALARM_EMAIL} (the alarmEmail parameter)")
+    alarms = {name: r.get("Properties", {}) for name, r in of_type(template, "AWS::CloudWatch::Alarm").items()}
+    for name, properties in alarms.items():
+        for actions in ("AlarmActions", "OKActions"):
+            if ALARM_TOPIC not in {logical_id(a) for a in listed(properties.get(actions) or [])}:
+                problems.add(f"{name}: its {actions} do not tell {ALARM_TOPIC}")
+
+    def alarmed(namespace: str, metric_name: str, dimension: str, target: str | None) -> bool:
+        return target is not None and any(
+            m.get("Namespace") == namespace and m.get("MetricName") == metric_name and _dimension(m, dimension) == target
+            for properties in alarms.values()
+            for m in _metrics(properties)
+        )
+
+    by_name = functions_by_name(template)
+    for name, want in sorted(expected.items()):
+        function_id = by_name.get(name, (None, None))[0]
+        for metric in ("Errors", "Throttles"):
+            if not alarmed("AWS/Lambda", metric, "FunctionName", function_id):
+                problems.add(f"{name}: no alarm on its {metric}")
+        if want.stream:
+            if not alarmed("AWS/Lambda", "IteratorAge", "FunctionName", function_id):
+                problems.add(f"{name}: no alarm on its IteratorAge (how far behind the stream it is)")
+            given_up = want.stream.failure_queue
+        else:
+            given_up = want.queue.dead_letter_queue if want.queue else None
+        if given_up and not alarmed("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", given_up):
+            problems.add(f"{name}: no alarm on messages in {given_up}")
+    if not alarmed("AWS/ApiGateway", "5xx", "ApiId", HTTP_API):
+        problems.add(f"no alarm on the 5xx answers of {HTTP_API}")
+    problems.raise_any()
+
+
+ALL_CHECKS = [check_functions, check_triggers, check_queues, check_tables, check_iam, check_alarms]

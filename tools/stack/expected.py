@@ -21,6 +21,12 @@ SENDER_EMAIL = "orders@example.com"
 SES_IDENTITY = "orders@example.com"
 BAKER_EMAIL = "baker@example.com"
 
+ALARM_EMAIL = "alarms@example.com"
+# The SNS topic every alarm tells, which emails ALARM_EMAIL.
+ALARM_TOPIC = "AlarmTopic"
+# The HTTP API osls makes (AWS::ApiGatewayV2::Api), whose 5xx answers are alarmed on.
+HTTP_API = "HttpApi"
+
 SIGNING_SECRET = f"ssm:parameter/{SERVICE}/{STAGE}/signing-secret"
 BAKER_API_KEY = f"ssm:parameter/{SERVICE}/{STAGE}/baker-api-key"
 

@@ -217,7 +217,7 @@ MUTATIONS = [
     ),
     Mutation(
         "visibility-timeout-too-low",
-        "the delivery queue's visibility timeout drops to 30 s, under 6 x notify-delivery's 10 s",
+        "the delivery queue's visibility timeout drops to 30 s, under 6 x notify-delivery's 15 s",
         replace(
             "        QueueName: ${self:service}-${sls:stage}-delivery\n        VisibilityTimeout: 90\n",
             "        QueueName: ${self:service}-${sls:stage}-delivery\n        VisibilityTimeout: 30\n",
@@ -278,5 +278,40 @@ MUTATIONS = [
         ),
         checks.check_tables,
         r"OrdersTable: no global secondary index orders-by-status",
+    ),
+    Mutation(
+        "errors-alarm-removed",
+        "place-order's errors go unalarmed",
+        regex(r"    PlaceOrderErrorsAlarm:\n(?:        .*\n|      .*\n)+\n", "", 1),
+        checks.check_alarms,
+        r"place-order: no alarm on its Errors",
+    ),
+    Mutation(
+        "dead-letter-alarm-removed",
+        "messages in the delivery dead-letter queue go unalarmed",
+        regex(r"    DeliveryDeadLetterQueueAlarm:\n(?:        .*\n|      .*\n)+\n", "", 1),
+        checks.check_alarms,
+        r"notify-delivery: no alarm on messages in DeliveryDeadLetterQueue",
+    ),
+    Mutation(
+        "iterator-age-alarm-removed",
+        "notify-baker may fall behind the stream unnoticed",
+        regex(r"    NotifyBakerIteratorAgeAlarm:\n(?:        .*\n|      .*\n)+\n", "", 1),
+        checks.check_alarms,
+        r"notify-baker: no alarm on its IteratorAge",
+    ),
+    Mutation(
+        "api-5xx-alarm-removed",
+        "the HTTP API's 5xx answers go unalarmed",
+        regex(r"    HttpApi5xxAlarm:\n(?:        .*\n|      .*\n)+\n", "", 1),
+        checks.check_alarms,
+        r"no alarm on the 5xx answers of HttpApi",
+    ),
+    Mutation(
+        "alarm-topic-removed",
+        "the alarm topic is gone: the alarms tell no one",
+        regex(r"    AlarmTopic:\n(?:        .*\n|      .*\n)+\n", "", 1),
+        checks.check_alarms,
+        r"no AWS::SNS::Topic AlarmTopic for the alarms",
     ),
 ]

@@ -75,6 +75,10 @@ def test_the_orders_table_has_the_outbox_index(template):
     checks.check_tables(template, FUNCTIONS)
 
 
+def test_alarms_on_every_function_queue_consumer_and_the_api(template):
+    checks.check_alarms(template, FUNCTIONS)
+
+
 def test_each_role_allows_exactly_what_its_function_calls(template):
     checks.check_iam(template, FUNCTIONS)
 
