@@ -42,6 +42,11 @@ def regex(pattern: str, new: str, count: int) -> Callable[[str], str]:
     return edit
 
 
+def without_resource(logical_id: str) -> Callable[[str], str]:
+    """Deletes the resource `logical_id` of serverless.yml's resources, up to the blank line after it."""
+    return regex(rf"    {logical_id}:\n(?:      .*\n)+\n", "", 1)
+
+
 def policy_start(policy: str) -> str:
     return (
         f"          - PolicyName: {policy}\n"
@@ -282,35 +287,35 @@ MUTATIONS = [
     Mutation(
         "errors-alarm-removed",
         "place-order's errors go unalarmed",
-        regex(r"    PlaceOrderErrorsAlarm:\n(?:        .*\n|      .*\n)+\n", "", 1),
+        without_resource("PlaceOrderErrorsAlarm"),
         checks.check_alarms,
         r"place-order: no alarm on its Errors",
     ),
     Mutation(
         "dead-letter-alarm-removed",
         "messages in the delivery dead-letter queue go unalarmed",
-        regex(r"    DeliveryDeadLetterQueueAlarm:\n(?:        .*\n|      .*\n)+\n", "", 1),
+        without_resource("DeliveryDeadLetterQueueAlarm"),
         checks.check_alarms,
         r"notify-delivery: no alarm on messages in DeliveryDeadLetterQueue",
     ),
     Mutation(
         "iterator-age-alarm-removed",
         "notify-baker may fall behind the stream unnoticed",
-        regex(r"    NotifyBakerIteratorAgeAlarm:\n(?:        .*\n|      .*\n)+\n", "", 1),
+        without_resource("NotifyBakerIteratorAgeAlarm"),
         checks.check_alarms,
         r"notify-baker: no alarm on its IteratorAge",
     ),
     Mutation(
         "api-5xx-alarm-removed",
         "the HTTP API's 5xx answers go unalarmed",
-        regex(r"    HttpApi5xxAlarm:\n(?:        .*\n|      .*\n)+\n", "", 1),
+        without_resource("HttpApi5xxAlarm"),
         checks.check_alarms,
         r"no alarm on the 5xx answers of HttpApi",
     ),
     Mutation(
         "alarm-topic-removed",
         "the alarm topic is gone: the alarms tell no one",
-        regex(r"    AlarmTopic:\n(?:        .*\n|      .*\n)+\n", "", 1),
+        without_resource("AlarmTopic"),
         checks.check_alarms,
         r"no AWS::SNS::Topic AlarmTopic for the alarms",
     ),
