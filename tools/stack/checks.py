@@ -21,6 +21,7 @@ from expected import (
     MIN_RECORD_AGE_S,
     SERVICE,
     STAGE,
+    XRAY_WRITE,
     Function,
 )
 
@@ -488,7 +489,7 @@ def role_grants(role: dict, problems: Problems, name: str, all_resources: dict) 
                     problems.add(f"{name}: wildcard action {action!r}")
             for resource in resources_:
                 rendered = resource_name(resource)
-                if rendered == "*":
+                if rendered == "*" and not set(actions) <= set(XRAY_WRITE):
                     problems.add(f'{name}: Resource "*" for {actions}; every resource here can be named')
                 target = referenced_resource(resource)
                 if target is not None and target not in all_resources:
@@ -601,4 +602,54 @@ def check_alarms(template: dict, expected: dict[str, Function]) -> None:
     problems.raise_any()
 
 
-ALL_CHECKS = [check_functions, check_triggers, check_queues, check_tables, check_iam, check_alarms]
+# ------------------------------------------------------------------------------ tracing and logs
+
+
+def _sub_text(value) -> str:
+    """The text of an `Fn::Sub` string (or of a plain one), else ''."""
+    if isinstance(value, dict):
+        value = value.get("Fn::Sub")
+    return value if isinstance(value, str) else ""
+
+
+def check_observability(template: dict, expected: dict[str, Function]) -> None:
+    """Every function traced by X-Ray (active) and logging JSON; one saved Logs Insights query
+    over every function's log group; a dashboard showing every alarm and every function."""
+    problems = Problems("check_observability")
+    by_name = functions_by_name(template)
+    groups = {
+        str(r.get("Properties", {}).get("LogGroupName")): name
+        for name, r in of_type(template, "AWS::Logs::LogGroup").items()
+    }
+    queries = of_type(template, "AWS::Logs::QueryDefinition")
+    if not queries:
+        problems.add("no saved Logs Insights query (AWS::Logs::QueryDefinition) for an order's journey")
+    queried = {
+        logical_id(g) for q in queries.values() for g in listed(q.get("Properties", {}).get("LogGroupNames") or [])
+    }
+    dashboards = of_type(template, "AWS::CloudWatch::Dashboard")
+    if not dashboards:
+        problems.add("no AWS::CloudWatch::Dashboard")
+    shown = "\n".join(_sub_text(d.get("Properties", {}).get("DashboardBody")) for d in dashboards.values())
+    for name in sorted(expected):
+        function_id, properties = by_name.get(name, (None, {}))
+        if function_id is None:
+            continue
+        mode = (properties.get("TracingConfig") or {}).get("Mode")
+        if mode != "Active":
+            problems.add(f"{name}: X-Ray tracing is {mode or 'off'}, expected Active")
+        log_format = (properties.get("LoggingConfig") or {}).get("LogFormat")
+        if log_format != "JSON":
+            problems.add(f"{name}: logs {log_format or 'Text'}, expected JSON")
+        group = groups.get(f"/aws/lambda/{properties.get('FunctionName')}")
+        if queries and group not in queried:
+            problems.add(f"{name}: its log group {group} is not in the order-journey query")
+        if dashboards and f'"{properties.get("FunctionName")}"' not in shown:
+            problems.add(f"{name}: not on the dashboard")
+    for alarm in sorted(of_type(template, "AWS::CloudWatch::Alarm")):
+        if dashboards and f"${{{alarm}.Arn}}" not in shown:
+            problems.add(f"{alarm}: not on the dashboard's alarm widget")
+    problems.raise_any()
+
+
+ALL_CHECKS = [check_functions, check_triggers, check_queues, check_tables, check_iam, check_alarms, check_observability]

@@ -126,10 +126,16 @@ def grant(actions: list[str], *resources: str) -> set[tuple[str, str]]:
     return {(action, resource) for action in actions for resource in resources}
 
 
-def logs(function: str) -> set[tuple[str, str]]:
-    """Writing to its own log group (osls creates the group, so no logs:CreateLogGroup)."""
+# What X-Ray active tracing sends as the function's role. These two actions have no
+# resource-level permissions: AWS accepts only Resource "*" for them, the one wildcard allowed.
+XRAY_WRITE = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+
+
+def telemetry(function: str) -> set[tuple[str, str]]:
+    """Writing to its own log group (osls creates the group, so no logs:CreateLogGroup) and
+    sending its X-Ray trace segments."""
     group = f"logs:log-group:/aws/lambda/{SERVICE}-{STAGE}-{function}:*"
-    return grant(["logs:CreateLogStream", "logs:PutLogEvents"], group)
+    return grant(["logs:CreateLogStream", "logs:PutLogEvents"], group) | grant(XRAY_WRITE, "*")
 
 
 # Secret::resolve and AwsClients::secrets (crates/aws/src/config/secret.rs, clients.rs): GetParameter
@@ -202,7 +208,7 @@ FUNCTIONS: dict[str, Function] = {
         timeout=HTTP_TIMEOUT,
         routes=frozenset({"POST /order"}),
         grants=frozenset(
-            logs("place-order")
+            telemetry("place-order")
             | grant(READ_RULES + CREATE_ORDER + CLEAR_MARK, "OrdersTable")
             | grant(PUT_RECORD, "OrderStream")
             | grant(READ_SECRET, SIGNING_SECRET)
@@ -215,7 +221,7 @@ FUNCTIONS: dict[str, Function] = {
         timeout=HTTP_TIMEOUT,
         routes=frozenset({"POST /order/cancelled"}),
         grants=frozenset(
-            logs("cancel-order")
+            telemetry("cancel-order")
             | grant(CANCEL_ORDER + CLEAR_MARK, "OrdersTable")
             | grant(PUT_RECORD, "OrderStream")
             | grant(READ_SECRET, SIGNING_SECRET, BAKER_API_KEY)
@@ -229,7 +235,7 @@ FUNCTIONS: dict[str, Function] = {
         timeout=HTTP_TIMEOUT,
         routes=frozenset({"GET /order/fulfilled", "POST /order/fulfilled"}),
         grants=frozenset(
-            logs("fulfill-order")
+            telemetry("fulfill-order")
             | grant(CHANGE_ORDER, "OrdersTable")
             | grant(PUT_RECORD, "OrderStream")
             | grant(READ_SECRET, SIGNING_SECRET, BAKER_API_KEY)
@@ -242,7 +248,7 @@ FUNCTIONS: dict[str, Function] = {
         timeout=HTTP_TIMEOUT,
         routes=frozenset({"POST /order/delivered"}),
         grants=frozenset(
-            logs("confirm-delivery")
+            telemetry("confirm-delivery")
             | grant(CHANGE_ORDER, "OrdersTable")
             | grant(SEND_MESSAGE, "FeedbackQueue")
             | grant(READ_SECRET, SIGNING_SECRET)
@@ -266,7 +272,7 @@ FUNCTIONS: dict[str, Function] = {
             }
         ),
         grants=frozenset(
-            logs("order-queries")
+            telemetry("order-queries")
             | grant(READ_ORDER + READ_RULES, "OrdersTable")
             | grant(LIST_BY_STATUS, ORDERS_BY_STATUS)
             | grant(READ_SECRET, SIGNING_SECRET, BAKER_API_KEY)
@@ -295,7 +301,7 @@ FUNCTIONS: dict[str, Function] = {
             }
         ),
         grants=frozenset(
-            logs("manage-shop")
+            telemetry("manage-shop")
             | grant(READ_RULES + SAVE_RULES, "OrdersTable")
             | grant(READ_SECRET, SIGNING_SECRET, BAKER_API_KEY)
         ),
@@ -309,7 +315,7 @@ FUNCTIONS: dict[str, Function] = {
         stream=Stream("OrderStream", ("order_placed", "order_cancelled"), "NotifyBakerFailureQueue"),
         ses_from=SENDER_EMAIL,
         grants=frozenset(
-            logs("notify-baker")
+            telemetry("notify-baker")
             | grant(CHANGE_ORDER, "OrdersTable")
             | grant(READ_STREAM, "OrderStream")
             | grant(SEND_MESSAGE, "NotifyBakerFailureQueue")
@@ -331,7 +337,7 @@ FUNCTIONS: dict[str, Function] = {
         ),
         ses_from=SENDER_EMAIL,
         grants=frozenset(
-            logs("notify-customer")
+            telemetry("notify-customer")
             | grant(CHANGE_ORDER, "OrdersTable")
             | grant(READ_STREAM, "OrderStream")
             | grant(SEND_MESSAGE, "NotifyCustomerFailureQueue")
@@ -346,7 +352,7 @@ FUNCTIONS: dict[str, Function] = {
         timeout=CONSUMER_TIMEOUT,
         stream=Stream("OrderStream", ("order_fulfilled",), "RequestDeliveryFailureQueue"),
         grants=frozenset(
-            logs("request-delivery")
+            telemetry("request-delivery")
             | grant(CHANGE_ORDER, "OrdersTable")
             | grant(READ_STREAM, "OrderStream")
             | grant(SEND_MESSAGE, "DeliveryQueue", "RequestDeliveryFailureQueue")
@@ -359,7 +365,7 @@ FUNCTIONS: dict[str, Function] = {
         timeout=PARTNER_CALLER_TIMEOUT,
         queue=Queue("DeliveryQueue", "DeliveryDeadLetterQueue"),
         grants=frozenset(
-            logs("notify-delivery")
+            telemetry("notify-delivery")
             | grant(CHANGE_ORDER, "OrdersTable")
             | grant(CONSUME_QUEUE, "DeliveryQueue")
         ),
@@ -370,7 +376,7 @@ FUNCTIONS: dict[str, Function] = {
         timeout=PARTNER_CALLER_TIMEOUT,
         queue=Queue("FeedbackQueue", "FeedbackDeadLetterQueue"),
         grants=frozenset(
-            logs("forward-feedback")
+            telemetry("forward-feedback")
             | grant(CHANGE_ORDER, "OrdersTable")
             | grant(CONSUME_QUEUE, "FeedbackQueue")
         ),
@@ -382,7 +388,7 @@ FUNCTIONS: dict[str, Function] = {
         timeout=RELAY_TIMEOUT,
         schedule="rate(1 minute)",
         grants=frozenset(
-            logs("relay-events")
+            telemetry("relay-events")
             | grant(LIST_PENDING, PENDING_EVENTS)
             | grant(CHANGE_ORDER + CLEAR_MARK, "OrdersTable")
             | grant(PUT_RECORD, "OrderStream")

@@ -319,4 +319,52 @@ MUTATIONS = [
         checks.check_alarms,
         r"no AWS::SNS::Topic AlarmTopic for the alarms",
     ),
+    Mutation(
+        "tracing-removed",
+        "X-Ray traces no function",
+        replace("  tracing:\n    lambda: true\n", ""),
+        checks.check_observability,
+        r"notify-baker: X-Ray tracing is off, expected Active",
+    ),
+    Mutation(
+        "one-function-untraced",
+        "notify-delivery alone passes traces through instead of tracing",
+        replace(
+            "  notify-delivery:\n    handler: bootstrap\n",
+            "  notify-delivery:\n    handler: bootstrap\n    tracing: PassThrough\n",
+        ),
+        checks.check_observability,
+        r"notify-delivery: X-Ray tracing is PassThrough, expected Active",
+    ),
+    Mutation(
+        "text-logs",
+        "the functions log plain text, which Logs Insights cannot query by field",
+        replace("      logFormat: JSON\n", "      logFormat: Text\n"),
+        checks.check_observability,
+        r"place-order: logs Text, expected JSON",
+    ),
+    Mutation(
+        "journey-query-removed",
+        "no saved query for an order's journey",
+        without_resource("OrderJourneyQuery"),
+        checks.check_observability,
+        r"no saved Logs Insights query",
+    ),
+    Mutation(
+        "alarm-missing-from-dashboard",
+        "an alarm the dashboard does not show",
+        replace('                "${RelayEventsThrottlesAlarm.Arn}",\n', ""),
+        checks.check_observability,
+        r"RelayEventsThrottlesAlarm: not on the dashboard",
+    ),
+    Mutation(
+        "xray-grant-on-more-than-xray",
+        'a role that puts a named action beside the X-Ray ones on Resource "*"',
+        replace(
+            "                  Action: [xray:PutTraceSegments, xray:PutTelemetryRecords]\n",
+            "                  Action: [xray:PutTraceSegments, xray:PutTelemetryRecords, dynamodb:GetItem]\n",
+        ),
+        checks.check_iam,
+        r'Resource "\*" for \[.xray:PutTraceSegments., .xray:PutTelemetryRecords., .dynamodb:GetItem.\]',
+    ),
 ]

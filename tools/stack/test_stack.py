@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import checks
-from expected import FUNCTIONS, LIFECYCLE, QUERIES, SCHEDULED, SHOP
+from expected import FUNCTIONS, LIFECYCLE, QUERIES, SCHEDULED, SHOP, XRAY_WRITE
 from packager import REGION
 
 # Rules cfn-lint is told to ignore, and why. Only these: any other error or warning fails.
@@ -79,6 +79,10 @@ def test_alarms_on_every_function_queue_consumer_and_the_api(template):
     checks.check_alarms(template, FUNCTIONS)
 
 
+def test_traced_logging_json_with_a_journey_query_and_a_dashboard(template):
+    checks.check_observability(template, FUNCTIONS)
+
+
 def test_each_role_allows_exactly_what_its_function_calls(template):
     checks.check_iam(template, FUNCTIONS)
 
@@ -91,6 +95,8 @@ def test_no_wildcards_in_any_role(template, name):
         for statement in checks.listed(policy["PolicyDocument"]["Statement"]):
             actions = checks.listed(statement["Action"])
             assert not [a for a in actions if "*" in a], f"{name}: wildcard action in {actions}"
+            if set(actions) <= set(XRAY_WRITE):
+                continue  # the two X-Ray actions have no resource-level permissions
             assert "*" not in checks.listed(statement["Resource"]), f'{name}: Resource "*" for {actions}'
 
 
