@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import checks
+import rehearsal
 
 
 @dataclass(frozen=True)
@@ -366,5 +367,26 @@ MUTATIONS = [
         ),
         checks.check_iam,
         r'Resource "\*" for \[.xray:PutTraceSegments., .xray:PutTelemetryRecords., .dynamodb:GetItem.\]',
+    ),
+    # Templates that lint, and pass the checks above, but do not deploy or deploy wrong.
+    Mutation(
+        "queue-arn-for-its-url",
+        "request-delivery is given the delivery queue's ARN where its URL belongs",
+        replace(
+            "      DELIVERY_QUEUE_URL:\n        Ref: DeliveryQueue\n",
+            "      DELIVERY_QUEUE_URL:\n        Fn::GetAtt: [DeliveryQueue, Arn]\n",
+        ),
+        rehearsal.check_deploys,
+        r"request-delivery: DELIVERY_QUEUE_URL 'arn:aws:sqs:[^']+' is not what DELIVERY_QUEUE_URL names",
+    ),
+    Mutation(
+        "alarm-on-a-queue-url",
+        "the delivery dead-letter alarm names its queue by URL, so it watches a queue that is not there",
+        replace(
+            "Dimensions: [{Name: QueueName, Value: {'Fn::GetAtt': [DeliveryDeadLetterQueue, QueueName]}}]",
+            "Dimensions: [{Name: QueueName, Value: {Ref: DeliveryDeadLetterQueue}}]",
+        ),
+        rehearsal.check_deploys,
+        r"cakeshop-dev-DeliveryDeadLetterQueue: watches QueueName https://\S+/cakeshop-dev-delivery-dlq, which is not deployed",
     ),
 ]
