@@ -17,6 +17,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use cakeshop_domain::{
     Cancellation, CancelledBy, Cents, Customer, Day, HistoryEntry, Order, OrderId, ProductId, Status, Step, Timestamp,
+    TraceId,
 };
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -85,8 +86,15 @@ pub fn to_item(order: &Order) -> Item {
     if let Some(cancellation) = &order.cancellation {
         item.insert(CANCELLATION.to_owned(), cancellation_value(cancellation));
     }
+    if let Some(trace) = order.trace_id {
+        item.insert(TRACE_ID.to_owned(), s(&trace.to_string()));
+    }
     item
 }
+
+/// The order's trace (`Order::trace_id`). Not projected into the orders-by-status index: the
+/// baker's listing has no use for it.
+const TRACE_ID: &str = "traceId";
 
 pub fn day_value(day: Day) -> AttributeValue {
     AttributeValue::S(day.to_string())
@@ -140,6 +148,9 @@ pub fn from_item(item: &Item) -> Result<Order, ItemError> {
         created_at,
         cancellation: cancellation(item)?,
         history: history(item)?,
+        trace_id: optional_string(item, TRACE_ID)?
+            .map(|text| TraceId::parse(&text).ok_or_else(|| ItemError::new(TRACE_ID)))
+            .transpose()?,
     })
 }
 

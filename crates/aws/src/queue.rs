@@ -1,9 +1,11 @@
 //! A queue on SQS.
 
+use aws_sdk_sqs::error::BuildError;
 use aws_sdk_sqs::operation::send_message_batch::SendMessageBatchOutput;
-use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
+use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
+use cakeshop_domain::TraceParent;
 use cakeshop_ports::error_chain;
-use cakeshop_ports::{FailedMessage, OutgoingMessage, PortError, QueueSender, SendReport};
+use cakeshop_ports::{FailedMessage, OutgoingMessage, PortError, QueueSender, SendReport, TRACEPARENT_ATTRIBUTE};
 
 const SEND: &str = "sending messages to SQS";
 
@@ -32,10 +34,14 @@ impl SqsQueue {
             .iter()
             .enumerate()
             .map(|(index, message)| {
-                SendMessageBatchRequestEntry::builder()
+                let entry = SendMessageBatchRequestEntry::builder()
                     .id(index.to_string())
-                    .message_body(&message.body)
-                    .build()
+                    .message_body(&message.body);
+                match message.trace {
+                    Some(trace) => entry.message_attributes(TRACEPARENT_ATTRIBUTE, traceparent_attribute(trace)?),
+                    None => entry,
+                }
+                .build()
             })
             .collect::<Result<Vec<_>, _>>()
             .map_err(|error| PortError::new(SEND, error))?;
@@ -49,6 +55,13 @@ impl SqsQueue {
             .map_err(|error| PortError::new(SEND, error))?;
         Ok(refusals(chunk, &output))
     }
+}
+
+fn traceparent_attribute(trace: TraceParent) -> Result<MessageAttributeValue, BuildError> {
+    MessageAttributeValue::builder()
+        .data_type("String")
+        .string_value(trace.to_string())
+        .build()
 }
 
 /// The messages of a chunk that SQS refused, or did not mention at all.
@@ -116,6 +129,7 @@ mod tests {
         OutgoingMessage {
             key: key.into(),
             body: format!("{{\"key\":\"{key}\"}}"),
+            trace: None,
         }
     }
 

@@ -702,7 +702,7 @@ struct SqsProbe {
 }
 
 impl QueueProbe for SqsProbe {
-    async fn drain(&self) -> Vec<String> {
+    async fn drain(&self) -> Vec<(String, Option<String>)> {
         let mut bodies = Vec::new();
         loop {
             let received = self
@@ -710,6 +710,7 @@ impl QueueProbe for SqsProbe {
                 .receive_message()
                 .queue_url(&self.queue_url)
                 .max_number_of_messages(10)
+                .message_attribute_names(cakeshop_ports::TRACEPARENT_ATTRIBUTE)
                 .wait_time_seconds(0)
                 .send()
                 .await
@@ -718,7 +719,12 @@ impl QueueProbe for SqsProbe {
                 return bodies;
             }
             for message in received.messages() {
-                bodies.push(message.body().unwrap_or_default().to_owned());
+                let trace = message
+                    .message_attributes()
+                    .and_then(|attributes| attributes.get(cakeshop_ports::TRACEPARENT_ATTRIBUTE))
+                    .and_then(|attribute| attribute.string_value())
+                    .map(str::to_owned);
+                bodies.push((message.body().unwrap_or_default().to_owned(), trace));
                 if let Some(handle) = message.receipt_handle() {
                     self.client
                         .delete_message()
@@ -788,6 +794,7 @@ async fn a_message_sent_by_the_adapter_is_dead_lettered_after_max_receive_count_
         .send(OutgoingMessage {
             key: "poison".into(),
             body: "{\"poison\":true}".into(),
+            trace: None,
         })
         .await
         .expect("send");
@@ -825,6 +832,7 @@ async fn sqs_queue_fails_the_batch_when_no_call_went_through() {
         .map(|n| OutgoingMessage {
             key: format!("m{n}"),
             body: "{}".into(),
+            trace: None,
         })
         .collect();
     let error = SqsQueue::new(aws.sqs(), absent)

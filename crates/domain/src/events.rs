@@ -3,6 +3,7 @@
 use crate::order::{Cancellation, Order, OrderId};
 use crate::status::{Status, Step};
 use crate::timestamp::Timestamp;
+use crate::trace::TraceParent;
 use serde::{Deserialize, Serialize};
 
 /// The version written into every event; readers refuse versions newer than they understand.
@@ -28,6 +29,9 @@ pub enum OrderEvent {
         /// before the field existed: such a consumer reads the order to know.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         customer_has_email: Option<bool>,
+        /// The order's trace, which whoever handles this record continues.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        traceparent: Option<TraceParent>,
     },
     OrderFulfilled {
         event_id: String,
@@ -39,6 +43,9 @@ pub enum OrderEvent {
         /// before the field existed: such a consumer reads the order to know.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         customer_has_email: Option<bool>,
+        /// The order's trace, which whoever handles this record continues.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        traceparent: Option<TraceParent>,
     },
     /// The customer cancelled, or the baker declined; the day's capacity is back.
     OrderCancelled {
@@ -52,6 +59,9 @@ pub enum OrderEvent {
         /// before the field existed: such a consumer reads the order to know.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         customer_has_email: Option<bool>,
+        /// The order's trace, which whoever handles this record continues.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        traceparent: Option<TraceParent>,
     },
 }
 
@@ -118,7 +128,9 @@ impl OrderEvent {
             occurred_at: at,
             customer_has_email: Some(order.customer.email.is_some()),
             order: Box::new(order.clone()),
+            traceparent: None,
         }
+        .in_trace_of(order)
     }
 
     /// The event of `kind` rebuilt from the stored order, for a relay finishing a publish that a
@@ -127,13 +139,19 @@ impl OrderEvent {
     pub fn rebuilt(kind: EventKind, order: &Order) -> Option<OrderEvent> {
         match kind {
             EventKind::OrderPlaced => Some(OrderEvent::order_placed(&order.as_placed(), order.created_at)),
-            EventKind::OrderFulfilled => order
-                .step_time(Step::Fulfilled)
-                .map(|at| OrderEvent::order_fulfilled(&order.order_id, at).about_customer_of(order)),
+            EventKind::OrderFulfilled => order.step_time(Step::Fulfilled).map(|at| {
+                OrderEvent::order_fulfilled(&order.order_id, at)
+                    .about_customer_of(order)
+                    .in_trace_of(order)
+            }),
             EventKind::OrderCancelled => {
                 let at = order.step_time(Step::Cancelled)?;
                 let cancellation = order.cancellation.clone()?;
-                Some(OrderEvent::order_cancelled(&order.order_id, cancellation, at).about_customer_of(order))
+                Some(
+                    OrderEvent::order_cancelled(&order.order_id, cancellation, at)
+                        .about_customer_of(order)
+                        .in_trace_of(order),
+                )
             }
         }
     }
@@ -147,6 +165,27 @@ impl OrderEvent {
             | OrderEvent::OrderCancelled { customer_has_email, .. } => *customer_has_email = has_email,
         }
         self
+    }
+
+    /// The event as a hop of `order`'s trace, named by its event id (so a republished event is
+    /// the same hop). Unchanged for an order that keeps no trace.
+    pub fn in_trace_of(mut self, order: &Order) -> OrderEvent {
+        let hop = order.trace_id.map(|trace| TraceParent::hop(trace, self.event_id()));
+        match &mut self {
+            OrderEvent::OrderPlaced { traceparent, .. }
+            | OrderEvent::OrderFulfilled { traceparent, .. }
+            | OrderEvent::OrderCancelled { traceparent, .. } => *traceparent = hop,
+        }
+        self
+    }
+
+    /// The trace context the record carries, if its order keeps one.
+    pub fn traceparent(&self) -> Option<TraceParent> {
+        match self {
+            OrderEvent::OrderPlaced { traceparent, .. }
+            | OrderEvent::OrderFulfilled { traceparent, .. }
+            | OrderEvent::OrderCancelled { traceparent, .. } => *traceparent,
+        }
     }
 
     /// Whether the customer gave an email address, if the record says.
@@ -167,6 +206,7 @@ impl OrderEvent {
             occurred_at: at,
             cancellation,
             customer_has_email: None,
+            traceparent: None,
         }
     }
 
@@ -178,6 +218,7 @@ impl OrderEvent {
             order_id: order_id.clone(),
             occurred_at: at,
             customer_has_email: None,
+            traceparent: None,
         }
     }
 

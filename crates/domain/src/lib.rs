@@ -8,7 +8,8 @@
 //!   many cakes a day takes; `shop`: open or closed.
 //! - `validation`: request bodies into checked values, with messages a person can act on;
 //!   `request_error`: why a request was refused, field by field.
-//! - `events`: what goes on the stream; `messages`: what goes on the two queues.
+//! - `events`: what goes on the stream; `messages`: what goes on the two queues; `trace`: the
+//!   W3C trace context an order's work is followed in across them.
 
 pub mod calendar;
 pub mod capacity;
@@ -21,6 +22,7 @@ pub mod request_error;
 pub mod shop;
 pub mod status;
 pub mod timestamp;
+pub mod trace;
 pub mod validation;
 
 pub use calendar::{Day, DayError, ORDERING_HORIZON_DAYS, OrderingWindow, ShopZone, ShopZoneError, TimeOfDay};
@@ -35,6 +37,7 @@ pub use order::{
 pub use shop::ShopStatus;
 pub use status::{Status, Step, TransitionError};
 pub use timestamp::Timestamp;
+pub use trace::{SpanId, TraceId, TraceParent};
 pub use validation::{
     Cancel, DeliveryConfirmation, FieldError, RequestError, parse_cancellation, parse_capacity_change,
     parse_delivery_confirmation, parse_new_order, parse_new_product, parse_order_reference, parse_product_change,

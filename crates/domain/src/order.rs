@@ -6,6 +6,7 @@ use crate::money::Cents;
 use crate::request_error::{FieldError, RequestError};
 use crate::status::{Status, Step, TransitionError};
 use crate::timestamp::Timestamp;
+use crate::trace::TraceId;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -113,6 +114,10 @@ pub struct Order {
     pub cancellation: Option<Cancellation>,
     /// Steps in the order they happened; each step at most once.
     pub history: Vec<HistoryEntry>,
+    /// The trace the order's work is followed in (`crate::trace`), started by the request
+    /// that placed it. `None` for orders stored before orders kept one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<TraceId>,
 }
 
 /// An order as the customer sent it (`validation::parse_new_order`): well-formed, not yet
@@ -197,7 +202,14 @@ impl Order {
             created_at: at,
             cancellation: None,
             history: vec![HistoryEntry { step: Step::Placed, at }],
+            trace_id: None,
         }
+    }
+
+    /// The order, followed in `trace`.
+    pub fn in_trace(mut self, trace: TraceId) -> Order {
+        self.trace_id = Some(trace);
+        self
     }
 
     /// Whether this order is what `request` asks for: how a repeated request with the same

@@ -9,7 +9,9 @@ use crate::forms::{form_fields, json_body, same_site};
 use crate::pages::tracking::{TOKEN_FIELD, tracking_path};
 use crate::pages::{refusal_response, see_other};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
-use cakeshop_domain::{DeliveryConfirmation, FeedbackMessage, Order, Status, Step, parse_delivery_confirmation};
+use cakeshop_domain::{
+    DeliveryConfirmation, FeedbackMessage, Order, Status, Step, TraceParent, parse_delivery_confirmation,
+};
 use cakeshop_ports::{Clock, OrderRepository, OutgoingMessage, QueueSender, TransitionOutcome};
 use std::sync::Arc;
 use tracing::Instrument;
@@ -71,7 +73,11 @@ impl<R: OrderRepository, Q: QueueSender> ConfirmDelivery<R, Q> {
         if !self.signer.is_customer_token(&confirmation.order_id, token) {
             return Err(ApiError::forbidden("this token does not open this order"));
         }
-        let span = tracing::info_span!("confirm_delivery", order_id = %confirmation.order_id);
+        let span = tracing::info_span!(
+            "confirm_delivery",
+            order_id = %confirmation.order_id,
+            trace_id = tracing::field::Empty
+        );
         async {
             let order = self.mark_delivered(&confirmation).await?;
             if !order.has_step(Step::FeedbackForwarded) {
@@ -93,6 +99,7 @@ impl<R: OrderRepository, Q: QueueSender> ConfirmDelivery<R, Q> {
             .await
         {
             Ok(TransitionOutcome::Applied(order)) => {
+                crate::followed::record_trace_of(&order);
                 tracing::info!(rating = confirmation.rating, "delivery confirmed");
                 Ok(*order)
             }
@@ -112,6 +119,9 @@ impl<R: OrderRepository, Q: QueueSender> ConfirmDelivery<R, Q> {
         let body = serde_json::to_string(&message)
             .map_err(|error| ApiError::internal("writing the feedback message failed", &error))?;
         let outgoing = OutgoingMessage {
+            trace: order
+                .trace_id
+                .map(|trace| TraceParent::hop(trace, &message.feedback_id)),
             key: message.feedback_id,
             body,
         };

@@ -140,7 +140,7 @@ impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
     /// event again (same event id, which consumers drop if they have it), so a crash between the
     /// two writes heals when the baker retries; the relay heals it anyway. A link works once.
     async fn fulfil(&self, order_id: &OrderId, authority: Authority) -> Result<Order, ApiError> {
-        let span = tracing::info_span!("fulfill_order", %order_id);
+        let span = tracing::info_span!("fulfill_order", %order_id, trace_id = tracing::field::Empty);
         async {
             let now = self.clock.now();
             let order = match self
@@ -176,6 +176,7 @@ impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
                 }
                 Err(error) => return Err(ApiError::internal("updating the order failed", &error)),
             };
+            crate::followed::record_trace_of(&order);
             let fulfilled = OrderEvent::rebuilt(EventKind::OrderFulfilled, &order)
                 .ok_or_else(|| ApiError::new(500, "internal", "the order has no fulfilled step"))?;
             announce_stored(&self.orders, &self.events, &fulfilled).await;

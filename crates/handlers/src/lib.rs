@@ -22,6 +22,7 @@ pub mod baker_session;
 pub mod cancel_order;
 pub mod confirm_delivery;
 pub mod customer_email;
+pub mod followed;
 pub mod forms;
 pub mod forward_feedback;
 pub mod fulfill_order;

@@ -29,7 +29,7 @@ use crate::pages::{layout, page_response, see_other};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use cakeshop_domain::{
     CapacitySettings, Day, EventKind, Order, OrderEvent, OrderId, OrderRequest, OrderingWindow, RequestError, ShopZone,
-    parse_new_order,
+    TraceId, TraceParent, parse_new_order,
 };
 use cakeshop_ports::{Bakery, Clock, CreateOutcome, EventPublisher, IdGenerator, OrderRepository};
 use maud::html;
@@ -100,7 +100,7 @@ impl<R: OrderRepository + Bakery, E: EventPublisher> PlaceOrder<R, E> {
     async fn place_from_json(&self, request: &ApiGatewayV2httpRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
         let key = idempotency_key(request)?;
         let order_request = parse_new_order(&body_bytes(request)?)?;
-        let order = self.place(&order_request, key).await?;
+        let order = self.place(&order_request, key, self.trace_of(request)).await?;
         let customer_token = self.signer.customer_token(&order.order_id);
         Ok(json_response(
             201,
@@ -132,7 +132,7 @@ impl<R: OrderRepository + Bakery, E: EventPublisher> PlaceOrder<R, E> {
             }
             Err(error) => return self.form_refused(form, ApiError::from(error).into()).await,
         };
-        match self.place(&order_request, key).await {
+        match self.place(&order_request, key, self.trace_of(request)).await {
             Ok(order) => {
                 let token = self.signer.customer_token(&order.order_id);
                 see_other(&tracking_path(order.order_id.as_str(), &token))
@@ -158,16 +158,26 @@ impl<R: OrderRepository + Bakery, E: EventPublisher> PlaceOrder<R, E> {
         }
     }
 
+    /// The trace a new order is followed in: the caller's, if the request carries a valid W3C
+    /// `traceparent`, else a new one.
+    fn trace_of(&self, request: &ApiGatewayV2httpRequest) -> TraceId {
+        request
+            .headers
+            .get("traceparent")
+            .and_then(|value| TraceParent::parse(value.to_str().ok()?))
+            .map_or_else(|| self.ids.trace_id(), |parent| parent.trace_id)
+    }
+
     /// Stores the order (or finds the one an earlier attempt with `key` stored) and announces
     /// it.
-    async fn place(&self, order_request: &OrderRequest, key: Option<&str>) -> Result<Order, ApiError> {
+    async fn place(&self, order_request: &OrderRequest, key: Option<&str>, trace: TraceId) -> Result<Order, ApiError> {
         let order_id = match key {
             Some(key) => self.signer.order_id_for_idempotency_key(key),
             None => self.ids.order_id(),
         };
-        let span = tracing::info_span!("place_order", %order_id);
+        let span = tracing::info_span!("place_order", %order_id, trace_id = %trace);
         async {
-            let order = match self.store(order_id.clone(), order_request, key.is_some()).await {
+            let order = match self.store(order_id.clone(), order_request, key.is_some(), trace).await {
                 Ok(order) => order,
                 // A refusal that depends on the shop's state, which may have changed since a
                 // first attempt with this key stored the order: the repeat still finds it.
@@ -198,7 +208,13 @@ impl<R: OrderRepository + Bakery, E: EventPublisher> PlaceOrder<R, E> {
 
     /// Checks the request against the shop's rules and stores it on its day, or returns the
     /// order a previous attempt with the same key stored.
-    async fn store(&self, order_id: OrderId, request: &OrderRequest, keyed: bool) -> Result<Order, ApiError> {
+    async fn store(
+        &self,
+        order_id: OrderId,
+        request: &OrderRequest,
+        keyed: bool,
+        trace: TraceId,
+    ) -> Result<Order, ApiError> {
         let now = self.clock.now();
         let rules = self
             .orders
@@ -223,7 +239,7 @@ impl<R: OrderRepository + Bakery, E: EventPublisher> PlaceOrder<R, E> {
                 .unwrap_or(window.earliest)
         });
         let new_order = request.priced(&rules.catalogue.value, first)?;
-        let order = Order::place(order_id, new_order, now);
+        let order = Order::place(order_id, new_order, now).in_trace(trace);
         let (order, booked) = match self.attempt(order, capacity, request, keyed).await? {
             Attempt::Stored(order) => return Ok(order),
             Attempt::DayFull { order, booked } => (order, booked),

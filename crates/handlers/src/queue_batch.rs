@@ -7,7 +7,8 @@
 
 use crate::record_error::RecordError;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use cakeshop_domain::OrderId;
+use cakeshop_domain::{OrderId, TraceId, TraceParent};
+use cakeshop_ports::TRACEPARENT_ATTRIBUTE;
 use futures::future::join_all;
 use std::future::Future;
 use tracing::Instrument;
@@ -44,7 +45,12 @@ where
     let outcomes = join_all(groups.into_iter().map(|(order_id, group)| async move {
         let mut outcomes = Vec::with_capacity(group.len());
         for (message, decoded) in group {
-            let span = tracing::info_span!("message", message_id = id(message), %order_id);
+            let span = tracing::info_span!(
+                "message",
+                message_id = id(message),
+                %order_id,
+                trace_id = trace_id(message).map(tracing::field::display)
+            );
             outcomes.push((message, handle(message, decoded).instrument(span).await));
         }
         (order_id, outcomes)
@@ -70,6 +76,12 @@ fn fail(response: &mut SqsBatchResponse, message: &SqsMessage, order_id: Option<
     // An empty identifier makes the mapping retry the whole batch: the safe choice for a
     // message that somehow came without an id.
     response.add_failure(id(message));
+}
+
+/// The trace the message continues: its `traceparent` attribute, if it has a valid one.
+pub fn trace_id(message: &SqsMessage) -> Option<TraceId> {
+    let attribute = message.message_attributes.get(TRACEPARENT_ATTRIBUTE)?;
+    Some(TraceParent::parse(attribute.string_value.as_deref()?)?.trace_id)
 }
 
 fn id(message: &SqsMessage) -> &str {

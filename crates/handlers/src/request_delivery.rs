@@ -5,7 +5,7 @@ use crate::record_error::RecordError;
 use crate::stream_batch::handle_per_key;
 use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_lambda_events::event::streams::KinesisEventResponse;
-use cakeshop_domain::{DeliveryRequest, EventKind, Order, OrderEvent, OrderId, Status, Step};
+use cakeshop_domain::{DeliveryRequest, EventKind, Order, OrderEvent, OrderId, Status, Step, TraceParent};
 use cakeshop_ports::{Clock, OrderRepository, OutgoingMessage, QueueSender, TransitionOutcome};
 use std::sync::Arc;
 
@@ -131,6 +131,7 @@ impl<R: OrderRepository, Q: QueueSender> RequestDelivery<R, Q> {
         Ok(OutgoingMessage {
             key: sequence_number.to_owned(),
             body,
+            trace: order.trace_id.map(|trace| TraceParent::hop(trace, &request.request_id)),
         })
     }
 

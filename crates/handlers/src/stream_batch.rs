@@ -43,10 +43,19 @@ where
         for position in positions {
             let record = &records[position];
             let sequence_number = record.kinesis.sequence_number.as_str();
-            let span = tracing::info_span!("record", sequence_number, order_id = tracing::field::Empty);
+            let span = tracing::info_span!(
+                "record",
+                sequence_number,
+                order_id = tracing::field::Empty,
+                trace_id = tracing::field::Empty
+            );
             let result = async {
                 let order_event = decode(record)?;
-                tracing::Span::current().record("order_id", order_event.order_id().as_str());
+                let current = tracing::Span::current();
+                current.record("order_id", order_event.order_id().as_str());
+                if let Some(trace) = order_event.traceparent() {
+                    current.record("trace_id", tracing::field::display(trace.trace_id));
+                }
                 if !wanted.contains(&order_event.kind()) {
                     tracing::info!(kind = order_event.kind().as_str(), "not for this function; skipped");
                     return Ok(None);

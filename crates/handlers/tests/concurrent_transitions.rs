@@ -101,7 +101,9 @@ async fn concurrent_fulfils_make_one_transition_per_order() {
         let fulfilled_steps: Vec<_> = order.history.iter().filter(|h| h.step == Step::Fulfilled).collect();
         assert_eq!(fulfilled_steps.len(), 1, "one fulfilled step for {id}");
         let at = fulfilled_steps[0].at;
-        let expected = OrderEvent::order_fulfilled(&order.order_id, at).about_customer_of(order);
+        let expected = OrderEvent::order_fulfilled(&order.order_id, at)
+            .about_customer_of(order)
+            .in_trace_of(order);
 
         let mine: Vec<_> = answers.iter().filter(|(order, ..)| order == id).collect();
         let mut link_successes = 0;

@@ -26,8 +26,8 @@ impl contract::StreamProbe for Probes {
 }
 
 impl contract::QueueProbe for Probes {
-    async fn drain(&self) -> Vec<String> {
-        self.queue.taken()
+    async fn drain(&self) -> Vec<(String, Option<String>)> {
+        self.queue.taken_with_traces()
     }
 }
 

@@ -4,10 +4,10 @@
 
 mod support;
 
-use cakeshop_domain::{DeliveryRequest, EventKind, FeedbackMessage, Step};
+use cakeshop_domain::{DeliveryRequest, EventKind, FeedbackMessage, Step, TraceParent};
 use serde_json::json;
 use support::envelopes::{
-    DELIVERY_QUEUE_ARN, FEEDBACK_QUEUE_ARN, as_http, as_kinesis, as_sqs, http_request, kinesis_event, sqs_event,
+    DELIVERY_QUEUE_ARN, FEEDBACK_QUEUE_ARN, as_http, as_kinesis, as_sqs, http_request, kinesis_event, traced_sqs_event,
 };
 use support::fakes::parse_time;
 use support::{BAKER_EMAIL, BAKER_KEY, PUBLIC_BASE_URL, SENDER_EMAIL, Shop, fixtures, status_and_json};
@@ -16,6 +16,19 @@ const ORDER_ID: &str = "3f9c2a7e5b1d4e6f8a0b2c4d6e8f0a1b";
 
 fn millis(rfc3339: &str) -> i64 {
     parse_time(rfc3339).unix_millis()
+}
+
+/// The trace of the `traceparent` header in events/place-order.json.
+const CALLERS_TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
+
+/// A hop's `traceparent` continues the trace the caller started placing the order.
+fn assert_in_the_callers_trace(traceparent: Option<&str>, what: &str) {
+    let parent = traceparent.and_then(TraceParent::parse);
+    assert_eq!(
+        parent.map(|parent| parent.trace_id.to_string()).as_deref(),
+        Some(CALLERS_TRACE),
+        "{what} carries {traceparent:?}"
+    );
 }
 
 fn seconds(rfc3339: &str) -> i64 {
@@ -47,6 +60,12 @@ async fn one_order_walks_from_post_order_to_feedback_forwarded() {
         (published[0].kind(), published[0].partition_key()),
         (EventKind::OrderPlaced, ORDER_ID)
     );
+    assert_eq!(
+        placed["traceId"], CALLERS_TRACE,
+        "the order continues the caller's traceparent"
+    );
+    let record_trace = published[0].traceparent().map(|trace| trace.to_string());
+    assert_in_the_callers_trace(record_trace.as_deref(), "the order_placed record");
     let placed_record = kinesis_event(&published, 1, seconds("2026-11-20T09:00:00Z"));
     fixtures::check("notify-baker.json", &placed_record);
     // notify-customer reads the same stream record.
@@ -155,14 +174,16 @@ async fn one_order_walks_from_post_order_to_feedback_forwarded() {
         .handle(as_kinesis(&fixtures::read("request-delivery.json")))
         .await;
     assert!(response.batch_item_failures.is_empty(), "{response:?}");
-    let bodies = shop.delivery_queue.taken();
+    let messages = shop.delivery_queue.taken_with_traces();
+    let bodies: Vec<String> = messages.iter().map(|(body, _)| body.clone()).collect();
     assert_eq!(bodies.len(), 1);
+    assert_in_the_callers_trace(messages[0].1.as_deref(), "the delivery request");
     let request = DeliveryRequest::decode(&bodies[0]).expect("a delivery request");
     assert_eq!(request.address, "12 Analytical Street, London N1 9GU");
     fixtures::check(
         "notify-delivery.json",
-        &sqs_event(
-            &bodies,
+        &traced_sqs_event(
+            &messages,
             DELIVERY_QUEUE_ARN,
             "7b0f3c1e-9d4a-4c2b-8e71",
             millis("2026-11-20T13:30:01Z"),
@@ -207,8 +228,10 @@ async fn one_order_walks_from_post_order_to_feedback_forwarded() {
         (200, &json!("delivered")),
         "{delivered}"
     );
-    let bodies = shop.feedback_queue.taken();
+    let messages = shop.feedback_queue.taken_with_traces();
+    let bodies: Vec<String> = messages.iter().map(|(body, _)| body.clone()).collect();
     assert_eq!(bodies.len(), 1);
+    assert_in_the_callers_trace(messages[0].1.as_deref(), "the feedback message");
     let feedback = FeedbackMessage::decode(&bodies[0]).expect("a feedback message");
     assert_eq!(
         (feedback.rating, feedback.feedback.as_deref()),
@@ -216,8 +239,8 @@ async fn one_order_walks_from_post_order_to_feedback_forwarded() {
     );
     fixtures::check(
         "forward-feedback.json",
-        &sqs_event(
-            &bodies,
+        &traced_sqs_event(
+            &messages,
             FEEDBACK_QUEUE_ARN,
             "c4e2a9d0-5f3b-4a1d-9c62",
             millis("2026-11-20T16:45:00Z"),

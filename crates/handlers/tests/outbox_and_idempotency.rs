@@ -157,7 +157,7 @@ async fn the_relay_publishes_what_a_crash_left_unpublished_without_any_client_he
     assert_eq!(shop.relay_events.relay_due().await.expect("relay").published, 1);
     shop.drain_stream().await;
     assert_eq!(
-        shop.delivery_queue.bodies.lock().expect("queue").len(),
+        shop.delivery_queue.messages.lock().expect("queue").len(),
         1,
         "delivery requested once"
     );

@@ -1,6 +1,6 @@
 //! Time and identity, as ports so that tests and fixtures are reproducible.
 
-use cakeshop_domain::{OrderId, Timestamp};
+use cakeshop_domain::{OrderId, Timestamp, TraceId};
 
 pub trait Clock: Send + Sync {
     fn now(&self) -> Timestamp;
@@ -8,6 +8,16 @@ pub trait Clock: Send + Sync {
 
 pub trait IdGenerator: Send + Sync {
     fn order_id(&self) -> OrderId;
+
+    /// A new trace, for a request that came without one: 16 random bytes.
+    fn trace_id(&self) -> TraceId {
+        loop {
+            // All zero (probability 2^-122) is no trace id: draw again.
+            if let Some(trace) = TraceId::from_bytes(uuid::Uuid::new_v4().into_bytes()) {
+                return trace;
+            }
+        }
+    }
 }
 
 /// The machine's clock.

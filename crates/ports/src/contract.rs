@@ -10,7 +10,8 @@ use crate::{
     TransitionOutcome,
 };
 use cakeshop_domain::{
-    Catalogue, Day, EventKind, Order, OrderEvent, OrderId, Status, Step, Timestamp, parse_new_order,
+    Catalogue, Day, EventKind, Order, OrderEvent, OrderId, Status, Step, Timestamp, TraceId, TraceParent,
+    parse_new_order,
 };
 use futures::future::join_all;
 use std::future::Future;
@@ -25,7 +26,8 @@ pub trait StreamProbe: Send + Sync {
 
 /// Takes every message waiting on the queue (and removes them).
 pub trait QueueProbe: Send + Sync {
-    fn drain(&self) -> impl Future<Output = Vec<String>> + Send;
+    /// Each message's body and its `traceparent` attribute.
+    fn drain(&self) -> impl Future<Output = Vec<(String, Option<String>)>> + Send;
 }
 
 /// Reads every email that was sent.
@@ -323,13 +325,16 @@ pub async fn event_publisher<P: EventPublisher, S: StreamProbe>(publisher: &P, s
     assert_eq!(ours(&second.order_id), vec![events[1].clone()]);
 }
 
-/// Sends more messages than one batch call takes and reads all of them back.
+/// Sends more messages than one batch call takes and reads all of them back, each with the
+/// trace context it was sent with (every third without one).
 pub async fn queue_sender<Q: QueueSender, P: QueueProbe>(queue: &Q, probe: &P) {
     probe.drain().await;
+    let trace = TraceId::from_bytes([7; 16]).expect("not all zero");
     let messages: Vec<OutgoingMessage> = (0..23)
         .map(|n| OutgoingMessage {
             key: format!("m{n}"),
             body: format!("{{\"n\":{n}}}"),
+            trace: (n % 3 != 0).then(|| TraceParent::hop(trace, &format!("m{n}"))),
         })
         .collect();
     let report = queue.send_batch(&messages).await.expect("send");
@@ -342,9 +347,15 @@ pub async fn queue_sender<Q: QueueSender, P: QueueProbe>(queue: &Q, probe: &P) {
         }
     }
     received.sort();
-    let mut expected: Vec<String> = messages.into_iter().map(|m| m.body).collect();
+    let mut expected: Vec<(String, Option<String>)> = messages
+        .into_iter()
+        .map(|m| (m.body, m.trace.map(|trace| trace.to_string())))
+        .collect();
     expected.sort();
-    assert_eq!(received, expected, "each message arrives once, unchanged");
+    assert_eq!(
+        received, expected,
+        "each message arrives once, unchanged, with its traceparent"
+    );
     assert!(queue.send_batch(&[]).await.expect("empty batch").failed.is_empty());
 }
 

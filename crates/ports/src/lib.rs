@@ -32,4 +32,4 @@ pub use mail::{Email, Mailer};
 pub use orders::{CreateOutcome, OrderRepository, StatusCursor, StatusPage, StepOutcome, TransitionOutcome};
 pub use outbox::{Outbox, PendingEvents};
 pub use partner::{PartnerCall, PartnerClient, PartnerError};
-pub use queue::{FailedMessage, OutgoingMessage, QueueSender, SendReport};
+pub use queue::{FailedMessage, OutgoingMessage, QueueSender, SendReport, TRACEPARENT_ATTRIBUTE};

@@ -1,13 +1,19 @@
 //! A message queue (the delivery queue, the feedback queue).
 
 use crate::error::PortError;
+use cakeshop_domain::TraceParent;
 use std::future::Future;
+
+/// The message attribute a message's trace context travels in (W3C `traceparent`).
+pub const TRACEPARENT_ATTRIBUTE: &str = "traceparent";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingMessage {
     /// The caller's name for this message, used to report which ones failed.
     pub key: String,
     pub body: String,
+    /// Sent as the `traceparent` message attribute, for the consumer to continue.
+    pub trace: Option<TraceParent>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

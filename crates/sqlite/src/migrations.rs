@@ -20,6 +20,14 @@ pub fn index_orders_by_status(connection: &mut Connection) -> Result<(), StoreEr
     Ok(())
 }
 
+/// Queue messages carry their trace context (`traceparent`); older ones have none.
+pub fn queue_messages_with_traceparent(connection: &mut Connection) -> Result<(), StoreError> {
+    if !has_column(connection, "queue_messages", "traceparent")? {
+        connection.execute_batch("ALTER TABLE queue_messages ADD COLUMN traceparent TEXT")?;
+    }
+    Ok(())
+}
+
 fn has_column(connection: &Connection, table: &str, column: &str) -> Result<bool, StoreError> {
     let mut statement = connection.prepare("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2")?;
     Ok(statement.exists(params![table, column])?)

@@ -16,6 +16,8 @@ pub struct QueueMessage {
     pub first_receive_ms: i64,
     /// For a dead-lettered message, the queue it came from.
     pub dead_letter_source: Option<String>,
+    /// The `traceparent` attribute it was sent with.
+    pub traceparent: Option<String>,
 }
 
 /// Where messages go after too many receives.
@@ -51,9 +53,9 @@ impl LocalQueue {
 
     /// Adds messages, all visible at once; returns their ids.
     pub fn send_bodies<'a>(&self, bodies: impl IntoIterator<Item = &'a str>) -> Result<Vec<String>, StoreError> {
-        let ids = self
-            .store
-            .with_transaction(|connection| insert_messages(connection, &self.name, bodies))?;
+        let ids = self.store.with_transaction(|connection| {
+            insert_messages(connection, &self.name, bodies.into_iter().map(|body| (body, None)))
+        })?;
         self.store.queue_was_written(&self.name);
         Ok(ids)
     }
@@ -117,7 +119,7 @@ impl LocalQueue {
     pub fn list(&self) -> Result<Vec<QueueMessage>, StoreError> {
         self.store.read(|connection| {
             let mut statement = connection.prepare_cached(
-                "SELECT message_id, body, sent_ms, receive_count, first_receive_ms, dead_letter_source \
+                "SELECT message_id, body, sent_ms, receive_count, first_receive_ms, dead_letter_source, traceparent \
                  FROM queue_messages WHERE queue = ?1 ORDER BY sent_ms, message_id",
             )?;
             let rows = statement.query_map([&self.name], |row| {
@@ -128,6 +130,7 @@ impl LocalQueue {
                     receive_count: row.get(3)?,
                     first_receive_ms: row.get::<_, Option<i64>>(4)?.unwrap_or_default(),
                     dead_letter_source: row.get(5)?,
+                    traceparent: row.get(6)?,
                 })
             })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
@@ -171,10 +174,16 @@ impl QueueSender for LocalQueue {
             return Ok(SendReport::default());
         }
         let name = self.name.clone();
-        let bodies: Vec<String> = messages.iter().map(|m| m.body.clone()).collect();
+        let messages: Vec<(String, Option<String>)> = messages
+            .iter()
+            .map(|m| (m.body.clone(), m.trace.map(|trace| trace.to_string())))
+            .collect();
         // One write: either every message is in the queue or none is.
         self.store
-            .write(move |connection| insert_messages(connection, &name, bodies.iter().map(String::as_str)))
+            .write(move |connection| {
+                let rows = messages.iter().map(|(body, trace)| (body.as_str(), trace.as_deref()));
+                insert_messages(connection, &name, rows)
+            })
             .await
             .map_err(|e| PortError::new("sending messages", e))?;
         self.store.queue_was_written(&self.name);
@@ -182,20 +191,21 @@ impl QueueSender for LocalQueue {
     }
 }
 
-/// Adds messages to `queue`, all visible at once; returns their ids.
+/// Adds messages (body, `traceparent`) to `queue`, all visible at once; returns their ids.
 fn insert_messages<'a>(
     connection: &Connection,
     queue: &str,
-    bodies: impl IntoIterator<Item = &'a str>,
+    messages: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
 ) -> Result<Vec<String>, StoreError> {
     let now = now_millis();
     let mut insert = connection.prepare_cached(
-        "INSERT INTO queue_messages (message_id, queue, body, sent_ms, visible_at_ms) VALUES (?1, ?2, ?3, ?4, ?4)",
+        "INSERT INTO queue_messages (message_id, queue, body, sent_ms, visible_at_ms, traceparent) \
+         VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
     )?;
     let mut ids = Vec::new();
-    for body in bodies {
+    for (body, traceparent) in messages {
         let id = uuid::Uuid::new_v4().to_string();
-        insert.execute(params![id, queue, body, now])?;
+        insert.execute(params![id, queue, body, now, traceparent])?;
         ids.push(id);
     }
     Ok(ids)
@@ -212,7 +222,7 @@ fn receive_messages(
 ) -> Result<(Vec<QueueMessage>, bool), StoreError> {
     let now = now_millis();
     let mut ready = connection.prepare_cached(
-        "SELECT message_id, body, sent_ms, receive_count, first_receive_ms, dead_letter_source \
+        "SELECT message_id, body, sent_ms, receive_count, first_receive_ms, dead_letter_source, traceparent \
          FROM queue_messages WHERE queue = ?1 AND visible_at_ms <= ?2 ORDER BY visible_at_ms, sent_ms LIMIT ?3",
     )?;
     let candidates = ready
@@ -224,6 +234,7 @@ fn receive_messages(
                 receive_count: row.get(3)?,
                 first_receive_ms: row.get::<_, Option<i64>>(4)?.unwrap_or(now),
                 dead_letter_source: row.get(5)?,
+                traceparent: row.get(6)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;

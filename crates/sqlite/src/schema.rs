@@ -94,7 +94,10 @@ CREATE TABLE IF NOT EXISTS queue_messages (
     receive_count  INTEGER NOT NULL DEFAULT 0,
     first_receive_ms INTEGER,
     -- Set when a message was dead-lettered: the queue it came from, for redrive.
-    dead_letter_source TEXT
+    dead_letter_source TEXT,
+    -- The message's `traceparent` attribute (W3C trace context), if it was sent with one;
+    -- stores made before it existed get the column from `migrations` on open.
+    traceparent    TEXT
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS queue_messages_ready ON queue_messages (queue, visible_at_ms);
 
@@ -142,6 +145,7 @@ pub fn prepare(connection: &mut Connection) -> Result<(), super::StoreError> {
     connection.execute_batch(SCHEMA)?;
     super::migrations::index_orders_by_status(connection)?;
     super::migrations::orders_with_catalogue_ids_and_days(connection)?;
+    super::migrations::queue_messages_with_traceparent(connection)?;
     super::bakery::stock_sample_catalogue(connection)
 }
 

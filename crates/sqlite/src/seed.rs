@@ -272,6 +272,8 @@ impl RealisticOrders {
                 reason: n.is_multiple_of(3).then(|| "we moved the party".to_owned()),
             }),
             history,
+            // Seeded orders are made up, not placed by a request: no trace to follow.
+            trace_id: None,
         }
     }
 }

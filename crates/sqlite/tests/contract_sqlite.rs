@@ -21,12 +21,12 @@ impl StreamProbe for Probes {
 }
 
 impl QueueProbe for Probes {
-    async fn drain(&self) -> Vec<String> {
+    async fn drain(&self) -> Vec<(String, Option<String>)> {
         let messages = self.queue.receive(100, 30_000, None).await.expect("receive");
         for message in &messages {
             self.queue.delete(message).await.expect("delete");
         }
-        messages.into_iter().map(|m| m.body).collect()
+        messages.into_iter().map(|m| (m.body, m.traceparent)).collect()
     }
 }
 

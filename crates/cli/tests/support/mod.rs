@@ -319,13 +319,29 @@ impl DevProcess {
     /// Starts the local backend with `CAKESHOP_LOG=<filter>` and no secrets in the environment
     /// (so it makes its own in the data directory), keeping its stdout and its logs apart.
     pub fn start_logging(data_dir: &Path, config: &Path, filter: &str) -> (DevProcess, CapturedOutput) {
+        DevProcess::start_logging_on(data_dir, config, filter, None)
+    }
+
+    /// `start_logging`, on the AWS backend against `moto` when given one (as `start_on_aws`).
+    pub fn start_logging_on(
+        data_dir: &Path,
+        config: &Path,
+        filter: &str,
+        moto: Option<&MotoServer>,
+    ) -> (DevProcess, CapturedOutput) {
         let log_file = data_dir.join("cakeshop-stderr.log");
         let log = std::fs::File::create(&log_file).expect("log file");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cakeshop"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_cakeshop"));
+        command
             .args(["dev", "--port", "0", "--data-dir"])
             .arg(data_dir)
             .arg("--config")
-            .arg(config)
+            .arg(config);
+        if let Some(moto) = moto {
+            command.args(["--backend", "aws", "--provision", "--stage", "e2e"]);
+            command.envs(moto.env());
+        }
+        let mut child = command
             .env("CAKESHOP_LOG", filter)
             .env_remove("SIGNING_SECRET")
             .env_remove("BAKER_API_KEY")
@@ -369,7 +385,7 @@ impl DevProcess {
             base,
             baker_key,
             http,
-            moto_endpoint: None,
+            moto_endpoint: moto.map(|m| m.endpoint.clone()),
         };
         (
             shop,

@@ -52,10 +52,35 @@ pub fn kinesis_record(data: &[u8], partition_key: &str, sequence: u128, arrival_
 
 /// An SQS event carrying `bodies` as messages with UUID-shaped ids `<prefix>-<n as 12 digits>`.
 pub fn sqs_event(bodies: &[String], queue_arn: &str, id_prefix: &str, sent_millis: i64) -> Value {
-    let records: Vec<Value> = bodies
+    let messages: Vec<(String, Option<String>)> = bodies.iter().map(|body| (body.clone(), None)).collect();
+    traced_sqs_event(&messages, queue_arn, id_prefix, sent_millis)
+}
+
+/// `sqs_event` of messages (body, `traceparent` attribute) as a queue hands them over.
+pub fn traced_sqs_event(
+    messages: &[(String, Option<String>)],
+    queue_arn: &str,
+    id_prefix: &str,
+    sent_millis: i64,
+) -> Value {
+    let records: Vec<Value> = messages
         .iter()
         .enumerate()
-        .map(|(n, body)| sqs_message(body, queue_arn, &format!("{id_prefix}-{n:012}"), sent_millis))
+        .map(|(n, (body, trace))| {
+            let mut message = sqs_message(body, queue_arn, &format!("{id_prefix}-{n:012}"), sent_millis);
+            if let Some(trace) = trace {
+                // As Lambda writes a string message attribute.
+                message["messageAttributes"] = json!({
+                    "traceparent": {
+                        "stringValue": trace,
+                        "stringListValues": [],
+                        "binaryListValues": [],
+                        "dataType": "String"
+                    }
+                });
+            }
+            message
+        })
         .collect();
     json!({ "Records": records })
 }

@@ -398,17 +398,26 @@ impl EventPublisher for RecordingStream {
     }
 }
 
-/// A queue: every accepted message body, in order. Keys listed in `refuse` are refused the
-/// way SQS refuses single entries of a batch.
+/// A message as the queue took it: its body and its `traceparent`.
+pub type TakenMessage = (String, Option<String>);
+
+/// A queue: every accepted message, in order. Keys listed in `refuse` are refused the way SQS
+/// refuses single entries of a batch.
 #[derive(Clone, Default)]
 pub struct RecordingQueue {
-    pub bodies: Arc<Mutex<VecDeque<String>>>,
+    pub messages: Arc<Mutex<VecDeque<TakenMessage>>>,
     refuse: Arc<Mutex<Vec<String>>>,
 }
 
 impl RecordingQueue {
+    /// The bodies of the messages accepted since last asked.
     pub fn taken(&self) -> Vec<String> {
-        lock(&self.bodies).drain(..).collect()
+        self.taken_with_traces().into_iter().map(|(body, _)| body).collect()
+    }
+
+    /// The messages accepted since last asked, with their `traceparent`s.
+    pub fn taken_with_traces(&self) -> Vec<TakenMessage> {
+        lock(&self.messages).drain(..).collect()
     }
 
     pub fn refuse_key(&self, key: &str) {
@@ -431,7 +440,8 @@ impl QueueSender for RecordingQueue {
                     reason: "InternalError".into(),
                 });
             } else {
-                lock(&self.bodies).push_back(message.body.clone());
+                let trace = message.trace.map(|trace| trace.to_string());
+                lock(&self.messages).push_back((message.body.clone(), trace));
             }
         }
         Ok(report)
@@ -522,6 +532,14 @@ impl FixedIds {
 }
 
 impl IdGenerator for FixedIds {
+    /// One trace for every order, so that what the handlers write is the same every run.
+    fn trace_id(&self) -> cakeshop_domain::TraceId {
+        match cakeshop_domain::TraceId::parse("4bf92f3577b34da6a3ce929d0e0e4736") {
+            Some(trace) => trace,
+            None => panic!("the test trace id is valid"),
+        }
+    }
+
     fn order_id(&self) -> OrderId {
         let next = lock(&self.0).pop_front().unwrap_or("exhausted");
         match OrderId::parse(next) {

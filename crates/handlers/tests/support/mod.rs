@@ -197,14 +197,29 @@ impl Shop {
             unpublished,
             events: self.stream.events.lock().map(|e| e.len()).unwrap_or(usize::MAX),
             emails: self.mailer.sent.lock().map(|s| s.len()).unwrap_or(usize::MAX),
-            delivery_requests: self.delivery_queue.bodies.lock().map(|b| b.len()).unwrap_or(usize::MAX),
+            delivery_requests: self
+                .delivery_queue
+                .messages
+                .lock()
+                .map(|b| b.len())
+                .unwrap_or(usize::MAX),
         }
     }
 
     pub fn nothing_sent(&self) -> bool {
         self.stream.events.lock().map(|e| e.is_empty()).unwrap_or(false)
-            && self.delivery_queue.bodies.lock().map(|b| b.is_empty()).unwrap_or(false)
-            && self.feedback_queue.bodies.lock().map(|b| b.is_empty()).unwrap_or(false)
+            && self
+                .delivery_queue
+                .messages
+                .lock()
+                .map(|b| b.is_empty())
+                .unwrap_or(false)
+            && self
+                .feedback_queue
+                .messages
+                .lock()
+                .map(|b| b.is_empty())
+                .unwrap_or(false)
             && self.mailer.sent.lock().map(|s| s.is_empty()).unwrap_or(false)
             && self.delivery_company.calls().is_empty()
             && self.customer_service.calls().is_empty()

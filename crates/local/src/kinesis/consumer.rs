@@ -364,6 +364,7 @@ where
         let message = OutgoingMessage {
             key: first.sequence.as_str().to_owned(),
             body,
+            trace: None,
         };
         if let Err(error) = destination.send(message).await {
             tracing::error!(function = self.function, shard_id, error = %crate::error_chain(&error), "the on-failure destination refused the record");

@@ -9,6 +9,7 @@ use aws_lambda_events::event::streams::KinesisEventResponse;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use cakeshop_handlers::functions::{Answer, Event, InvocationError, Registry};
 use std::sync::Arc;
+use tracing::Instrument;
 
 /// The shop's functions on one backend.
 pub struct Functions {
@@ -74,7 +75,9 @@ pub trait Invoke: Send + Sync + 'static {
 impl Functions {
     /// Runs the function on its own task, so that a panic becomes an error of this invocation.
     async fn isolated(&self, function: &str, event: Event) -> Result<Answer, InvokeError> {
-        let invocation = Arc::clone(self.registry.get(function)?).invoke(event);
+        // Every line the invocation logs names its function, as its own log group would.
+        let span = tracing::info_span!("invoke", function);
+        let invocation = Arc::clone(self.registry.get(function)?).invoke(event).instrument(span);
         match tokio::spawn(invocation).await {
             Ok(answer) => Ok(answer?),
             Err(error) => {

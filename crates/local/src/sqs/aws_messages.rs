@@ -45,6 +45,7 @@ impl MessageSource for SqsMessages {
             // Long polling: the call itself waits for messages, as Lambda's pollers do.
             .wait_time_seconds(1)
             .message_system_attribute_names(MessageSystemAttributeName::All)
+            .message_attribute_names("All")
             .send()
             .await
             .map_err(failed("receiving messages"))?;
@@ -61,6 +62,15 @@ impl MessageSource for SqsMessages {
                         attributes
                             .iter()
                             .map(|(k, v)| (k.as_str().to_owned(), v.clone()))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                message_attributes: message
+                    .message_attributes()
+                    .map(|attributes| {
+                        attributes
+                            .iter()
+                            .filter_map(|(k, v)| Some((k.clone(), v.string_value()?.to_owned())))
                             .collect()
                     })
                     .unwrap_or_default(),

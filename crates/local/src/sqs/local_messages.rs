@@ -39,6 +39,7 @@ impl MessageSource for LocalMessages {
             receive_count,
             first_receive_ms: 0,
             dead_letter_source: None,
+            traceparent: None,
         };
         self.queue
             .delete(&stored)
@@ -68,10 +69,16 @@ fn received(message: QueueMessage) -> ReceivedMessage {
     .into_iter()
     .map(|(name, value)| (name.to_owned(), value))
     .collect();
+    let message_attributes = message
+        .traceparent
+        .map(|trace| (cakeshop_ports::TRACEPARENT_ATTRIBUTE.to_owned(), trace))
+        .into_iter()
+        .collect();
     ReceivedMessage {
         receipt_handle: format!("{}:{}", message.message_id, message.receive_count),
         message_id: message.message_id,
         body: message.body,
         attributes,
+        message_attributes,
     }
 }

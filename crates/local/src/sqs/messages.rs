@@ -15,6 +15,8 @@ pub struct ReceivedMessage {
     pub body: String,
     /// SQS system attributes: ApproximateReceiveCount, SentTimestamp, ...
     pub attributes: HashMap<String, String>,
+    /// The sender's string message attributes (`traceparent`).
+    pub message_attributes: HashMap<String, String>,
 }
 
 /// A queue as a mapping consumes it.
