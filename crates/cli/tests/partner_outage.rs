@@ -9,57 +9,14 @@
 
 mod support;
 
-use cakeshop_local::serverless::{Trigger, read_serverless_yml};
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
-use support::{DevProcess, cakeshop, eventually, project_file};
+use support::{DevProcess, cakeshop, delivery_queue, eventually, project_file, with_visibility_timeout};
 
 const VISIBILITY_SECONDS: u64 = 2;
 const PATIENCE: Duration = Duration::from_secs(20);
 const FAULTS: &str = "/_local/partners/delivery/faults";
-
-/// The queue feeding notify-delivery, as `serverless.yml` wires it.
-struct DeliveryQueue {
-    name: String,
-    dead_letters: String,
-    max_receive_count: u32,
-    visibility_seconds: u64,
-}
-
-fn delivery_queue(config: &Path) -> DeliveryQueue {
-    let wiring = read_serverless_yml(config).expect("usable wiring");
-    let function = wiring.function("notify-delivery").expect("notify-delivery");
-    let Some(Trigger::Queue(mapping)) = &function.trigger else {
-        panic!("notify-delivery is fed by a queue");
-    };
-    let spec = wiring.queue(&mapping.queue).expect("the delivery queue");
-    let redrive = spec
-        .redrive
-        .as_ref()
-        .expect("the delivery queue has a dead-letter queue");
-    DeliveryQueue {
-        name: spec.logical_id.clone(),
-        dead_letters: redrive.dead_letter_queue.clone(),
-        max_receive_count: redrive.max_receive_count,
-        visibility_seconds: spec.visibility_timeout_seconds,
-    }
-}
-
-/// A copy of the project's `serverless.yml` in `dir`, with `queue`'s visibility timeout set.
-fn with_visibility_timeout(dir: &Path, queue: &str, seconds: u64) -> PathBuf {
-    let text = std::fs::read_to_string(project_file("serverless.yml")).expect("serverless.yml");
-    let section = text.find(&format!("\n    {queue}:\n")).expect("the queue's resource");
-    let setting = section
-        + text[section..]
-            .find("VisibilityTimeout:")
-            .expect("its visibility timeout");
-    let line_end = setting + text[setting..].find('\n').expect("a line end");
-    let changed = format!("{}VisibilityTimeout: {seconds}{}", &text[..setting], &text[line_end..]);
-    let path = dir.join("serverless.yml");
-    std::fs::write(&path, changed).expect("write the copy");
-    path
-}
 
 /// What `cakeshop dlq list --json` says `queue` holds.
 fn dead_letters(config: &Path, data_dir: &Path, queue: &str) -> Vec<Value> {

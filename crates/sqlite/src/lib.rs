@@ -19,6 +19,8 @@
 //!   and changes to stores of older versions.
 //! - `seed`: many orders at once, for measuring a large store.
 //! - `faults`: crash points, to prove recovery.
+//! - `inspect`: read-only views for the local console (queue depths, consumer lag, one order's
+//!   records, messages, calls and emails).
 //! - `data_dir_lock`: one process per store.
 //! - `backup`: a consistent copy of a running store, and its restore.
 
@@ -27,6 +29,7 @@ mod bakery;
 mod checkpointer;
 mod data_dir_lock;
 pub mod faults;
+mod inspect;
 mod mailbox;
 mod migrations;
 mod orders;
@@ -40,6 +43,7 @@ mod stream;
 mod writer;
 
 pub use data_dir_lock::{DataDirLock, LOCK_FILE, LockError};
+pub use inspect::{FoundCall, FoundMessage, QueueCounts};
 pub use mailbox::{LocalMailer, MAIL_FEED, StoredEmail};
 pub use orders::LocalOrders;
 pub use partners::RecordedCall;

@@ -44,7 +44,7 @@ pub(crate) fn email_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Stored
 
 #[derive(Clone)]
 pub struct LocalMailer {
-    store: Store,
+    pub(crate) store: Store,
     /// Whether every email kept is also owed to the SMTP relay.
     relayed: bool,
 }

@@ -30,8 +30,8 @@ pub struct Redrive {
 /// One named queue; the local implementation of the queue sender.
 #[derive(Clone)]
 pub struct LocalQueue {
-    store: Store,
-    name: String,
+    pub(crate) store: Store,
+    pub(crate) name: String,
 }
 
 impl LocalQueue {

@@ -83,7 +83,7 @@ fn last_sequence(connection: &Connection, shard: u32) -> Result<i64, StoreError>
 /// The stream, as the local implementation of the event publisher and as the consumers read it.
 #[derive(Clone)]
 pub struct LocalStream {
-    store: Store,
+    pub(crate) store: Store,
 }
 
 impl LocalStream {

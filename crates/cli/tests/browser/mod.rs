@@ -2,6 +2,9 @@
 //! tools/test installs): a chromedriver on a free loopback port, one browser session, both
 //! stopped when dropped.
 
+// Each test binary uses part of it.
+#![allow(dead_code)]
+
 use fantoccini::{Client, ClientBuilder};
 use serde_json::{Value, json};
 use std::net::TcpListener;
@@ -20,6 +23,11 @@ pub struct Browser {
 impl Browser {
     /// A headless Chromium, `PHONE_WIDTH` wide, that keeps its console for `console`.
     pub async fn start() -> Browser {
+        Browser::start_sized(PHONE_WIDTH, 812).await
+    }
+
+    /// A headless Chromium with a viewport `width` by `height` CSS pixels.
+    pub async fn start_sized(width: u32, height: u32) -> Browser {
         let program = std::env::var("CAKESHOP_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
@@ -41,7 +49,7 @@ impl Browser {
                 "--no-first-run", "--disable-extensions", "--disable-background-networking",
             ],
             // A desktop window cannot be made this narrow; an emulated phone's viewport can.
-            "mobileEmulation": { "deviceMetrics": { "width": PHONE_WIDTH, "height": 812, "pixelRatio": 1 } },
+            "mobileEmulation": { "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1 } },
             }),
         );
         capabilities.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));

@@ -396,3 +396,45 @@ impl DevProcess {
         )
     }
 }
+
+/// A copy of the project's `serverless.yml` in `dir`, with `queue`'s visibility timeout set.
+pub fn with_visibility_timeout(dir: &Path, queue: &str, seconds: u64) -> PathBuf {
+    let text = std::fs::read_to_string(project_file("serverless.yml")).expect("serverless.yml");
+    let section = text.find(&format!("\n    {queue}:\n")).expect("the queue's resource");
+    let setting = section
+        + text[section..]
+            .find("VisibilityTimeout:")
+            .expect("its visibility timeout");
+    let line_end = setting + text[setting..].find('\n').expect("a line end");
+    let changed = format!("{}VisibilityTimeout: {seconds}{}", &text[..setting], &text[line_end..]);
+    let path = dir.join("serverless.yml");
+    std::fs::write(&path, changed).expect("write the copy");
+    path
+}
+
+/// The queue feeding notify-delivery, as `serverless.yml` wires it.
+pub struct DeliveryQueue {
+    pub name: String,
+    pub dead_letters: String,
+    pub max_receive_count: u32,
+    pub visibility_seconds: u64,
+}
+
+pub fn delivery_queue(config: &Path) -> DeliveryQueue {
+    let wiring = cakeshop_local::serverless::read_serverless_yml(config).expect("usable wiring");
+    let function = wiring.function("notify-delivery").expect("notify-delivery");
+    let Some(cakeshop_local::serverless::Trigger::Queue(mapping)) = &function.trigger else {
+        panic!("notify-delivery is fed by a queue");
+    };
+    let spec = wiring.queue(&mapping.queue).expect("the delivery queue");
+    let redrive = spec
+        .redrive
+        .as_ref()
+        .expect("the delivery queue has a dead-letter queue");
+    DeliveryQueue {
+        name: spec.logical_id.clone(),
+        dead_letters: redrive.dead_letter_queue.clone(),
+        max_receive_count: redrive.max_receive_count,
+        visibility_seconds: spec.visibility_timeout_seconds,
+    }
+}

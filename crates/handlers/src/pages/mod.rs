@@ -23,7 +23,8 @@ pub const ICON_PATH: &str = "/assets/cake.svg";
 pub const LIVE_SCRIPT_PATH: &str = "/assets/live.js";
 const STYLESHEET: &str = include_str!("shop.css");
 const ICON: &str = include_str!("cake.svg");
-const LIVE_SCRIPT: &str = include_str!("live.js");
+/// The live script, also served by the local console.
+pub const LIVE_SCRIPT: &str = include_str!("live.js");
 
 /// Only the shop's own stylesheet, its own script file (never inline), fetches of its own pages
 /// and forms posting back to the shop: no frame, no other origin.

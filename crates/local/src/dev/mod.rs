@@ -1,6 +1,7 @@
 //! `cakeshop dev`: the process that assembles the shop. It reads the wiring, opens the store,
 //! builds every declared function on the chosen backend's adapters, starts the event source
-//! mappings and serves the HTTP API with the local feeds and the partner stand-ins.
+//! mappings and serves the HTTP API with the local feeds, the partner stand-ins and the
+//! console.
 //!
 //! - `options`, `error`: what it is asked to do, and why it could not.
 //! - `ports`: the ports every function is built on, and each variable's local value.
@@ -25,6 +26,7 @@ pub use ports::Endpoints;
 
 use crate::api_gateway::Gateway;
 use crate::arn::stream_arn;
+use crate::console::{Console, console};
 use crate::lambda::Functions;
 use crate::partners::{PartnerFault, PartnerFaults, partner_stand_ins};
 use crate::serverless::{Wiring, WiringError, read_serverless_yml};
@@ -181,10 +183,18 @@ pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
             (functions, false)
         }
     };
+    let console = console(Console {
+        wiring: wiring.clone(),
+        store: store.clone(),
+        functions: Arc::clone(&functions),
+        faults: partner_faults.clone(),
+        local: local_mailbox,
+    });
     let router = Gateway::new(routes, functions)
         .router()
         .merge(mailbox_feed(store.clone(), local_mailbox))
-        .merge(partner_stand_ins(store.clone(), partner_faults));
+        .merge(partner_stand_ins(store.clone(), partner_faults))
+        .merge(console);
     // Small responses go out at once rather than wait on the client's delayed acknowledgement.
     let listener = listener.tap_io(|connection| {
         if let Err(error) = connection.set_nodelay(true) {

@@ -2,23 +2,35 @@
 //! the names `serverless.yml` gives them. Every invocation runs as its own task, so a handler
 //! that panics fails that invocation only, as a crashed Lambda would.
 
+use super::invocations::{Invocations, Started};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use aws_lambda_events::event::streams::KinesisEventResponse;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use cakeshop_handlers::functions::{Answer, Event, InvocationError, Registry};
+use futures::FutureExt;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use tracing::Instrument;
 
 /// The shop's functions on one backend.
 pub struct Functions {
     registry: Registry,
+    invocations: Invocations,
 }
 
 impl Functions {
     pub fn new(registry: Registry) -> Functions {
-        Functions { registry }
+        Functions {
+            registry,
+            invocations: Invocations::default(),
+        }
+    }
+
+    /// The recent invocations, for the local console.
+    pub fn invocations(&self) -> &Invocations {
+        &self.invocations
     }
 }
 
@@ -73,31 +85,43 @@ pub trait Invoke: Send + Sync + 'static {
 }
 
 impl Functions {
-    /// Runs the function on its own task, so that a panic becomes an error of this invocation.
+    /// Runs the function on its own task, a panic becoming an error of this invocation, and
+    /// records it.
     async fn isolated(&self, function: &str, event: Event) -> Result<Answer, InvokeError> {
+        let started = Started::of(function, &event);
         // Every line the invocation logs names its function, as its own log group would.
         let span = tracing::info_span!("invoke", function);
-        let invocation = Arc::clone(self.registry.get(function)?).invoke(event).instrument(span);
-        match tokio::spawn(invocation).await {
-            Ok(answer) => Ok(answer?),
-            Err(error) => {
-                let message = if error.is_panic() {
-                    let payload = error.into_panic();
-                    payload
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| payload.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "panic".into())
-                } else {
-                    "cancelled".into()
-                };
-                Err(InvokeError::Crashed {
-                    function: function.to_owned(),
-                    message,
-                })
-            }
-        }
+        let invocation = AssertUnwindSafe(Arc::clone(self.registry.get(function)?).invoke(event).instrument(span));
+        let invocations = self.invocations.clone();
+        let name = function.to_owned();
+        // On a task of its own, so that it runs (and is recorded) to its end even when the
+        // caller stops waiting for it, as a mapping's timeout does.
+        let run = async move {
+            let answer = match invocation.catch_unwind().await {
+                Ok(answer) => answer.map_err(InvokeError::from),
+                Err(panic) => Err(InvokeError::Crashed {
+                    function: name,
+                    message: panic_text(panic.as_ref()),
+                }),
+            };
+            invocations.finish(started, answer.as_ref().map_err(ToString::to_string));
+            answer
+        };
+        tokio::spawn(run).await.unwrap_or_else(|_| {
+            Err(InvokeError::Crashed {
+                function: function.to_owned(),
+                message: "cancelled".into(),
+            })
+        })
     }
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
 }
 
 /// An answer of another trigger than the event's: a declaration whose response type does not

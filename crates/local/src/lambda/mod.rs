@@ -2,8 +2,10 @@
 //!
 //! - `invoke`: the `Invoke` trait the gateway and the mappings call, and `Functions`, the
 //!   declared functions built on one backend.
+//! - `invocations`: the recent invocations of every function, for the console.
 //! - `mapping`: a mapping source's errors, idle waits and retry backoff.
 
+pub mod invocations;
 mod invoke;
 mod mapping;
 

@@ -17,7 +17,7 @@ use cakeshop_sqlite::Store;
 use http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -111,7 +111,35 @@ impl PartnerFault {
 #[derive(Debug, Clone, Default)]
 pub struct PartnerFaults {
     by_partner: Arc<Mutex<HashMap<String, (PartnerFault, u64)>>>,
+    failed: Arc<Mutex<VecDeque<FailedCall>>>,
 }
+
+/// A call a fault failed: the caller saw an error or no answer. The latest `FAILED_KEPT` are
+/// kept, for the console.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FailedCall {
+    pub partner: String,
+    pub idempotency_key: String,
+    pub order_id: Option<String>,
+    pub fault: PartnerFault,
+    pub at_ms: i64,
+}
+
+impl FailedCall {
+    /// What the caller met, in words.
+    pub fn describe(&self) -> String {
+        match self.fault.mode {
+            FaultMode::Error => format!("answered {} on purpose", self.fault.status),
+            FaultMode::Timeout => format!("left waiting for {} ms", self.fault.silence_ms),
+            FaultMode::AcceptThenTimeout => {
+                format!("acted on, then left waiting for {} ms", self.fault.silence_ms)
+            }
+        }
+    }
+}
+
+pub const FAILED_KEPT: usize = 1_000;
 
 impl PartnerFaults {
     /// Every stand-in with this fault.
@@ -140,6 +168,21 @@ impl PartnerFaults {
     /// The partner's fault and the calls it failed so far.
     pub fn get(&self, partner: &str) -> (PartnerFault, u64) {
         self.lock().get(partner).copied().unwrap_or((PartnerFault::NONE, 0))
+    }
+
+    /// Keeps a call the fault failed.
+    fn record_failure(&self, call: FailedCall) {
+        let mut failed = self.failed.lock().unwrap_or_else(PoisonError::into_inner);
+        if failed.len() == FAILED_KEPT {
+            failed.pop_front();
+        }
+        failed.push_back(call);
+    }
+
+    /// The failed calls kept, newest first, that `wanted` picks.
+    pub fn failed_calls(&self, wanted: impl Fn(&FailedCall) -> bool) -> Vec<FailedCall> {
+        let failed = self.failed.lock().unwrap_or_else(PoisonError::into_inner);
+        failed.iter().rev().filter(|c| wanted(c)).cloned().collect()
     }
 
     /// Whether this call is to fail, and how (counted as failed if so).
@@ -214,10 +257,19 @@ async fn call(
     let Ok(text) = std::str::from_utf8(&body) else {
         return error(StatusCode::BAD_REQUEST, "malformed", "the body is not UTF-8");
     };
-    if serde_json::from_str::<serde_json::Value>(text).is_err() {
+    let Ok(document) = serde_json::from_str::<serde_json::Value>(text) else {
         return error(StatusCode::BAD_REQUEST, "malformed", "the body is not JSON");
-    }
+    };
     let fault = stand_in.faults.strike(&partner);
+    if let Some(fault) = fault {
+        stand_in.faults.record_failure(FailedCall {
+            partner: partner.clone(),
+            idempotency_key: key.to_owned(),
+            order_id: document["orderId"].as_str().map(str::to_owned),
+            fault,
+            at_ms: cakeshop_sqlite::now_millis(),
+        });
+    }
     let silence = |fault: PartnerFault| tokio::time::sleep(Duration::from_millis(fault.silence_ms));
     if let Some(fault) = fault {
         match fault.mode {
