@@ -1,11 +1,11 @@
 //! The ports on AWS, each configured from the variable its declaration names.
 
 use cakeshop_aws::{
-    AwsClients, ConfigError, DEFAULT_PARTNER_TIMEOUT, DynamoOrders, HttpPartner, HttpPartnerError, KinesisEvents,
-    ResolvedEnv, SesMailer, SqsQueue,
+    AwsClients, ConfigError, DEFAULT_PARTNER_TIMEOUT, DynamoOrders, EmfMetrics, HttpPartner, HttpPartnerError,
+    KinesisEvents, ResolvedEnv, SesMailer, SqsQueue,
 };
 use cakeshop_handlers::functions::{Ports, ShopZone, ShopZoneError};
-use cakeshop_ports::{Clock, IdGenerator, SystemClock, TimeOrderedIds, Variable};
+use cakeshop_ports::{Clock, IdGenerator, Metrics, SystemClock, TimeOrderedIds, Variable};
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +82,11 @@ impl Ports for LambdaPorts {
             variable: variable.name,
             source,
         })
+    }
+
+    /// Embedded metric format lines on standard output, which Lambda sends to the log.
+    fn metrics(&self, stage: Variable) -> Result<Arc<dyn Metrics>, StartError> {
+        Ok(Arc::new(EmfMetrics::to_stdout(self.env.text(stage)?)))
     }
 
     fn clock(&self) -> Arc<dyn Clock> {

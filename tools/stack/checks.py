@@ -14,9 +14,11 @@ from collections import defaultdict
 from expected import (
     ALARM_EMAIL,
     ALARM_TOPIC,
+    BUSINESS_METRICS,
     HTTP_API,
     INDEXES,
     MAX_STREAM_RETRIES,
+    METRICS_NAMESPACE,
     MIN_MAX_RECEIVE_COUNT,
     MIN_RECORD_AGE_S,
     SERVICE,
@@ -612,9 +614,30 @@ def _sub_text(value) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _graphed(body: str) -> set[tuple[str, str, frozenset]] | None:
+    """(namespace, name, dimensions) of every metric a dashboard body graphs, or None if the body
+    is not JSON. A widget's metric is [namespace, name, dimension, value, …, {options}?], where
+    "." repeats the metric above it at that position."""
+    try:
+        widgets = json.loads(body).get("widgets") or []
+    except (ValueError, AttributeError):
+        return None
+    found = set()
+    for widget in widgets:
+        above: list = []
+        for metric in (widget.get("properties") or {}).get("metrics") or []:
+            parts = [m for m in metric if not isinstance(m, dict)]
+            parts = [above[i] if m == "." and i < len(above) else m for i, m in enumerate(parts)]
+            above = parts
+            if len(parts) >= 2 and len(parts) % 2 == 0:
+                found.add((parts[0], parts[1], frozenset(zip(parts[2::2], parts[3::2]))))
+    return found
+
+
 def check_observability(template: dict, expected: dict[str, Function]) -> None:
     """Every function traced by X-Ray (active) and logging JSON; one saved Logs Insights query
-    over every function's log group; a dashboard showing every alarm and every function."""
+    over every function's log group; a dashboard showing every alarm, every function and every
+    one of the shop's own metrics, whose writers have the STAGE they tag them with."""
     problems = Problems("check_observability")
     by_name = functions_by_name(template)
     groups = {
@@ -649,6 +672,27 @@ def check_observability(template: dict, expected: dict[str, Function]) -> None:
     for alarm in sorted(of_type(template, "AWS::CloudWatch::Alarm")):
         if dashboards and f"${{{alarm}.Arn}}" not in shown:
             problems.add(f"{alarm}: not on the dashboard's alarm widget")
+    graphed = set()
+    for name, dashboard in sorted(dashboards.items()):
+        found = _graphed(_sub_text(dashboard.get("Properties", {}).get("DashboardBody")))
+        if found is None:
+            problems.add(f"{name}: its DashboardBody is not JSON")
+        graphed |= found or set()
+    for metric in BUSINESS_METRICS:
+        dimensions = ", ".join(f"{k}={v}" for k, v in metric.dimensions)
+        # CloudWatch knows a metric by its whole set of dimensions: a line with one more or one
+        # fewer than the function writes graphs nothing.
+        if dashboards and (METRICS_NAMESPACE, metric.name, frozenset(metric.dimensions)) not in graphed:
+            problems.add(
+                f"{METRICS_NAMESPACE} {metric.name} ({dimensions}) from {metric.function}: not on the dashboard"
+            )
+        # Without it the function cannot tag what it writes with its Stage.
+        _, properties = by_name.get(metric.function, (None, {}))
+        stage = ((properties.get("Environment") or {}).get("Variables") or {}).get("STAGE")
+        if stage is None:
+            problems.add(f"{metric.function}: no STAGE in its environment, so its {metric.name} has no Stage")
+        elif stage != STAGE:
+            problems.add(f"{metric.function}: STAGE is {stage!r}, expected the stage it is deployed as, {STAGE!r}")
     problems.raise_any()
 
 

@@ -412,3 +412,31 @@ QUERIES = ["order-queries"]
 SHOP = ["manage-shop"]
 SCHEDULED = ["relay-events"]
 assert sorted(LIFECYCLE + QUERIES + SHOP + SCHEDULED) == sorted(FUNCTIONS)
+
+
+# The shop's own metrics. The functions write them to their logs in CloudWatch's embedded metric
+# format (so their roles need no cloudwatch:PutMetricData), tagged with the stage they read from
+# their STAGE environment variable. A metric is known by its namespace, name and whole set of
+# dimensions: the dashboard must graph exactly these.
+METRICS_NAMESPACE = "Cakeshop"
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    function: str  # the function that writes it
+    dimensions: tuple[tuple[str, str], ...]  # (name, value) as the function writes them
+
+
+BUSINESS_METRICS = [
+    Metric("OrdersPlaced", "place-order", (("Stage", STAGE),)),  # Count
+    Metric("OrdersCancelled", "cancel-order", (("Stage", STAGE),)),  # Count
+    # Milliseconds from the order being placed to the baker's email sent.
+    Metric("TimeToBakerNotified", "notify-baker", (("Stage", STAGE),)),
+    # Milliseconds from placed to the baker marking it ready.
+    Metric("TimeToReady", "fulfill-order", (("Stage", STAGE),)),
+    # Count of partner calls that failed after the client's retries.
+    Metric("PartnerFailures", "notify-delivery", (("Stage", STAGE), ("Partner", "delivery"))),
+    Metric("PartnerFailures", "forward-feedback", (("Stage", STAGE), ("Partner", "customer-service"))),
+]
+assert {m.function for m in BUSINESS_METRICS} <= set(FUNCTIONS)

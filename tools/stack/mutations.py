@@ -359,6 +359,26 @@ MUTATIONS = [
         r"RelayEventsThrottlesAlarm: not on the dashboard",
     ),
     Mutation(
+        "metric-missing-from-dashboard",
+        "the dashboard's timings widget loses its TimeToReady lines",
+        # Each line with the comma before it, so that the body stays JSON.
+        regex(r',\n +\["Cakeshop", "TimeToReady", [^\n]*\]', "", 3),
+        checks.check_observability,
+        r"Cakeshop TimeToReady \(Stage=dev\) from fulfill-order: not on the dashboard",
+    ),
+    Mutation(
+        "metrics-without-stage",
+        "notify-delivery loses STAGE, so its PartnerFailures cannot carry their Stage",
+        replace(
+            "      DELIVERY_API_URL: ${param:deliveryApiUrl}\n"
+            "      # The Stage dimension of the metrics it writes (namespace Cakeshop).\n"
+            "      STAGE: ${sls:stage}\n",
+            "      DELIVERY_API_URL: ${param:deliveryApiUrl}\n",
+        ),
+        checks.check_observability,
+        r"notify-delivery: no STAGE in its environment",
+    ),
+    Mutation(
         "xray-grant-on-more-than-xray",
         'a role that puts a named action beside the X-Ray ones on Resource "*"',
         replace(

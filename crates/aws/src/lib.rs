@@ -6,6 +6,7 @@
 //! - `orders` (with `order_item`, `outbox_item`, `status_index`, `bakery_item`, `order_table`):
 //!   DynamoDB, the orders and the shop's rules and day counters beside them.
 //! - `events`: Kinesis; `queue`: SQS; `mail`: SES v2; `partner`: HTTPS with retries.
+//! - `metrics`: CloudWatch metrics as embedded metric format lines in the function's log.
 //! - `clients`: the SDK clients, built once; `config`: a function's environment, secrets from SSM.
 
 pub mod bakery_item;
@@ -14,6 +15,7 @@ pub mod config;
 mod error_report;
 pub mod events;
 pub mod mail;
+pub mod metrics;
 pub mod order_item;
 pub mod order_table;
 pub mod orders;
@@ -26,6 +28,7 @@ pub use clients::AwsClients;
 pub use config::{ConfigError, FunctionEnv, ResolvedEnv, Secret};
 pub use events::KinesisEvents;
 pub use mail::SesMailer;
+pub use metrics::EmfMetrics;
 pub use orders::DynamoOrders;
 pub use outbox_item::PENDING_EVENTS_INDEX;
 pub use partner::{DEFAULT_PARTNER_TIMEOUT, HttpPartner, HttpPartnerError};

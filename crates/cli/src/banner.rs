@@ -16,6 +16,10 @@ pub fn print(shop: &RunningShop) {
     println!("  HTTP API        {base}");
     println!("  storefront      {base}/   (the shop's page: order a cake there)");
     println!("  baker's board   {base}/baker   (sign in with the baker key: orders and the shop's settings)");
+    println!(
+        "  console         {base}{}   (functions, stream, queues, dead letters, mail, any order's journey)",
+        cakeshop_local::console::CONSOLE_PATH
+    );
     println!("  store           {}", shop.store.path().display());
     println!(
         "  baker key       {}   (Authorization: Bearer <key>)",

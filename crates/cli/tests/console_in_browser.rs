@@ -214,5 +214,22 @@ async fn a_dead_lettered_delivery_is_found_in_the_console_redriven_and_its_journ
         "the email's links lead to the local shop: {links}"
     );
     assert_page_clean(&browser, "an email").await;
+
+    // What the functions counted and timed, as the dashboard on AWS would graph it.
+    client
+        .goto(&format!("{}/_local/#metrics", shop.base))
+        .await
+        .expect("the console");
+    let metrics = text_at(client, "section[aria-labelledby=metrics]")
+        .await
+        .unwrap_or_default();
+    for expected in [
+        "OrdersPlaced 1".to_owned(),
+        "TimeToBakerNotified 1".to_owned(),
+        "TimeToReady 1".to_owned(),
+        format!("PartnerFailures (Partner delivery) {max}"),
+    ] {
+        assert!(metrics.contains(&expected), "the metrics lack {expected:?}:\n{metrics}");
+    }
     browser.stop().await;
 }

@@ -19,8 +19,8 @@ use cakeshop_domain::{
 use cakeshop_handlers::stream_batch::decode;
 use cakeshop_handlers::{BakerMail, PlaceOrder, Signer, baker_email};
 use cakeshop_ports::{
-    Bakery, Clock, CreateOutcome, EventPublisher, IdGenerator, OrderRepository, Outbox, PendingEvents, PortError,
-    Saved, ShopRules, StatusCursor, StatusPage, StepOutcome, TransitionOutcome, Versioned,
+    Bakery, Clock, CreateOutcome, EventPublisher, IdGenerator, Metric, Metrics, OrderRepository, Outbox, PendingEvents,
+    PortError, Saved, ShopRules, StatusCursor, StatusPage, StepOutcome, TransitionOutcome, Versioned,
 };
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -71,6 +71,12 @@ impl AcceptingPorts {
                 version: 1,
             },
         }))
+    }
+}
+
+impl Metrics for AcceptingPorts {
+    fn record(&self, metric: Metric, order_id: &OrderId) {
+        black_box((metric, order_id));
     }
 }
 
@@ -197,11 +203,12 @@ fn a_whole_place_order_request(c: &mut Criterion) {
     let ports = AcceptingPorts::new();
     let handler = PlaceOrder::new(
         ports.clone(),
-        ports,
+        ports.clone(),
         Signer::new("bench-signing-secret"),
         zone,
         Arc::new(FixedClock),
         Arc::new(Ids),
+        Arc::new(ports.clone()),
     );
     c.bench_function("POST /order: request JSON -> PlaceOrder -> response JSON", |b| {
         b.to_async(&runtime).iter(|| async {

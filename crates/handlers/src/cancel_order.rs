@@ -20,7 +20,7 @@ use crate::pages::tracking::{TOKEN_FIELD, tracking_path};
 use crate::pages::{refusal_response, see_other};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use cakeshop_domain::{Cancellation, CancelledBy, EventKind, Order, OrderEvent, OrderId, Status, parse_cancellation};
-use cakeshop_ports::{Clock, EventPublisher, OrderRepository, TransitionOutcome};
+use cakeshop_ports::{Clock, EventPublisher, Metric, Metrics, OrderRepository, TransitionOutcome};
 use std::sync::Arc;
 use tracing::Instrument;
 
@@ -30,16 +30,25 @@ pub struct CancelOrder<R, E> {
     signer: Signer,
     baker_key: BakerKey,
     clock: Arc<dyn Clock>,
+    metrics: Arc<dyn Metrics>,
 }
 
 impl<R: OrderRepository, E: EventPublisher> CancelOrder<R, E> {
-    pub fn new(orders: R, events: E, signer: Signer, baker_key: BakerKey, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        orders: R,
+        events: E,
+        signer: Signer,
+        baker_key: BakerKey,
+        clock: Arc<dyn Clock>,
+        metrics: Arc<dyn Metrics>,
+    ) -> Self {
         CancelOrder {
             orders,
             events,
             signer,
             baker_key,
             clock,
+            metrics,
         }
     }
 
@@ -133,7 +142,10 @@ impl<R: OrderRepository, E: EventPublisher> CancelOrder<R, E> {
     async fn cancel_placed(&self, placed: &Order, cancellation: &Cancellation) -> Result<Order, ApiError> {
         let order_id = &placed.order_id;
         match self.orders.cancel(placed, cancellation, self.clock.now()).await {
-            Ok(TransitionOutcome::Applied(order)) => Ok(*order),
+            Ok(TransitionOutcome::Applied(order)) => {
+                self.metrics.record(Metric::OrderCancelled, order_id);
+                Ok(*order)
+            }
             // Cancelled meanwhile by another request: the same outcome.
             Ok(TransitionOutcome::Conflict(order)) if order.status == Status::Cancelled => Ok(*order),
             Ok(TransitionOutcome::Conflict(order)) => Err(not_cancellable(&order)),

@@ -5,13 +5,15 @@ use crate::queue_batch::{AboutOrder, process_per_order};
 use crate::record_error::RecordError;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use cakeshop_domain::{FeedbackMessage, OrderId, Step};
-use cakeshop_ports::{Clock, OrderRepository, PartnerClient};
+use cakeshop_ports::partner::CUSTOMER_SERVICE;
+use cakeshop_ports::{Clock, Metrics, OrderRepository, PartnerClient};
 use std::sync::Arc;
 
 pub struct ForwardFeedback<R, P> {
     orders: R,
     customer_service: P,
     clock: Arc<dyn Clock>,
+    metrics: Arc<dyn Metrics>,
 }
 
 impl AboutOrder for FeedbackMessage {
@@ -21,11 +23,12 @@ impl AboutOrder for FeedbackMessage {
 }
 
 impl<R: OrderRepository, P: PartnerClient> ForwardFeedback<R, P> {
-    pub fn new(orders: R, customer_service: P, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(orders: R, customer_service: P, clock: Arc<dyn Clock>, metrics: Arc<dyn Metrics>) -> Self {
         ForwardFeedback {
             orders,
             customer_service,
             clock,
+            metrics,
         }
     }
 
@@ -33,7 +36,9 @@ impl<R: OrderRepository, P: PartnerClient> ForwardFeedback<R, P> {
         let forwarding = PartnerForwarding {
             orders: &self.orders,
             partner: &self.customer_service,
+            partner_name: CUSTOMER_SERVICE,
             clock: &*self.clock,
+            metrics: &*self.metrics,
             step: Step::FeedbackForwarded,
         };
         let decode = |body: &str| Ok::<_, RecordError>(FeedbackMessage::decode(body)?);

@@ -15,7 +15,7 @@ use crate::pages::board::{BOARD_PATH, board_order_path};
 use crate::pages::{baker_link, page_response, refusal_response, see_other};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use cakeshop_domain::{EventKind, Order, OrderEvent, OrderId, Status, parse_order_reference};
-use cakeshop_ports::{Clock, EventPublisher, OrderRepository, TransitionOutcome};
+use cakeshop_ports::{Clock, EventPublisher, Metric, Metrics, OrderRepository, TransitionOutcome};
 use http::Method;
 use std::sync::Arc;
 use tracing::Instrument;
@@ -27,6 +27,7 @@ pub struct FulfillOrder<R, E> {
     baker_key: BakerKey,
     public_base_url: String,
     clock: Arc<dyn Clock>,
+    metrics: Arc<dyn Metrics>,
 }
 
 impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
@@ -37,6 +38,7 @@ impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
         baker_key: BakerKey,
         public_base_url: String,
         clock: Arc<dyn Clock>,
+        metrics: Arc<dyn Metrics>,
     ) -> Self {
         FulfillOrder {
             orders,
@@ -45,6 +47,7 @@ impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
             baker_key,
             public_base_url,
             clock,
+            metrics,
         }
     }
 
@@ -148,7 +151,14 @@ impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
                 .transition(order_id, Status::Placed, Status::Fulfilled, now)
                 .await
             {
-                Ok(TransitionOutcome::Applied(order)) => *order,
+                Ok(TransitionOutcome::Applied(order)) => {
+                    let after_ms = now.unix_millis().saturating_sub(order.created_at.unix_millis());
+                    let ready = Metric::OrderReady {
+                        after_ms: u64::try_from(after_ms).unwrap_or(0),
+                    };
+                    self.metrics.record(ready, order_id);
+                    *order
+                }
                 Ok(TransitionOutcome::Conflict(order))
                     if order.status == Status::Fulfilled && authority == Authority::BakerKey =>
                 {

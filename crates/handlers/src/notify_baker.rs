@@ -13,7 +13,7 @@ use crate::stream_batch::process_per_key;
 use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_lambda_events::event::streams::KinesisEventResponse;
 use cakeshop_domain::{Cancellation, CancelledBy, EventKind, OrderEvent, Status, Step};
-use cakeshop_ports::{Clock, Mailer, OrderRepository};
+use cakeshop_ports::{Clock, Mailer, Metric, Metrics, OrderRepository};
 use std::sync::Arc;
 
 /// Who the baker's email is from and to, and where its link points.
@@ -50,16 +50,25 @@ pub struct NotifyBaker<R, M> {
     signer: Signer,
     mail: BakerMail,
     clock: Arc<dyn Clock>,
+    metrics: Arc<dyn Metrics>,
 }
 
 impl<R: OrderRepository, M: Mailer> NotifyBaker<R, M> {
-    pub fn new(orders: R, mailer: M, signer: Signer, mail: BakerMail, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        orders: R,
+        mailer: M,
+        signer: Signer,
+        mail: BakerMail,
+        clock: Arc<dyn Clock>,
+        metrics: Arc<dyn Metrics>,
+    ) -> Self {
         NotifyBaker {
             orders,
             mailer,
             signer,
             mail,
             clock,
+            metrics,
         }
     }
 
@@ -109,6 +118,11 @@ impl<R: OrderRepository, M: Mailer> NotifyBaker<R, M> {
         );
         let message_id = self.mailer.send(&email).await?;
         self.orders.record_step(order_id, Step::BakerNotified, now).await?;
+        let after_ms = now.unix_millis().saturating_sub(order.created_at.unix_millis());
+        let notified = Metric::BakerNotified {
+            after_ms: u64::try_from(after_ms).unwrap_or(0),
+        };
+        self.metrics.record(notified, order_id);
         tracing::info!(message_id, "baker notified");
         Ok(())
     }

@@ -5,13 +5,15 @@ use crate::queue_batch::{AboutOrder, process_per_order};
 use crate::record_error::RecordError;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use cakeshop_domain::{DeliveryRequest, OrderId, Step};
-use cakeshop_ports::{Clock, OrderRepository, PartnerClient};
+use cakeshop_ports::partner::DELIVERY;
+use cakeshop_ports::{Clock, Metrics, OrderRepository, PartnerClient};
 use std::sync::Arc;
 
 pub struct NotifyDelivery<R, P> {
     orders: R,
     delivery_company: P,
     clock: Arc<dyn Clock>,
+    metrics: Arc<dyn Metrics>,
 }
 
 impl AboutOrder for DeliveryRequest {
@@ -21,11 +23,12 @@ impl AboutOrder for DeliveryRequest {
 }
 
 impl<R: OrderRepository, P: PartnerClient> NotifyDelivery<R, P> {
-    pub fn new(orders: R, delivery_company: P, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(orders: R, delivery_company: P, clock: Arc<dyn Clock>, metrics: Arc<dyn Metrics>) -> Self {
         NotifyDelivery {
             orders,
             delivery_company,
             clock,
+            metrics,
         }
     }
 
@@ -33,7 +36,9 @@ impl<R: OrderRepository, P: PartnerClient> NotifyDelivery<R, P> {
         let forwarding = PartnerForwarding {
             orders: &self.orders,
             partner: &self.delivery_company,
+            partner_name: DELIVERY,
             clock: &*self.clock,
+            metrics: &*self.metrics,
             step: Step::CourierNotified,
         };
         let decode = |body: &str| Ok::<_, RecordError>(DeliveryRequest::decode(body)?);

@@ -6,12 +6,15 @@ use crate::queue_batch::body;
 use crate::record_error::RecordError;
 use aws_lambda_events::event::sqs::SqsMessage;
 use cakeshop_domain::{OrderId, Step};
-use cakeshop_ports::{Clock, OrderRepository, PartnerCall, PartnerClient};
+use cakeshop_ports::{Clock, Metric, Metrics, OrderRepository, PartnerCall, PartnerClient};
 
 pub struct PartnerForwarding<'a, R, P> {
     pub orders: &'a R,
     pub partner: &'a P,
+    /// The partner's name in metrics (`cakeshop_ports::partner::DELIVERY`, …).
+    pub partner_name: &'static str,
     pub clock: &'a dyn Clock,
+    pub metrics: &'a dyn Metrics,
     /// The step that records the partner has the message.
     pub step: Step,
 }
@@ -33,12 +36,17 @@ impl<R: OrderRepository, P: PartnerClient> PartnerForwarding<'_, R, P> {
             tracing::info!(step = self.step.as_str(), "already done; repeat skipped");
             return Ok(());
         }
-        self.partner
-            .call(&PartnerCall {
-                idempotency_key,
-                body: body(message).to_owned(),
-            })
-            .await?;
+        let call = PartnerCall {
+            idempotency_key,
+            body: body(message).to_owned(),
+        };
+        if let Err(error) = self.partner.call(&call).await {
+            let failed = Metric::PartnerFailed {
+                partner: self.partner_name,
+            };
+            self.metrics.record(failed, order_id);
+            return Err(error.into());
+        }
         self.orders.record_step(order_id, self.step, self.clock.now()).await?;
         tracing::info!(step = self.step.as_str(), "partner called");
         Ok(())

@@ -31,7 +31,7 @@ use cakeshop_domain::{
     CapacitySettings, Day, EventKind, Order, OrderEvent, OrderId, OrderRequest, OrderingWindow, RequestError, ShopZone,
     TraceId, TraceParent, parse_new_order,
 };
-use cakeshop_ports::{Bakery, Clock, CreateOutcome, EventPublisher, IdGenerator, OrderRepository};
+use cakeshop_ports::{Bakery, Clock, CreateOutcome, EventPublisher, IdGenerator, Metric, Metrics, OrderRepository};
 use maud::html;
 use serde::Serialize;
 use std::sync::Arc;
@@ -52,6 +52,7 @@ pub struct PlaceOrder<R, E> {
     zone: ShopZone,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
+    metrics: Arc<dyn Metrics>,
 }
 
 /// The 201 body: the order plus the token that lets this customer follow, confirm or cancel it.
@@ -79,6 +80,7 @@ impl<R: OrderRepository + Bakery, E: EventPublisher> PlaceOrder<R, E> {
         zone: ShopZone,
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
+        metrics: Arc<dyn Metrics>,
     ) -> Self {
         PlaceOrder {
             orders,
@@ -87,6 +89,7 @@ impl<R: OrderRepository + Bakery, E: EventPublisher> PlaceOrder<R, E> {
             zone,
             clock,
             ids,
+            metrics,
         }
     }
 
@@ -283,7 +286,10 @@ impl<R: OrderRepository + Bakery, E: EventPublisher> PlaceOrder<R, E> {
             .create(&order, capacity.capacity_on(order.delivery_date))
             .await
         {
-            Ok(CreateOutcome::Created) => Ok(Attempt::Stored(order)),
+            Ok(CreateOutcome::Created) => {
+                self.metrics.record(Metric::OrderPlaced, &order.order_id);
+                Ok(Attempt::Stored(order))
+            }
             Ok(CreateOutcome::DayFull { booked }) => Ok(Attempt::DayFull { order, booked }),
             // This very order, placed at this very instant: our own write, committed by a send
             // whose answer was lost (a timeout or a 5xx after the store had committed it) and

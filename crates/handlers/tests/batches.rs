@@ -189,6 +189,17 @@ async fn partner_failures_are_retried_and_a_duplicate_in_the_same_batch_calls_on
             .is_empty()
     );
     assert_eq!(shop.delivery_company.calls().len(), 1, "one call for the two copies");
+    let failed = cakeshop_ports::Metric::PartnerFailed { partner: "delivery" };
+    let partner_metrics: Vec<_> = shop
+        .metrics
+        .of(&order_id)
+        .into_iter()
+        .filter(|m| m.name() == "PartnerFailures")
+        .collect();
+    assert_eq!(
+        partner_metrics, [failed; 3],
+        "each failed call counted once, the success not"
+    );
     assert!(
         shop.read(&order_id, Some(BAKER_KEY))
             .await

@@ -60,6 +60,7 @@ async fn concurrent_fulfils_make_one_transition_per_order() {
         BakerKey::new(BAKER_KEY),
         PUBLIC_BASE_URL.into(),
         clock,
+        Arc::new(shop.metrics.clone()),
     ));
     let signer = Signer::new(SIGNING_SECRET);
     let far_future = parse_time(START).plus_seconds(365 * 24 * 3600);
@@ -127,6 +128,17 @@ async fn concurrent_fulfils_make_one_transition_per_order() {
             }
         }
         assert!(link_successes <= 1, "{id}: a link worked {link_successes} times");
+        let ready: Vec<_> = shop
+            .metrics
+            .of(id)
+            .into_iter()
+            .filter(|m| m.name() == "TimeToReady")
+            .collect();
+        assert_eq!(
+            ready.len(),
+            1,
+            "{id}: one TimeToReady for its one transition, not {ready:?}"
+        );
         let events = published.get(*id).cloned().unwrap_or_default();
         assert!(!events.is_empty(), "{id}: the fulfilment was announced");
         assert!(

@@ -5,6 +5,7 @@
 mod support;
 
 use cakeshop_domain::{DeliveryRequest, EventKind, FeedbackMessage, Step, TraceParent};
+use cakeshop_ports::Metric;
 use serde_json::json;
 use support::envelopes::{
     DELIVERY_QUEUE_ARN, FEEDBACK_QUEUE_ARN, as_http, as_kinesis, as_sqs, http_request, kinesis_event, traced_sqs_event,
@@ -343,6 +344,18 @@ async fn one_order_walks_from_post_order_to_feedback_forwarded() {
         "one email to the baker, one to the customer"
     );
     assert!(shop.delivery_queue.taken().is_empty(), "no second delivery request");
+
+    // Its metrics: placed at 09:00:00, the baker emailed 2 s later, ready at 13:30, each once.
+    assert_eq!(
+        shop.metrics.of(ORDER_ID),
+        [
+            Metric::OrderPlaced,
+            Metric::BakerNotified { after_ms: 2_000 },
+            Metric::OrderReady {
+                after_ms: 4 * 3_600_000 + 30 * 60_000
+            },
+        ]
+    );
     assert_eq!(shop.delivery_company.calls().len(), 1, "one delivery call");
     assert_eq!(shop.customer_service.calls().len(), 1, "one feedback call");
 }
@@ -462,5 +475,14 @@ async fn one_order_placed_then_cancelled_by_its_customer_is_told_to_the_baker_an
             "cancelled 2026-11-20T11:15:00Z",
             "cancellation_notified 2026-11-20T11:15:02Z",
         ]
+    );
+    assert_eq!(
+        shop.metrics.of(ORDER_ID),
+        [
+            Metric::OrderPlaced,
+            Metric::BakerNotified { after_ms: 0 },
+            Metric::OrderCancelled
+        ],
+        "the cancellation's email to the baker is not a new order's"
     );
 }

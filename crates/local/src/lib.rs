@@ -14,6 +14,7 @@
 //! - `smtp`: real email through an SMTP server, when one is configured.
 //! - `partners`: the delivery company's and customer service's stand-ins, with fault switches.
 //! - `dead_letters`: dead-letter queues and on-failure destinations, listed and redriven.
+//! - `cloudwatch`: the functions' own metrics, summed as a dashboard shows them.
 //! - `console`: the console at `/_local/`: everything above, live, and any order's journey.
 //! - `feeds`: the `/_local/` feeds' paging and waiting.
 //! - `arn`: the region, account and ARNs of the local resources.
@@ -22,6 +23,7 @@
 
 pub mod api_gateway;
 pub mod arn;
+pub mod cloudwatch;
 pub mod console;
 pub mod dead_letters;
 pub mod dev;

@@ -95,3 +95,5 @@ pub const RELAY_AFTER_SECONDS: Variable = Variable::seconds("RELAY_AFTER_SECONDS
 /// The shop's time zone, an IANA name: the day an order is for, and the cut-off, are the
 /// shop's own, wherever the function runs.
 pub const SHOP_TIME_ZONE: Variable = Variable::time_zone("SHOP_TIME_ZONE");
+/// The deploy stage, the `Stage` dimension of every metric the function writes.
+pub const STAGE: Variable = Variable::plain("STAGE");

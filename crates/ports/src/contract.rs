@@ -17,7 +17,9 @@ use futures::future::join_all;
 use std::future::Future;
 
 mod bakery;
+mod metrics;
 pub use bakery::bakery;
+pub use metrics::{MetricsProbe, ReadBack, metrics};
 
 /// Reads back what was put on the stream, in order, as (partition key, data).
 pub trait StreamProbe: Send + Sync {

@@ -6,7 +6,8 @@
 //! - `orders`, `outbox`: the order table and the events its changes still owe the stream.
 //! - `bakery`: the catalogue, capacity settings, open or closed, and each day's booked count.
 //! - `events`: the order stream; `queue`: the two queues; `mail`: email; `partner`: the
-//!   partners' HTTP APIs; `clock`: time and order ids.
+//!   partners' HTTP APIs; `clock`: time and order ids; `metrics`: what the shop counts and
+//!   times, for dashboards.
 //! - `config`: the environment variables functions read; `error`: the error every port returns.
 
 pub mod bakery;
@@ -15,6 +16,7 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod mail;
+pub mod metrics;
 pub mod orders;
 pub mod outbox;
 pub mod partner;
@@ -29,6 +31,7 @@ pub use config::{Variable, VariableKind};
 pub use error::{BoxError, PortError, StorageFull, error_chain, is_storage_full};
 pub use events::EventPublisher;
 pub use mail::{Email, Mailer};
+pub use metrics::{Metric, Metrics};
 pub use orders::{CreateOutcome, OrderRepository, StatusCursor, StatusPage, StepOutcome, TransitionOutcome};
 pub use outbox::{Outbox, PendingEvents};
 pub use partner::{PartnerCall, PartnerClient, PartnerError};

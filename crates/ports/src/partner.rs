@@ -3,6 +3,12 @@
 use crate::error::BoxError;
 use std::future::Future;
 
+/// The delivery company, as metrics, logs and the local stand-ins name it.
+pub const DELIVERY: &str = "delivery";
+/// Customer service, likewise.
+pub const CUSTOMER_SERVICE: &str = "customer-service";
+pub const PARTNERS: [&str; 2] = [DELIVERY, CUSTOMER_SERVICE];
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartnerCall {
     /// Sent as `Idempotency-Key`, stable across retries, so the partner can drop repeats.

@@ -179,6 +179,7 @@ def check_function(flavour: Flavour, function: Deployed, event: bytes, shop: Sho
     case.before = scenario.before(case)
     run = run_function(flavour, function, event, shop, workdir)
     answer = answered(run)
+    case.log = run.log
     try:
         scenario.check(case, answer)
     except CheckFailed as failure:

@@ -29,6 +29,7 @@ class Case:
     env: dict[str, str]
     order_id: str
     before: dict = field(default_factory=dict)
+    log: str = ""  # what the function wrote to its log (stdout and stderr)
 
     def var(self, name: str) -> str:
         if name not in self.env:
@@ -43,6 +44,44 @@ class Scenario:
     before: Callable[[Case], dict] = lambda case: {}
     # An event the seeded order's last step left unpublished in the outbox, as a crash would.
     seed_unpublished: str | None = None
+
+
+def metrics_written(case: Case) -> list[dict]:
+    """The CloudWatch embedded-metric-format documents in the function's log, each checked to be
+    one CloudWatch would take: a JSON line whose `_aws` names the namespace, the dimensions and
+    each metric, all present at the root."""
+    found = []
+    for line in case.log.splitlines():
+        if '"_aws"' not in line:
+            continue
+        document = json.loads(line)
+        directives = document["_aws"]["CloudWatchMetrics"]
+        expect(isinstance(document["_aws"].get("Timestamp"), int), f"an EMF line without a Timestamp: {line}")
+        for directive in directives:
+            expect(directive.get("Namespace") == "Cakeshop", f"namespace {directive.get('Namespace')!r}: {line}")
+            for dimensions in directive["Dimensions"]:
+                for name in dimensions:
+                    expect(isinstance(document.get(name), str), f"dimension {name} is not at the root: {line}")
+            for metric in directive["Metrics"]:
+                expect(isinstance(document.get(metric["Name"]), (int, float)), f"{metric['Name']} has no value: {line}")
+        found.append(document)
+    return found
+
+
+def expect_metric(case: Case, name: str, unit: str, order_id: str | None = None) -> None:
+    """One `name` metric in `unit` about the order (the case's, unless another is named), tagged
+    with the function's STAGE."""
+    order_id = order_id or case.order_id
+    mine = [
+        d
+        for d in metrics_written(case)
+        if any(m["Name"] == name for directive in d["_aws"]["CloudWatchMetrics"] for m in directive["Metrics"])
+    ]
+    expect(len(mine) == 1, f"expected one {name} metric in the log, found {len(mine)}")
+    metric = next(m for directive in mine[0]["_aws"]["CloudWatchMetrics"] for m in directive["Metrics"])
+    expect(metric.get("Unit") == unit, f"{name} in {metric.get('Unit')!r}, expected {unit}")
+    expect(mine[0].get("Stage") == case.var("STAGE"), f"{name} tagged Stage={mine[0].get('Stage')!r}")
+    expect(mine[0].get("orderId") == order_id, f"{name} about order {mine[0].get('orderId')!r}, expected {order_id}")
 
 
 def outbox_left(item: dict | None) -> list[str]:
@@ -102,6 +141,7 @@ def check_place_order(case: Case, answer: dict) -> None:
     expect(len(placed) == 1, f"expected one order_placed record for {order_id} on the stream, found {len(placed)}")
     expect(placed[0]["partitionKey"] == order_id, "the stream record's partition key is not the order id")
     expect(not outbox_left(item), f"the published order_placed is still marked in the outbox: {outbox_left(item)}")
+    expect_metric(case, "OrdersPlaced", "Count", order_id)
 
 
 def earliest_days(case: Case) -> list[str]:
@@ -147,6 +187,7 @@ def check_cancel_order(case: Case, answer: dict) -> None:
     expect(cancelled[-1]["partitionKey"] == case.order_id, "the stream record's partition key is not the order id")
     left = outbox_left(item)
     expect(not left, f"the published order_cancelled is still marked in the outbox: {left}")
+    expect_metric(case, "OrdersCancelled", "Count")
 
 
 # The days the manage-shop check books cakes on before GET /availability (from tomorrow on in
@@ -197,6 +238,7 @@ def check_notify_baker(case: Case, answer: dict) -> None:
     expect(case.order_id in json.dumps(email), "the baker's email does not mention the order id")
     expect(f"{base_url}/order/fulfilled?token=" in email.get("body", ""), "no confirmation link in the email")
     expect("baker_notified" in stored_steps(case.shop.order(case.order_id)), "baker_notified not recorded")
+    expect_metric(case, "TimeToBakerNotified", "Milliseconds")
 
 
 def emails_to_customer(case: Case) -> list[dict]:
@@ -227,6 +269,7 @@ def check_fulfill_order(case: Case, answer: dict) -> None:
     expect(len(events_of(case, "order_fulfilled")) == case.before["fulfilled"] + 1, "no new order_fulfilled record on the stream")
     left = outbox_left(case.shop.order(case.order_id))
     expect(not left, f"the published order_fulfilled is still marked in the outbox: {left}")
+    expect_metric(case, "TimeToReady", "Milliseconds")
 
 
 def check_request_delivery(case: Case, answer: dict) -> None:
@@ -252,6 +295,8 @@ def partner_checker(variable: str, step: str, key_prefix: str) -> Callable[[Case
         expect(calls[0]["body"] and calls[0]["body"].get("orderId") == case.order_id, f"the call's body: {calls[0]['body']}")
         expect(calls[0]["idempotencyKey"] == f"{key_prefix}:{case.order_id}", f"Idempotency-Key {calls[0]['idempotencyKey']!r}")
         expect(step in stored_steps(case.shop.order(case.order_id)), f"{step} not recorded")
+        # The partner answered at once: nothing failed, so nothing to count.
+        expect(metrics_written(case) == [], "a partner failure was counted for a call that succeeded")
 
     return check
 

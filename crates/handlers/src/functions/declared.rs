@@ -15,7 +15,7 @@ use aws_lambda_events::event::streams::KinesisEventResponse;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use cakeshop_ports::config::{
     BAKER_API_KEY, BAKER_EMAIL, CUSTOMER_SERVICE_API_URL, DELIVERY_API_URL, DELIVERY_QUEUE_URL, FEEDBACK_QUEUE_URL,
-    PUBLIC_BASE_URL, RELAY_AFTER_SECONDS, SENDER_EMAIL, SHOP_TIME_ZONE, SIGNING_SECRET,
+    PUBLIC_BASE_URL, RELAY_AFTER_SECONDS, SENDER_EMAIL, SHOP_TIME_ZONE, SIGNING_SECRET, STAGE,
 };
 use std::convert::Infallible;
 
@@ -48,6 +48,7 @@ impl Function for PlaceOrderFunction {
             ports.zone(SHOP_TIME_ZONE)?,
             ports.clock(),
             ports.ids(),
+            ports.metrics(STAGE)?,
         ))
     }
 
@@ -77,7 +78,14 @@ impl Function for NotifyBakerFunction {
             to: ports.text(BAKER_EMAIL)?,
             public_base_url: ports.text(PUBLIC_BASE_URL)?,
         };
-        Ok(NotifyBaker::new(orders, mailer, signer, mail, ports.clock()))
+        Ok(NotifyBaker::new(
+            orders,
+            mailer,
+            signer,
+            mail,
+            ports.clock(),
+            ports.metrics(STAGE)?,
+        ))
     }
 
     async fn handle<P: Ports>(handler: &Self::Handler<P>, event: Self::Event) -> Result<Self::Response, Infallible> {
@@ -133,6 +141,7 @@ impl Function for FulfillOrderFunction {
             baker_key(ports)?,
             ports.text(PUBLIC_BASE_URL)?,
             ports.clock(),
+            ports.metrics(STAGE)?,
         ))
     }
 
@@ -183,6 +192,7 @@ impl Function for NotifyDeliveryFunction {
             ports.orders()?,
             ports.partner(DELIVERY_API_URL)?,
             ports.clock(),
+            ports.metrics(STAGE)?,
         ))
     }
 
@@ -234,6 +244,7 @@ impl Function for ForwardFeedbackFunction {
             ports.orders()?,
             ports.partner(CUSTOMER_SERVICE_API_URL)?,
             ports.clock(),
+            ports.metrics(STAGE)?,
         ))
     }
 
@@ -262,6 +273,7 @@ impl Function for CancelOrderFunction {
             signer(ports)?,
             baker_key(ports)?,
             ports.clock(),
+            ports.metrics(STAGE)?,
         ))
     }
 

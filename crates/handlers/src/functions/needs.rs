@@ -9,9 +9,10 @@ use cakeshop_domain::{
     Status, Step, Timestamp,
 };
 use cakeshop_ports::{
-    Bakery, Clock, CreateOutcome, Email, EventPublisher, IdGenerator, Mailer, OrderRepository, Outbox, OutgoingMessage,
-    PartnerCall, PartnerClient, PartnerError, PendingEvents, PortError, QueueSender, Saved, SendReport, ShopRules,
-    StatusCursor, StatusPage, StepOutcome, SystemClock, TimeOrderedIds, TransitionOutcome, Variable,
+    Bakery, Clock, CreateOutcome, Email, EventPublisher, IdGenerator, Mailer, Metric, Metrics, OrderRepository, Outbox,
+    OutgoingMessage, PartnerCall, PartnerClient, PartnerError, PendingEvents, PortError, QueueSender, Saved,
+    SendReport, ShopRules, StatusCursor, StatusPage, StepOutcome, SystemClock, TimeOrderedIds, TransitionOutcome,
+    Variable,
 };
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -87,12 +88,20 @@ impl Ports for Unconnected {
         // UTC is among the rules bundled into every build.
         Ok(ShopZone::parse("UTC").unwrap_or_else(|error| unreachable!("{error}")))
     }
+    fn metrics(&self, stage: Variable) -> Result<Arc<dyn Metrics>, Infallible> {
+        self.note(stage);
+        Ok(Arc::new(Nowhere))
+    }
     fn clock(&self) -> Arc<dyn Clock> {
         Arc::new(SystemClock)
     }
     fn ids(&self) -> Arc<dyn IdGenerator> {
         Arc::new(TimeOrderedIds)
     }
+}
+
+impl Metrics for Nowhere {
+    fn record(&self, _: Metric, _: &OrderId) {}
 }
 
 /// An adapter connected to nothing: every call fails.

@@ -4,7 +4,7 @@
 use cakeshop_domain::ShopZone;
 use cakeshop_ports::config::{ORDER_STREAM, ORDERS_TABLE};
 use cakeshop_ports::{
-    Bakery, Clock, EventPublisher, IdGenerator, Mailer, OrderRepository, PartnerClient, QueueSender, Variable,
+    Bakery, Clock, EventPublisher, IdGenerator, Mailer, Metrics, OrderRepository, PartnerClient, QueueSender, Variable,
 };
 use std::sync::Arc;
 
@@ -38,6 +38,8 @@ pub trait Ports: Send + Sync {
     fn seconds(&self, variable: Variable) -> Result<i64, Self::Error>;
     /// An IANA time zone (`SHOP_TIME_ZONE`).
     fn zone(&self, variable: Variable) -> Result<ShopZone, Self::Error>;
+    /// Where the function's metrics go, tagged with the stage in `stage`.
+    fn metrics(&self, stage: Variable) -> Result<Arc<dyn Metrics>, Self::Error>;
     fn clock(&self) -> Arc<dyn Clock>;
     fn ids(&self) -> Arc<dyn IdGenerator>;
 }

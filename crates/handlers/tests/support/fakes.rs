@@ -6,9 +6,10 @@ use cakeshop_domain::{
     Timestamp,
 };
 use cakeshop_ports::{
-    Bakery, Clock, CreateOutcome, Email, EventPublisher, FailedMessage, IdGenerator, MAX_DAYS_READ, Mailer,
-    OrderRepository, Outbox, OutgoingMessage, PartnerCall, PartnerClient, PartnerError, PendingEvents, PortError,
-    QueueSender, Saved, SendReport, ShopRules, StatusCursor, StatusPage, StepOutcome, TransitionOutcome, Versioned,
+    Bakery, Clock, CreateOutcome, Email, EventPublisher, FailedMessage, IdGenerator, MAX_DAYS_READ, Mailer, Metric,
+    Metrics, OrderRepository, Outbox, OutgoingMessage, PartnerCall, PartnerClient, PartnerError, PendingEvents,
+    PortError, QueueSender, Saved, SendReport, ShopRules, StatusCursor, StatusPage, StepOutcome, TransitionOutcome,
+    Versioned,
 };
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -459,6 +460,29 @@ impl Mailer for RecordingMailer {
         let mut sent = lock(&self.sent);
         sent.push(email.clone());
         Ok(format!("message-{}", sent.len()))
+    }
+}
+
+/// Every metric recorded, with the order it was recorded on.
+#[derive(Clone, Default)]
+pub struct RecordingMetrics {
+    pub recorded: Arc<Mutex<Vec<(Metric, OrderId)>>>,
+}
+
+impl RecordingMetrics {
+    /// The metrics recorded on `order_id`, in order.
+    pub fn of(&self, order_id: &str) -> Vec<Metric> {
+        lock(&self.recorded)
+            .iter()
+            .filter(|(_, id)| id.as_str() == order_id)
+            .map(|(metric, _)| *metric)
+            .collect()
+    }
+}
+
+impl Metrics for RecordingMetrics {
+    fn record(&self, metric: Metric, order_id: &OrderId) {
+        lock(&self.recorded).push((metric, order_id.clone()));
     }
 }
 

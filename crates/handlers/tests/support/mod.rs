@@ -17,10 +17,13 @@ use cakeshop_ports::config::{
     BAKER_API_KEY, BAKER_EMAIL as BAKER_EMAIL_VARIABLE, CUSTOMER_SERVICE_API_URL, DELIVERY_API_URL, DELIVERY_QUEUE_URL,
     FEEDBACK_QUEUE_URL, PUBLIC_BASE_URL as PUBLIC_BASE_URL_VARIABLE, RELAY_AFTER_SECONDS,
     SENDER_EMAIL as SENDER_EMAIL_VARIABLE, SHOP_TIME_ZONE as SHOP_TIME_ZONE_VARIABLE,
-    SIGNING_SECRET as SIGNING_SECRET_VARIABLE,
+    SIGNING_SECRET as SIGNING_SECRET_VARIABLE, STAGE,
 };
-use cakeshop_ports::{Clock, IdGenerator, Variable};
-use fakes::{FixedIds, MemoryOrders, RecordingMailer, RecordingPartner, RecordingQueue, RecordingStream, TestClock};
+use cakeshop_ports::{Clock, IdGenerator, Metrics, Variable};
+use fakes::{
+    FixedIds, MemoryOrders, RecordingMailer, RecordingMetrics, RecordingPartner, RecordingQueue, RecordingStream,
+    TestClock,
+};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -45,6 +48,7 @@ pub struct TestPorts {
     pub mailer: RecordingMailer,
     pub delivery_company: RecordingPartner,
     pub customer_service: RecordingPartner,
+    pub metrics: RecordingMetrics,
     pub clock: TestClock,
     pub ids: Arc<FixedIds>,
 }
@@ -107,6 +111,12 @@ impl Ports for TestPorts {
             other => Err(NoTestValue(other.name)),
         }
     }
+    fn metrics(&self, stage: Variable) -> Result<Arc<dyn Metrics>, NoTestValue> {
+        match stage {
+            STAGE => Ok(Arc::new(self.metrics.clone())),
+            other => Err(NoTestValue(other.name)),
+        }
+    }
     fn clock(&self) -> Arc<dyn Clock> {
         Arc::new(self.clock.clone())
     }
@@ -155,6 +165,7 @@ impl Shop {
             mailer: RecordingMailer::default(),
             delivery_company: RecordingPartner::default(),
             customer_service: RecordingPartner::default(),
+            metrics: RecordingMetrics::default(),
             clock: TestClock::at(start),
             ids: Arc::new(FixedIds::new(ids)),
         };

@@ -27,6 +27,9 @@ use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderValue, StatusCode};
 use std::sync::Arc;
 
+/// Where the console is served.
+pub const CONSOLE_PATH: &str = "/_local/";
+
 /// What the console reads and acts on.
 pub struct Console {
     pub wiring: Wiring,
@@ -41,7 +44,7 @@ pub struct Console {
 /// The console's routes.
 pub fn console(console: Console) -> Router {
     Router::new()
-        .route("/_local/", get(overview::overview))
+        .route(CONSOLE_PATH, get(overview::overview))
         .route("/_local/functions/{function}", get(overview::function))
         .route("/_local/orders", get(journey::find))
         .route("/_local/orders/{order_id}", get(journey::journey))

@@ -1,5 +1,5 @@
-//! `/_local/`: every function with its trigger and recent invocations, the stream's shards and
-//! consumers, the queues, the dead letters, the partners and the mailbox; and
+//! `/_local/`: every function with its trigger and recent invocations, the shop's metrics, the
+//! stream's shards and consumers, the queues, the dead letters, the partners and the mailbox; and
 //! `/_local/functions/{name}`, one function's recent invocations record by record.
 
 use super::view::{self, clock, order_link, percent, shortened, took};
@@ -11,6 +11,7 @@ use crate::partners::{FaultMode, PARTNERS};
 use crate::serverless::{Function, Trigger, Wiring};
 use axum::extract::{Path, State};
 use axum::response::Response;
+use cakeshop_ports::metrics::Unit;
 use cakeshop_sqlite::{LocalMailer, LocalQueue, LocalStream, StoreError};
 use http::StatusCode;
 use maud::{Markup, html};
@@ -54,6 +55,10 @@ fn overview_body(console: &Console) -> Result<Markup, StoreError> {
             h3 { "Latest invocations" }
             (invocations_table(&console.functions.invocations().latest(RECENT, |_| true), true))
         }
+        section aria-labelledby="metrics" {
+            h2 #metrics { "Metrics" }
+            (metrics_section(console))
+        }
         section aria-labelledby="stream" {
             h2 #stream { "Stream " code { (console.wiring.stream.logical_id) } }
             @match stream { Some(section) => (section), None => (elsewhere) }
@@ -75,6 +80,38 @@ fn overview_body(console: &Console) -> Result<Markup, StoreError> {
             @match mail { Some(section) => (section), None => (elsewhere) }
         }
     })
+}
+
+/// What the functions recorded, as the dashboard on AWS graphs it (namespace Cakeshop).
+fn metrics_section(console: &Console) -> Markup {
+    let series = console.functions.metrics().series();
+    html! {
+        @if series.is_empty() {
+            p.muted { "Nothing recorded yet: orders placed and cancelled, the time to the baker's email and to ready, partner calls that failed." }
+        } @else {
+            div.scroll { table {
+                thead { tr {
+                    th scope="col" { "Metric" } th.number scope="col" { "Count" }
+                    th.number scope="col" { "p50" } th.number scope="col" { "p99" } th.number scope="col" { "Maximum" }
+                    th scope="col" { "Latest order" }
+                } }
+                tbody {
+                    @for (key, series) in &series {
+                        @let timing = series.unit == Unit::Milliseconds;
+                        tr {
+                            td { (key.name) @if let Some((name, value)) = key.dimension { " (" (name) " " (value) ")" } }
+                            td.number { (series.count) }
+                            @for p in [50, 99, 100] {
+                                td.number { @if timing { @if let Some(ms) = series.percentile(p) { (took(i64::try_from(ms).unwrap_or(i64::MAX))) } } }
+                            }
+                            td { (order_link(&series.last_order)) }
+                        }
+                    }
+                }
+            } }
+            p.muted { "Since the shop started; percentiles of the latest " (crate::cloudwatch::VALUES_KEPT) " values." }
+        }
+    }
 }
 
 /// The trigger as `serverless.yml` declares it, in words.

@@ -38,6 +38,7 @@ pub fn page(title: &str, body: Markup) -> Response {
                     nav aria-label="Console" {
                         ul {
                             li { a href="/_local/#functions" { "Functions" } }
+                            li { a href="/_local/#metrics" { "Metrics" } }
                             li { a href="/_local/#stream" { "Stream" } }
                             li { a href="/_local/#queues" { "Queues" } }
                             li { a href="/_local/#dead-letters" { "Dead letters" } }

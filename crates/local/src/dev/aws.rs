@@ -48,7 +48,7 @@ pub async fn start(
         stream: names.stream.clone(),
         urls: urls.clone(),
     };
-    let functions = Arc::new(Functions::new(assemble(options, wiring, secrets, endpoints, adapters)?));
+    let functions = Arc::new(assemble(options, wiring, secrets, endpoints, adapters)?);
     start_all(
         wiring,
         &AwsSources {

@@ -25,7 +25,7 @@ pub fn local_functions(
         store: store.clone(),
         relayed_mail: options.smtp_url.is_some(),
     };
-    Ok(Functions::new(assemble(options, wiring, secrets, endpoints, adapters)?))
+    assemble(options, wiring, secrets, endpoints, adapters)
 }
 
 /// The local store's adapters.

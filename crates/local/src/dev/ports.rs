@@ -5,6 +5,8 @@
 use super::error::DevError;
 use super::options::DevOptions;
 use super::secrets::LocalSecrets;
+use crate::cloudwatch::LocalMetrics;
+use crate::lambda::Functions;
 use crate::serverless::{Wiring, WiringError};
 use cakeshop_aws::HttpPartner;
 use cakeshop_domain::ShopZone;
@@ -13,9 +15,10 @@ use cakeshop_ports::config::{
     BAKER_API_KEY, BAKER_EMAIL, CUSTOMER_SERVICE_API_URL, DELIVERY_API_URL, PUBLIC_BASE_URL, SENDER_EMAIL,
     SHOP_TIME_ZONE, SIGNING_SECRET,
 };
+use cakeshop_ports::partner::{CUSTOMER_SERVICE, DELIVERY};
 use cakeshop_ports::{
-    Bakery, Clock, EventPublisher, IdGenerator, Mailer, OrderRepository, QueueSender, SystemClock, TimeOrderedIds,
-    Variable,
+    Bakery, Clock, EventPublisher, IdGenerator, Mailer, Metrics, OrderRepository, QueueSender, SystemClock,
+    TimeOrderedIds, Variable,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,11 +37,11 @@ impl Endpoints {
         let base_url = options.public_base_url.clone().unwrap_or_else(|| local_base.to_owned());
         let stand_in = |partner: &str| format!("{local_base}/_local/partners/{partner}");
         Endpoints {
-            delivery_api_url: options.delivery_api_url.clone().unwrap_or_else(|| stand_in("delivery")),
+            delivery_api_url: options.delivery_api_url.clone().unwrap_or_else(|| stand_in(DELIVERY)),
             customer_service_api_url: options
                 .customer_service_api_url
                 .clone()
-                .unwrap_or_else(|| stand_in("customer-service")),
+                .unwrap_or_else(|| stand_in(CUSTOMER_SERVICE)),
             base_url,
         }
     }
@@ -66,6 +69,8 @@ struct Setting {
     baker_email: String,
     shop_zone: ShopZone,
     partner_timeout: Duration,
+    /// Every function's metrics, for the console.
+    metrics: LocalMetrics,
 }
 
 /// One function's ports in `cakeshop dev`.
@@ -75,14 +80,14 @@ pub struct DevPorts<A> {
     setting: Arc<Setting>,
 }
 
-/// Builds every declared function on `adapters`.
+/// Builds every declared function on `adapters`, their metrics kept for the console.
 pub fn assemble<A: Adapters>(
     options: &DevOptions,
     wiring: &Wiring,
     secrets: &LocalSecrets,
     endpoints: &Endpoints,
     adapters: A,
-) -> Result<Registry, DevError> {
+) -> Result<Functions, DevError> {
     let adapters = Arc::new(adapters);
     let setting = Arc::new(Setting {
         wiring: wiring.clone(),
@@ -92,14 +97,16 @@ pub fn assemble<A: Adapters>(
         baker_email: options.baker_email.clone(),
         shop_zone: ShopZone::parse(&options.shop_time_zone)?,
         partner_timeout: options.partner_timeout,
+        metrics: LocalMetrics::default(),
     });
-    Registry::build(|function| {
+    let registry = Registry::build(|function| {
         Ok::<_, DevError>(DevPorts {
             function,
             adapters: Arc::clone(&adapters),
             setting: Arc::clone(&setting),
         })
-    })
+    })?;
+    Ok(Functions::new(registry, setting.metrics.clone()))
 }
 
 impl<A> DevPorts<A> {
@@ -189,6 +196,11 @@ impl<A: Adapters> Ports for DevPorts<A> {
             SHOP_TIME_ZONE => Ok(self.setting.shop_zone.clone()),
             other => Err(self.unknown(other)),
         }
+    }
+
+    /// CloudWatch's stand-in, whatever the stage: the console shows what it was given.
+    fn metrics(&self, _stage: Variable) -> Result<Arc<dyn Metrics>, DevError> {
+        Ok(Arc::new(self.setting.metrics.clone()))
     }
 
     fn clock(&self) -> Arc<dyn Clock> {

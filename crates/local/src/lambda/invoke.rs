@@ -3,6 +3,7 @@
 //! that panics fails that invocation only, as a crashed Lambda would.
 
 use super::invocations::{Invocations, Started};
+use crate::cloudwatch::LocalMetrics;
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
@@ -18,14 +19,22 @@ use tracing::Instrument;
 pub struct Functions {
     registry: Registry,
     invocations: Invocations,
+    metrics: LocalMetrics,
 }
 
 impl Functions {
-    pub fn new(registry: Registry) -> Functions {
+    /// The functions of `registry`, whose metrics go to `metrics`.
+    pub fn new(registry: Registry, metrics: LocalMetrics) -> Functions {
         Functions {
             registry,
             invocations: Invocations::default(),
+            metrics,
         }
+    }
+
+    /// What the functions recorded, for the local console.
+    pub fn metrics(&self) -> &LocalMetrics {
+        &self.metrics
     }
 
     /// The recent invocations, for the local console.

@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 /// The partner APIs this process stands in for, by the path segment under `/_local/partners/`.
-pub const PARTNERS: [&str; 2] = ["delivery", "customer-service"];
+pub use cakeshop_ports::partner::PARTNERS;
 
 /// How a stand-in misbehaves. Every field may be left out.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
