@@ -13,7 +13,7 @@ mod support;
 
 use browser::Browser;
 use fantoccini::{Client, Locator};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::time::Duration;
 use support::{DevProcess, delivery_queue, eventually, project_file, with_visibility_timeout};
 
@@ -87,13 +87,7 @@ async fn a_dead_lettered_delivery_is_found_in_the_console_redriven_and_its_journ
     let (status, placed) = shop.place("Console Customer").await;
     assert_eq!(status, 201, "{placed}");
     let order_id = placed["orderId"].as_str().expect("orderId").to_owned();
-    let (status, order) = shop
-        .post(
-            "/order/fulfilled",
-            Some(&shop.baker_key),
-            &json!({ "orderId": order_id }),
-        )
-        .await;
+    let (status, order) = shop.fulfil(&order_id).await;
     assert_eq!(status, 200, "{order}");
 
     // The open console follows: the message shows up among the dead letters, no reload.

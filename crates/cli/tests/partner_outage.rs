@@ -82,13 +82,7 @@ async fn a_partner_outage_dead_letters_after_max_receive_count_and_redrive_deliv
     assert_eq!(status, 201, "{placed}");
     let order_id = placed["orderId"].as_str().expect("orderId").to_owned();
     let token = placed["customerToken"].as_str().expect("customerToken").to_owned();
-    let (status, order) = shop
-        .post(
-            "/order/fulfilled",
-            Some(&shop.baker_key),
-            &json!({ "orderId": order_id }),
-        )
-        .await;
+    let (status, order) = shop.fulfil(&order_id).await;
     assert_eq!(status, 200, "{order}");
 
     // The message comes back after each failed receive, then lands in the dead-letter queue.

@@ -2,6 +2,7 @@
 //! far each stream consumer is behind, and everything the store holds about one order.
 
 use super::mailbox::{EMAIL_COLUMNS, email_from_row};
+use super::partners::{CALL_COLUMNS, call_from_row};
 use super::{
     LocalMailer, LocalQueue, LocalStream, QueueMessage, RecordedCall, Store, StoreError, StoredEmail, StreamRecord,
 };
@@ -158,21 +159,13 @@ impl Store {
     pub fn partner_calls_about(&self, order_id: &str) -> Result<Vec<FoundCall>, StoreError> {
         let quoted = format!("\"{order_id}\"");
         self.read(|connection| {
-            let mut statement = connection.prepare_cached(
-                "SELECT partner, id, idempotency_key, repeat, body, received_ms FROM partner_calls \
-                 WHERE instr(body, ?1) > 0 ORDER BY id",
-            )?;
+            let mut statement = connection.prepare_cached(&format!(
+                "SELECT {CALL_COLUMNS}, partner FROM partner_calls WHERE instr(body, ?1) > 0 ORDER BY id"
+            ))?;
             let rows = statement.query_map([quoted], |row| {
-                let body: String = row.get(4)?;
                 Ok(FoundCall {
-                    partner: row.get(0)?,
-                    call: RecordedCall {
-                        seq: row.get(1)?,
-                        idempotency_key: row.get(2)?,
-                        repeat: row.get(3)?,
-                        body: serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)),
-                        received_ms: row.get(5)?,
-                    },
+                    call: call_from_row(row)?,
+                    partner: row.get(5)?,
                 })
             })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
@@ -182,20 +175,11 @@ impl Store {
     /// The latest `limit` calls `partner` received, newest first.
     pub fn latest_partner_calls(&self, partner: &str, limit: usize) -> Result<Vec<RecordedCall>, StoreError> {
         self.read(|connection| {
-            let mut statement = connection.prepare_cached(
-                "SELECT id, idempotency_key, repeat, body, received_ms FROM partner_calls \
-                 WHERE partner = ?1 ORDER BY id DESC LIMIT ?2",
-            )?;
-            let rows = statement.query_map(params![partner, i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
-                let body: String = row.get(3)?;
-                Ok(RecordedCall {
-                    seq: row.get(0)?,
-                    idempotency_key: row.get(1)?,
-                    repeat: row.get(2)?,
-                    body: serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)),
-                    received_ms: row.get(4)?,
-                })
-            })?;
+            let mut statement = connection.prepare_cached(&format!(
+                "SELECT {CALL_COLUMNS} FROM partner_calls WHERE partner = ?1 ORDER BY id DESC LIMIT ?2"
+            ))?;
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = statement.query_map(params![partner, limit], call_from_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
     }

@@ -18,6 +18,22 @@ pub struct RecordedCall {
     pub received_ms: i64,
 }
 
+/// The columns `call_from_row` reads, first in a `SELECT`.
+pub(crate) const CALL_COLUMNS: &str = "id, idempotency_key, repeat, body, received_ms";
+
+/// A call from a row that starts with `CALL_COLUMNS`. A body that is not JSON (the stand-in
+/// takes only JSON, but the store is a file) is kept as text.
+pub(crate) fn call_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RecordedCall> {
+    let body: String = row.get(3)?;
+    Ok(RecordedCall {
+        seq: row.get(0)?,
+        idempotency_key: row.get(1)?,
+        repeat: row.get(2)?,
+        body: serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)),
+        received_ms: row.get(4)?,
+    })
+}
+
 impl Store {
     /// Records a call; returns whether it repeats an earlier key.
     pub async fn record_partner_call(
@@ -52,21 +68,11 @@ impl Store {
     /// At most `limit` calls `partner` received after the one numbered `seq`, oldest first.
     pub fn partner_calls_after(&self, partner: &str, seq: i64, limit: usize) -> Result<Vec<RecordedCall>, StoreError> {
         self.read(|connection| {
-            let mut statement = connection.prepare_cached(
-                "SELECT id, idempotency_key, repeat, body, received_ms FROM partner_calls \
-                 WHERE partner = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-            )?;
+            let mut statement = connection.prepare_cached(&format!(
+                "SELECT {CALL_COLUMNS} FROM partner_calls WHERE partner = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+            ))?;
             let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-            let rows = statement.query_map(params![partner, seq, limit], |row| {
-                let body: String = row.get(3)?;
-                Ok(RecordedCall {
-                    seq: row.get(0)?,
-                    idempotency_key: row.get(1)?,
-                    repeat: row.get(2)?,
-                    body: serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)),
-                    received_ms: row.get(4)?,
-                })
-            })?;
+            let rows = statement.query_map(params![partner, seq, limit], call_from_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
     }

@@ -197,6 +197,16 @@ impl DevProcess {
         self.post("/order", None, &body).await
     }
 
+    /// The baker marks `order_id` ready, with the baker key.
+    pub async fn fulfil(&self, order_id: &str) -> (u16, Value) {
+        self.post(
+            "/order/fulfilled",
+            Some(&self.baker_key),
+            &json!({ "orderId": order_id }),
+        )
+        .await
+    }
+
     /// Every email sent, as `{orderId, subject, text}`: from the local mailbox, or from the
     /// emulator's SES (which keeps the HTML part as the body).
     pub async fn mail(&self) -> Vec<Value> {

@@ -94,14 +94,22 @@ fn partner_of(fields: &HashMap<String, String>) -> Result<&'static str, String> 
         .ok_or_else(|| format!("no partner {partner:?}; there are {}", PARTNERS.join(", ")))
 }
 
-pub async fn set_fault(State(console): State<Arc<Console>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(refused) = cross_site(&headers) {
-        return refused;
+/// A partner form's fields and the partner it names, or the refusal (boxed: it is large).
+fn partner_form(headers: &HeaderMap, body: &Bytes) -> Result<(&'static str, HashMap<String, String>), Box<Response>> {
+    if let Some(refused) = cross_site(headers) {
+        return Err(Box::new(refused));
     }
-    let fields = fields(&body);
-    let partner = match partner_of(&fields) {
-        Ok(partner) => partner,
-        Err(message) => return problem(StatusCode::NOT_FOUND, "No such partner", &message),
+    let fields = fields(body);
+    match partner_of(&fields) {
+        Ok(partner) => Ok((partner, fields)),
+        Err(message) => Err(Box::new(problem(StatusCode::NOT_FOUND, "No such partner", &message))),
+    }
+}
+
+pub async fn set_fault(State(console): State<Arc<Console>>, headers: HeaderMap, body: Bytes) -> Response {
+    let (partner, fields) = match partner_form(&headers, &body) {
+        Ok(form) => form,
+        Err(refused) => return *refused,
     };
     let mut problems = Vec::new();
     let failure_rate = match fields.get("failureRate").map(|r| r.parse::<f64>()) {
@@ -154,13 +162,9 @@ pub async fn set_fault(State(console): State<Arc<Console>>, headers: HeaderMap, 
 }
 
 pub async fn heal(State(console): State<Arc<Console>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(refused) = cross_site(&headers) {
-        return refused;
-    }
-    let fields = fields(&body);
-    let partner = match partner_of(&fields) {
-        Ok(partner) => partner,
-        Err(message) => return problem(StatusCode::NOT_FOUND, "No such partner", &message),
+    let partner = match partner_form(&headers, &body) {
+        Ok((partner, _)) => partner,
+        Err(refused) => return *refused,
     };
     let (_, injected) = console.faults.clear(partner);
     tracing::info!(partner, injected, "partner stand-in healed from the console");
