@@ -34,6 +34,7 @@ fn lists_every_declared_function_with_its_trigger_and_environment() {
             ("SENDER_EMAIL", "plain"),
             ("BAKER_EMAIL", "plain"),
             ("PUBLIC_BASE_URL", "plain"),
+            ("STAGE", "plain"),
         ]
     );
 }
