@@ -3,6 +3,7 @@
 
 use super::mailbox::{EMAIL_COLUMNS, email_from_row};
 use super::partners::{CALL_COLUMNS, call_from_row};
+use super::queues::{MESSAGE_COLUMNS, message_from_row};
 use super::{
     LocalMailer, LocalQueue, LocalStream, QueueMessage, RecordedCall, Store, StoreError, StoredEmail, StreamRecord,
 };
@@ -132,22 +133,14 @@ impl Store {
     pub fn queue_messages_about(&self, order_id: &str) -> Result<Vec<FoundMessage>, StoreError> {
         let quoted = format!("\"{order_id}\"");
         self.read(|connection| {
-            let mut statement = connection.prepare_cached(
-                "SELECT queue, message_id, body, sent_ms, receive_count, first_receive_ms, dead_letter_source, \
-                 traceparent, visible_at_ms > ?2 FROM queue_messages WHERE instr(body, ?1) > 0 ORDER BY sent_ms",
-            )?;
+            let mut statement = connection.prepare_cached(&format!(
+                "SELECT {MESSAGE_COLUMNS}, queue, visible_at_ms > ?2 FROM queue_messages \
+                 WHERE instr(body, ?1) > 0 ORDER BY sent_ms"
+            ))?;
             let rows = statement.query_map(params![quoted, super::now_millis()], |row| {
                 Ok(FoundMessage {
-                    queue: row.get(0)?,
-                    message: QueueMessage {
-                        message_id: row.get(1)?,
-                        body: row.get(2)?,
-                        sent_ms: row.get(3)?,
-                        receive_count: row.get(4)?,
-                        first_receive_ms: row.get::<_, Option<i64>>(5)?.unwrap_or_default(),
-                        dead_letter_source: row.get(6)?,
-                        traceparent: row.get(7)?,
-                    },
+                    message: message_from_row(row)?,
+                    queue: row.get(7)?,
                     in_flight: row.get(8)?,
                 })
             })?;

@@ -27,6 +27,23 @@ pub struct Redrive {
     pub max_receive_count: i64,
 }
 
+/// The columns `message_from_row` reads, first in a `SELECT`.
+pub(crate) const MESSAGE_COLUMNS: &str =
+    "message_id, body, sent_ms, receive_count, first_receive_ms, dead_letter_source, traceparent";
+
+/// A message from a row that starts with `MESSAGE_COLUMNS`.
+pub(crate) fn message_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<QueueMessage> {
+    Ok(QueueMessage {
+        message_id: row.get(0)?,
+        body: row.get(1)?,
+        sent_ms: row.get(2)?,
+        receive_count: row.get(3)?,
+        first_receive_ms: row.get::<_, Option<i64>>(4)?.unwrap_or_default(),
+        dead_letter_source: row.get(5)?,
+        traceparent: row.get(6)?,
+    })
+}
+
 /// One named queue; the local implementation of the queue sender.
 #[derive(Clone)]
 pub struct LocalQueue {
@@ -118,21 +135,10 @@ impl LocalQueue {
     /// Every message in the queue, visible or not, oldest first.
     pub fn list(&self) -> Result<Vec<QueueMessage>, StoreError> {
         self.store.read(|connection| {
-            let mut statement = connection.prepare_cached(
-                "SELECT message_id, body, sent_ms, receive_count, first_receive_ms, dead_letter_source, traceparent \
-                 FROM queue_messages WHERE queue = ?1 ORDER BY sent_ms, message_id",
-            )?;
-            let rows = statement.query_map([&self.name], |row| {
-                Ok(QueueMessage {
-                    message_id: row.get(0)?,
-                    body: row.get(1)?,
-                    sent_ms: row.get(2)?,
-                    receive_count: row.get(3)?,
-                    first_receive_ms: row.get::<_, Option<i64>>(4)?.unwrap_or_default(),
-                    dead_letter_source: row.get(5)?,
-                    traceparent: row.get(6)?,
-                })
-            })?;
+            let mut statement = connection.prepare_cached(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM queue_messages WHERE queue = ?1 ORDER BY sent_ms, message_id"
+            ))?;
+            let rows = statement.query_map([&self.name], message_from_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
     }
