@@ -110,7 +110,7 @@ pub async fn journey(State(console): State<Arc<Console>>, Path(order_id): Path<S
             Err(error) => return unreadable(&error),
         }
     }
-    hops.sort_by_key(|hop| hop.at_ms);
+    hops.sort_by_key(|hop| (hop.at_ms, flow_rank(hop.kind)));
     view::page(
         &format!("Journey of order {order_id}"),
         html! {
@@ -118,6 +118,19 @@ pub async fn journey(State(console): State<Arc<Console>>, Path(order_id): Path<S
             (timeline(&hops))
         },
     )
+}
+
+/// Where a kind of hop comes in an order's flow, for hops of the same millisecond: a request
+/// before its write, a record before the consumer that reads it, a call before what follows.
+fn flow_rank(kind: &str) -> u8 {
+    match kind {
+        "HTTP request" | "Scheduled run" => 0,
+        "Stream record" | "Queue message" => 1,
+        "Stream consumer" | "Queue consumer" => 2,
+        "Partner call" | "Email" => 3,
+        "Store write" => 4,
+        _ => 5,
+    }
 }
 
 fn summary(hops: &[Hop], status: Option<&str>, trace: Option<&str>, local: bool) -> Markup {
