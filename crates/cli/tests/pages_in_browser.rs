@@ -70,11 +70,7 @@ async fn a_customer_orders_on_the_storefront_and_lands_on_the_tracking_page() {
 
     // Nothing filled in: every problem beside its field, the page as it was.
     click(client, "button[type=submit]").await;
-    let problem = client
-        .wait()
-        .for_element(Locator::Css("#name-error"))
-        .await
-        .expect("a problem beside the name");
+    let problem = appears(client, "a problem beside the name", "#name-error").await;
     assert!(problem.text().await.unwrap_or_default().contains("name"));
     for field in ["productId", "address"] {
         client
@@ -135,14 +131,13 @@ async fn a_customer_orders_on_the_storefront_and_lands_on_the_tracking_page() {
     browser.stop().await;
 }
 
-/// The element at `css`, waited for while the page keeps itself current (no reload).
+/// The element at `css`, waited for while the page keeps itself current or a form's answer
+/// loads (a look in the middle of a navigation is aborted by it, and tried again).
 async fn appears(client: &fantoccini::Client, what: &str, css: &str) -> fantoccini::elements::Element {
-    client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("{what} did not appear at {css}"))
+    eventually(what, Duration::from_secs(30), || async {
+        client.find(Locator::Css(css)).await.ok()
+    })
+    .await
 }
 
 async fn type_into(client: &fantoccini::Client, id: &str, text: &str) {
