@@ -41,5 +41,5 @@ pub use trace::{SpanId, TraceId, TraceParent};
 pub use validation::{
     Cancel, DeliveryConfirmation, FieldError, RequestError, parse_cancellation, parse_capacity_change,
     parse_delivery_confirmation, parse_new_order, parse_new_product, parse_order_reference, parse_product_change,
-    parse_shop_status,
+    parse_shop_status, product_change_from_form, shop_status_from_form, weekday_capacity_from_form,
 };

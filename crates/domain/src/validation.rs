@@ -96,6 +96,7 @@ enum Lines {
 }
 
 /// A JSON object being read field by field, collecting every problem rather than the first.
+#[derive(Default)]
 struct Fields {
     object: Map<String, Value>,
     errors: Vec<FieldError>,
@@ -296,12 +297,14 @@ fn looks_like_email(text: &str) -> bool {
 }
 
 mod settings;
+mod settings_form;
 #[cfg(test)]
 mod tests;
 
 pub use settings::{
     Cancel, parse_cancellation, parse_capacity_change, parse_new_product, parse_product_change, parse_shop_status,
 };
+pub use settings_form::{product_change_from_form, shop_status_from_form, weekday_capacity_from_form};
 
 /// Line and paragraph separators, and the bidirectional overrides and isolates that can make a
 /// name read differently in the baker's email than it was typed: refused like control characters.

@@ -1,58 +1,48 @@
-//! The order lifecycle's handlers.
+//! The shop's handlers: every function of the order's life, the pages and the emails.
 //!
-//! Each takes the event type its trigger delivers (`aws_lambda_events`) and returns the response
-//! type that trigger expects, and reaches the outside world only through the ports it is
+//! Each handler takes the event type its trigger delivers (`aws_lambda_events`) and returns the
+//! response type that trigger expects, and reaches the outside world only through the ports it is
 //! generic over. The same handlers run as Lambda functions and inside `cakeshop dev`.
 //!
-//! - `functions`: every function declared once; binaries, `cakeshop dev` and tests derive from it.
-//! - One module per handler: `place_order`, `notify_baker`, `notify_customer`, `fulfill_order`, `request_delivery`,
-//!   `notify_delivery`, `confirm_delivery`, `forward_feedback`, `cancel_order`, `order_queries`
-//!   (with `open_orders`), `manage_shop`, `relay_events`.
-//! - What they share: `api` (HTTP in and out), `auth`, `stream_batch` and `queue_batch` (partial
-//!   batch failures), `record_error`, `announce` (publish, then clear the outbox mark),
-//!   `partner_forwarding`, `baker_email`, `customer_email` and `html` (escaping).
-//! - `pages`: the storefront, the tracking page and the baker's link page, through maud.
+//! From a route or trigger in `serverless.yml` to its code: the function's name (`place-order`)
+//! is the `NAME` of one declaration, at the top of the module that handles it, with its routes.
+//!
+//! - `functions`: the list of every function, and what derives from it (binaries, `cakeshop
+//!   dev`'s registry, `cakeshop functions`).
+//! - `declare`: how a function is declared: `Function`, its trigger, its typed routes, the ports
+//!   it is built on, what it reads from its environment.
+//! - `orders`: the order's life, a module per function: `place_order`, `fulfill_order`,
+//!   `request_delivery`, `notify_delivery`, `confirm_delivery`, `forward_feedback`,
+//!   `cancel_order`, `relay_events`, and the reads, `order_queries` (with `open_orders`).
+//! - `shop`: manage-shop, the baker's settings (catalogue, capacity, open or closed) and the
+//!   storefront's route.
+//! - `board`: the baker's board: its page, session and sign-in, and the settings forms.
+//! - `pages`: the customers' pages (storefront, tracking) and what every page shares.
+//! - `emails`: notify-baker and notify-customer, and the emails they send.
+//! - `shared`: what every handler shares: HTTP in and out (`api`), tokens (`auth`), forms, the
+//!   stream and queue batches with their partial failures, the outbox's `announce`.
 
-pub mod announce;
-pub mod api;
-pub mod auth;
-pub mod baker_board;
-pub mod baker_email;
-pub mod baker_session;
-pub mod cancel_order;
-pub mod confirm_delivery;
-pub mod customer_email;
-pub mod followed;
-pub mod forms;
-pub mod forward_feedback;
-pub mod fulfill_order;
+pub mod board;
+pub mod declare;
+pub mod emails;
 pub mod functions;
-pub mod html;
-pub mod manage_shop;
-pub mod notify_baker;
-pub mod notify_customer;
-pub mod notify_delivery;
-pub mod open_orders;
-pub mod order_queries;
+pub mod orders;
 pub mod pages;
-pub mod partner_forwarding;
-pub mod place_order;
-pub mod queue_batch;
-pub mod record_error;
-pub mod relay_events;
-pub mod request_delivery;
-pub mod stream_batch;
+pub mod shared;
+pub mod shop;
 
-pub use auth::{BakerKey, Signer};
-pub use cancel_order::CancelOrder;
-pub use confirm_delivery::ConfirmDelivery;
-pub use forward_feedback::ForwardFeedback;
-pub use fulfill_order::FulfillOrder;
-pub use manage_shop::ManageShop;
-pub use notify_baker::{BakerMail, NotifyBaker};
-pub use notify_customer::{CustomerMail, NotifyCustomer};
-pub use notify_delivery::NotifyDelivery;
-pub use order_queries::OrderQueries;
-pub use place_order::PlaceOrder;
-pub use relay_events::{RelayError, RelayEvents, RelayReport};
-pub use request_delivery::RequestDelivery;
+pub use emails::baker_email;
+pub use emails::notify_baker::{BakerMail, NotifyBaker};
+pub use emails::notify_customer::{CustomerMail, NotifyCustomer};
+pub use orders::cancel_order::CancelOrder;
+pub use orders::confirm_delivery::ConfirmDelivery;
+pub use orders::forward_feedback::ForwardFeedback;
+pub use orders::fulfill_order::FulfillOrder;
+pub use orders::notify_delivery::NotifyDelivery;
+pub use orders::order_queries::OrderQueries;
+pub use orders::place_order::PlaceOrder;
+pub use orders::relay_events::{RelayError, RelayEvents, RelayReport};
+pub use orders::request_delivery::RequestDelivery;
+pub use shared::auth::{BakerKey, Signer};
+pub use shared::stream_batch;
+pub use shop::ManageShop;

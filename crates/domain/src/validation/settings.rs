@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 const MAX_PRODUCT_NAME_CHARS: usize = 80;
 const MAX_DESCRIPTION_CHARS: usize = 300;
 const MAX_REASON_CHARS: usize = 500;
-const MAX_SHOP_MESSAGE_CHARS: usize = 300;
+pub(super) const MAX_SHOP_MESSAGE_CHARS: usize = 300;
 
 /// `POST /order/cancelled`: which order, and why (optional).
 #[derive(Debug, Clone, PartialEq, Eq)]

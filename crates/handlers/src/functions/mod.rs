@@ -1,68 +1,38 @@
-//! Every function, declared once: its name (the key in `serverless.yml`), the event it takes and
-//! the response it gives, how its handler is built from a backend's ports, and how it is run.
+//! Every function of the shop, listed once: binaries, `cakeshop dev` and tests derive from here.
 //!
-//! Everything that needs a function's name derives from here: the Lambda binaries
-//! (`lambdas/src/bin/*` call `cakeshop_lambdas::run::<Declaration>()`), `cakeshop dev`'s
-//! dispatcher (`Registry`), the handler tests' shop, `cakeshop functions` (which the deployment
-//! checks read) and the test that holds `serverless.yml`'s environments to what each function
-//! reads (`needs`).
+//! A function is declared at the top of its own module (`declare::Function`): its name, the key
+//! in `serverless.yml`; its trigger's event and response; its routes; its handler built from a
+//! backend's ports. This module lists them (`visit_all`) and gives what derives from the list:
+//! the Lambda binaries (`lambdas/src/bin/*` call `cakeshop_lambdas::run::<Declaration>()`),
+//! `cakeshop dev`'s dispatcher (`Registry`), `cakeshop functions` (which the deployment checks
+//! read, routes included), and the tests that hold `serverless.yml`'s environments and routes to
+//! what each function declares (`needs`, `Routes`).
 //!
-//! - `declared`: the eleven declarations.
-//! - `ports`: what a backend gives a function to be built on (`Ports`).
-//! - `needs`: what a function reads from its environment, found by building it unconnected.
-//! - `triggers`: the four kinds of trigger and their event and response types.
-//! - `registry`: the functions built on one backend, invoked by name.
+//! Adding a function: its module with its declaration, its line in `visit_all`, its entry in
+//! `serverless.yml`, its binary in `lambdas/src/bin`.
 
-mod declared;
-mod needs;
-mod ports;
 mod registry;
-mod triggers;
 
+pub use crate::declare::{
+    Access, Answer, Event, Function, IntoAnswer, Needs, Ports, Route, Routes, Trigger, TriggerEvent, Visit, needs,
+};
+pub use crate::emails::notify_baker::NotifyBakerFunction;
+pub use crate::emails::notify_customer::NotifyCustomerFunction;
+pub use crate::orders::cancel_order::CancelOrderFunction;
+pub use crate::orders::confirm_delivery::ConfirmDeliveryFunction;
+pub use crate::orders::forward_feedback::ForwardFeedbackFunction;
+pub use crate::orders::fulfill_order::FulfillOrderFunction;
+pub use crate::orders::notify_delivery::NotifyDeliveryFunction;
+pub use crate::orders::order_queries::OrderQueriesFunction;
+pub use crate::orders::place_order::PlaceOrderFunction;
+pub use crate::orders::relay_events::RelayEventsFunction;
+pub use crate::orders::request_delivery::RequestDeliveryFunction;
+pub use crate::shop::ManageShopFunction;
 /// What `Ports::zone` gives, for backends that do not otherwise depend on the domain.
 pub use cakeshop_domain::{ShopZone, ShopZoneError};
-pub use declared::{
-    CancelOrderFunction, ConfirmDeliveryFunction, ForwardFeedbackFunction, FulfillOrderFunction, ManageShopFunction,
-    NotifyBakerFunction, NotifyCustomerFunction, NotifyDeliveryFunction, OrderQueriesFunction, PlaceOrderFunction,
-    RelayEventsFunction, RequestDeliveryFunction,
-};
-pub use needs::{Needs, needs};
-pub use ports::Ports;
 pub use registry::{Invocation, InvocationError, Registry};
-pub use triggers::{Answer, Event, IntoAnswer, Trigger, TriggerEvent};
 
 use serde::Serialize;
-use std::future::Future;
-
-/// One function of the shop.
-pub trait Function: 'static {
-    /// The function's name: its key under `functions:` in `serverless.yml`, its binary's name.
-    const NAME: &'static str;
-    /// One line on what it does, for `cakeshop functions`.
-    const SUMMARY: &'static str;
-    /// Whether `build` asks for a secret (a test holds the two together). A Lambda that reads
-    /// none is built without the code that fetches secrets from SSM, some 160 KB of its zip.
-    const READS_SECRETS: bool;
-    type Event: TriggerEvent;
-    type Response: Serialize + IntoAnswer + Send + 'static;
-    /// Why an invocation failed as a whole (most functions answer every failure in their
-    /// response instead, and use `std::convert::Infallible`).
-    type Error: std::error::Error + Send + Sync + 'static;
-    /// The handler, on whichever adapters a backend provides.
-    type Handler<P: Ports>: Send + Sync + 'static;
-
-    fn build<P: Ports>(ports: &P) -> Result<Self::Handler<P>, P::Error>;
-
-    fn handle<P: Ports>(
-        handler: &Self::Handler<P>,
-        event: Self::Event,
-    ) -> impl Future<Output = Result<Self::Response, Self::Error>> + Send;
-}
-
-/// Visits every declared function, by type.
-pub trait Visit {
-    fn function<F: Function>(&mut self);
-}
 
 /// The one list of the shop's functions, in the order of the journey.
 pub fn visit_all(visit: &mut impl Visit) {
@@ -88,6 +58,8 @@ pub struct Description {
     pub summary: &'static str,
     pub trigger: Trigger,
     pub environment: Vec<DescribedVariable>,
+    /// The HTTP routes it serves, each with who may call it.
+    pub routes: Vec<Route>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -114,6 +86,7 @@ pub fn describe_all() -> Vec<Description> {
                         kind: variable.kind.as_str(),
                     })
                     .collect(),
+                routes: F::Routes::declared(),
             });
         }
     }

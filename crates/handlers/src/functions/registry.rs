@@ -1,7 +1,8 @@
 //! The declared functions built on one backend's ports, invoked by name: what `cakeshop dev`
 //! runs behind its gateway and event source mappings.
 
-use super::{Answer, Event, Function, IntoAnswer, Ports, Trigger, TriggerEvent, Visit, visit_all};
+use super::visit_all;
+use crate::declare::{Answer, Event, Function, IntoAnswer, Ports, Trigger, TriggerEvent, Visit};
 use futures::future::BoxFuture;
 use std::collections::BTreeMap;
 use std::sync::Arc;

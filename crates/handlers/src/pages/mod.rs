@@ -1,15 +1,15 @@
-//! The shop's pages, server-rendered through maud, which escapes every value it is given: the
-//! storefront (`storefront`), the customer's tracking page (`tracking`), the baker's board
-//! (`board`) and the page behind the baker's email link (`baker_link`). Every page works without
-//! scripting, loads nothing but the shop's own stylesheet (and, on a live page, its one script
-//! file), and is served with a Content-Security-Policy that allows nothing else.
+//! The customers' pages and what every page shares, server-rendered through maud, which escapes
+//! every value it is given: the storefront (`storefront`, `GET /` of manage-shop) and the
+//! customer's tracking page (`tracking`, `GET /track/{orderId}` of order-queries); the baker's
+//! pages are in `board`. Here: the layout, the assets (`GET /assets/{name}`), the answers a page
+//! gives. Every page works without scripting, loads nothing but the shop's own stylesheet (and,
+//! on a live page, its one script file), and is served with a Content-Security-Policy that allows
+//! nothing else.
 
-pub mod baker_link;
-pub mod board;
 pub mod storefront;
 pub mod tracking;
 
-use crate::api::response;
+use crate::shared::api::response;
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use cakeshop_domain::{ShopZone, Timestamp};
 use http::HeaderName;
@@ -57,7 +57,7 @@ pub fn notice_page(title: &str, message: &str, back: (&str, &str)) -> Markup {
 }
 
 /// A refused form's answer: its status, and a page saying why with the way back.
-pub fn refusal_response(refusal: crate::api::ApiError, back: (&str, &str)) -> ApiGatewayV2httpResponse {
+pub fn refusal_response(refusal: crate::shared::api::ApiError, back: (&str, &str)) -> ApiGatewayV2httpResponse {
     page_response(refusal.status, notice_page("That did not work", &refusal.message, back))
 }
 
