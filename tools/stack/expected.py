@@ -1,5 +1,9 @@
 """What the stack must be, written out by hand rather than read from serverless.yml.
 
+The one exception is each function's HTTP routes: they are declared once, in Rust beside the
+handler that dispatches on them (`http_routes!`), and read here from `cakeshop functions --json`
+(`declared_routes`), so that no route is written a third time.
+
 Every grant below is traced to the AWS call that needs it (crates/aws/src, called from the
 handlers in crates/handlers/src as each function's declaration in crates/handlers/src/functions
 builds them), or to what Lambda itself does with the function's role (an event source mapping
@@ -11,7 +15,14 @@ logical id, or an ARN built with `Fn::Sub` as `<service>:<the part after the acc
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
 
 SERVICE = "cakeshop"
 STAGE = "dev"
@@ -126,6 +137,25 @@ def grant(actions: list[str], *resources: str) -> set[tuple[str, str]]:
     return {(action, resource) for action in actions for resource in resources}
 
 
+@cache
+def declared_functions() -> dict[str, dict]:
+    """`cakeshop functions --json`, by name: what each function's Rust declaration says. Read from
+    $CAKESHOP_FUNCTIONS_JSON when tools/check-stack wrote it, else from the command itself."""
+    path = os.environ.get("CAKESHOP_FUNCTIONS_JSON")
+    if path:
+        text = Path(path).read_text()
+    else:
+        command = ["cargo", "run", "--quiet", "--locked", "-p", "cakeshop", "--", "functions", "--json"]
+        text = subprocess.run(command, cwd=REPO, check=True, capture_output=True, text=True).stdout
+    return {function["name"]: function for function in json.loads(text)}
+
+
+def declared_routes(function: str) -> frozenset[str]:
+    """The HTTP API route keys (`POST /order`) that `function` declares."""
+    routes = declared_functions()[function]["routes"]
+    return frozenset(f"{route['method']} {route['path']}" for route in routes)
+
+
 # What X-Ray active tracing sends as the function's role. These two actions have no
 # resource-level permissions: AWS accepts only Resource "*" for them, the one wildcard allowed.
 XRAY_WRITE = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
@@ -206,7 +236,7 @@ FUNCTIONS: dict[str, Function] = {
     "place-order": Function(
         role="PlaceOrderRole",
         timeout=HTTP_TIMEOUT,
-        routes=frozenset({"POST /order"}),
+        routes=declared_routes("place-order"),
         grants=frozenset(
             telemetry("place-order")
             | grant(READ_RULES + CREATE_ORDER + CLEAR_MARK, "OrdersTable")
@@ -219,7 +249,7 @@ FUNCTIONS: dict[str, Function] = {
     "cancel-order": Function(
         role="CancelOrderRole",
         timeout=HTTP_TIMEOUT,
-        routes=frozenset({"POST /order/cancelled"}),
+        routes=declared_routes("cancel-order"),
         grants=frozenset(
             telemetry("cancel-order")
             | grant(CANCEL_ORDER + CLEAR_MARK, "OrdersTable")
@@ -233,7 +263,7 @@ FUNCTIONS: dict[str, Function] = {
     "fulfill-order": Function(
         role="FulfillOrderRole",
         timeout=HTTP_TIMEOUT,
-        routes=frozenset({"GET /order/fulfilled", "POST /order/fulfilled"}),
+        routes=declared_routes("fulfill-order"),
         grants=frozenset(
             telemetry("fulfill-order")
             | grant(CHANGE_ORDER, "OrdersTable")
@@ -246,7 +276,7 @@ FUNCTIONS: dict[str, Function] = {
     "confirm-delivery": Function(
         role="ConfirmDeliveryRole",
         timeout=HTTP_TIMEOUT,
-        routes=frozenset({"POST /order/delivered"}),
+        routes=declared_routes("confirm-delivery"),
         grants=frozenset(
             telemetry("confirm-delivery")
             | grant(CHANGE_ORDER, "OrdersTable")
@@ -260,17 +290,7 @@ FUNCTIONS: dict[str, Function] = {
     "order-queries": Function(
         role="OrderQueriesRole",
         timeout=HTTP_TIMEOUT,
-        routes=frozenset(
-            {
-                "GET /order/{orderId}",
-                "GET /orders",
-                "GET /track/{orderId}",
-                "GET /baker",
-                "POST /baker/sign-in",
-                "POST /baker/sign-out",
-                "POST /baker/seen",
-            }
-        ),
+        routes=declared_routes("order-queries"),
         grants=frozenset(
             telemetry("order-queries")
             | grant(READ_ORDER + READ_RULES, "OrdersTable")
@@ -284,22 +304,7 @@ FUNCTIONS: dict[str, Function] = {
     "manage-shop": Function(
         role="ManageShopRole",
         timeout=HTTP_TIMEOUT,
-        routes=frozenset(
-            {
-                "GET /",
-                "GET /assets/{name}",
-                "GET /products",
-                "POST /products",
-                "PUT /products/{productId}",
-                "GET /availability",
-                "PUT /capacity",
-                "GET /shop",
-                "PUT /shop",
-                "POST /baker/shop",
-                "POST /baker/capacity",
-                "POST /baker/products/{productId}",
-            }
-        ),
+        routes=declared_routes("manage-shop"),
         grants=frozenset(
             telemetry("manage-shop")
             | grant(READ_RULES + SAVE_RULES, "OrdersTable")

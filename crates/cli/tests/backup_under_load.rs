@@ -4,15 +4,13 @@
 //! (the secrets came along), and it completes its journey: the baker's email, and after the
 //! baker's confirmation, the delivery call.
 
-mod support;
-
+use crate::support::{DevProcess, cakeshop, eventually, project_file};
 use futures::future::join_all;
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use support::{DevProcess, cakeshop, eventually, project_file};
 
 /// An accepted order: its id and its customer's token.
 type Accepted = Arc<Mutex<Vec<(String, String)>>>;

@@ -6,7 +6,7 @@ use cakeshop_test_support::MotoServer;
 use serde_json::Value;
 use std::process::Command;
 
-mod support;
+use crate::support;
 
 #[test]
 fn a_short_bench_completes_every_phase_without_errors() {

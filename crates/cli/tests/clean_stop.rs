@@ -4,15 +4,13 @@
 //! its journey, and nothing happens twice: one email per order, one delivery call per
 //! fulfilled order, none of them a repeat.
 
-mod support;
-
+use crate::support::{DevProcess, eventually, project_file};
 use futures::future::join_all;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use support::{DevProcess, eventually, project_file};
 
 /// A stop waits up to 10 s for batches and 10 s for requests; this leaves room for a slow machine.
 const STOP_BOUND: Duration = Duration::from_secs(30);

@@ -5,13 +5,11 @@
 //! fulfilment was announced. And a delivery confirmed before the cake is fulfilled is refused
 //! with nothing written.
 
-mod support;
-
+use crate::support::{DevProcess, eventually, project_file};
 use futures::future::join_all;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::time::Duration;
-use support::{DevProcess, eventually, project_file};
 
 const ORDERS: usize = 20;
 const PATIENCE: Duration = Duration::from_secs(30);

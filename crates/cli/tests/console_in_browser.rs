@@ -8,14 +8,11 @@
 //!
 //! As in partner_outage.rs, the delivery queue's visibility timeout is cut to seconds.
 
-mod browser;
-mod support;
-
-use browser::Browser;
+use crate::browser::Browser;
+use crate::support::{DevProcess, delivery_queue, eventually, project_file, with_visibility_timeout};
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 use std::time::Duration;
-use support::{DevProcess, delivery_queue, eventually, project_file, with_visibility_timeout};
 
 const PATIENCE: Duration = Duration::from_secs(40);
 

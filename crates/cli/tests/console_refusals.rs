@@ -3,10 +3,8 @@
 //! redrive of a queue that is no dead-letter queue, an order id that is none, an email that is
 //! not in the mailbox. Over real HTTP against a real `cakeshop dev`.
 
-mod support;
-
+use crate::support::{DevProcess, project_file};
 use serde_json::Value;
-use support::{DevProcess, project_file};
 
 /// Posts a console form as a browser would, from a page of `site`; the status and the page.
 async fn post_form(shop: &DevProcess, path: &str, form: &[(&str, &str)], site: &str) -> (u16, String) {

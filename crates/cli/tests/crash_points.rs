@@ -2,12 +2,10 @@
 //! the same data directory: the change that was stored still reaches the stream, and an email or
 //! partner call made just before the crash is not made twice.
 
-mod support;
-
+use crate::support::{DevProcess, eventually, project_file};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use support::{DevProcess, eventually, project_file};
 
 const ORDER: &str = r#"{"name":"Crash Test","address":"1 Abort Lane","productId":3,"quantity":1}"#;
 const WAIT: Duration = Duration::from_secs(20);

@@ -2,14 +2,12 @@
 //! the same data directory: every order that was accepted (answered 201) is still there and
 //! reaches the baker, and no email is sent twice.
 
-mod support;
-
+use crate::support::{DevProcess, eventually, project_file};
 use futures::future::join_all;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use support::{DevProcess, eventually, project_file};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn no_accepted_order_is_lost_and_no_email_is_sent_twice_across_a_sigkill() {

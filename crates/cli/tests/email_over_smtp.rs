@@ -3,8 +3,7 @@
 //! an outage of the server (retried), a permanent refusal (not retried) and a restart — under
 //! a Message-ID made from the mailbox's.
 
-mod support;
-
+use crate::support::{DevProcess, eventually, project_file};
 use cakeshop_test_support::free_port;
 use cakeshop_test_support::smtp_server::{
     REFUSED_DOMAIN, SMTP_USER, SmtpSecurity, SmtpServer, TestCertificate, smtp_url,
@@ -13,7 +12,6 @@ use serde_json::{Value, json};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
-use support::{DevProcess, eventually, project_file};
 
 /// Retries back off 1 s, 2 s, 4 s…: an email owed since the shop started reaches a server that
 /// comes up a few seconds later within this.

@@ -2,11 +2,9 @@
 //! refused quickly with 400/413 on every route that reads a body and the process keeps serving;
 //! markup in an order reaches the baker's mailbox escaped, with a one-line subject.
 
-mod support;
-
+use crate::support::{DevProcess, eventually, project_file};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use support::{DevProcess, eventually, project_file};
 
 async fn post_raw(shop: &DevProcess, path: &str, bearer: Option<&str>, body: String) -> (u16, Value) {
     let mut request = shop

@@ -4,13 +4,11 @@
 //! rating, and forwarded to customer service; then every email, partner call and history step is
 //! checked to have happened exactly once.
 
-mod support;
-
+use crate::support::{DevProcess, eventually, project_file};
 use futures::StreamExt;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::time::Duration;
-use support::{DevProcess, eventually, project_file};
 
 const ORDERS: usize = 40;
 const PATIENCE: Duration = Duration::from_secs(20);

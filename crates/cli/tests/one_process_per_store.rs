@@ -1,11 +1,9 @@
 //! One process per store: a second `cakeshop dev` on a data directory that a running one holds
 //! refuses at once, naming the holder, and exits non-zero; the first carries on.
 
-mod support;
-
+use crate::support::{DevProcess, project_file};
 use std::process::Command;
 use std::time::{Duration, Instant};
-use support::{DevProcess, project_file};
 
 #[tokio::test]
 async fn a_second_shop_on_the_same_data_directory_refuses_naming_the_first() {

@@ -6,12 +6,10 @@
 //! The filesystem is a tmpfs this test mounts: directly when it may (root), otherwise in a user
 //! and mount namespace of its own (`unshare`), where it re-runs itself.
 
-mod support;
-
+use crate::support::{DevProcess, eventually, project_file};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
-use support::{DevProcess, eventually, project_file};
 
 const TEST_NAME: &str = "writes_are_refused_with_503_while_the_disk_is_full_and_resume_when_space_returns";
 const IN_NAMESPACE: &str = "CAKESHOP_TEST_IN_MOUNT_NAMESPACE";

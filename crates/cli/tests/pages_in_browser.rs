@@ -5,13 +5,10 @@
 //! violation (axe-core) or is wider than the phone. Screenshots of the
 //! pages go to `media/` for README.
 
-mod browser;
-mod support;
-
-use browser::{Browser, PHONE_WIDTH};
+use crate::browser::{Browser, PHONE_WIDTH};
+use crate::support::{DevProcess, eventually, project_file};
 use fantoccini::Locator;
 use std::time::Duration;
-use support::{DevProcess, eventually, project_file};
 
 /// Fails on any console entry at warning level or above (a CSP violation is one), but the
 /// network's note of the one refusal the page was expected to answer with.

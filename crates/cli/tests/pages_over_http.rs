@@ -2,10 +2,8 @@
 //! posted as a browser posts it places the order, and its tracking page follows the order's
 //! journey as the functions behind the stream move it on.
 
-mod support;
-
+use crate::support::{DevProcess, eventually, project_file};
 use std::time::Duration;
-use support::{DevProcess, eventually, project_file};
 
 /// The value of the hidden `formKey` input of a storefront page.
 fn form_key(page: &str) -> String {

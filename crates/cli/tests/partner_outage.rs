@@ -7,12 +7,10 @@
 //! The wiring is the project's `serverless.yml` with one change: the delivery queue's
 //! visibility timeout is cut to seconds, so that the receives follow one another quickly.
 
-mod support;
-
+use crate::support::{DevProcess, cakeshop, delivery_queue, eventually, project_file, with_visibility_timeout};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::time::Duration;
-use support::{DevProcess, cakeshop, delivery_queue, eventually, project_file, with_visibility_timeout};
 
 const VISIBILITY_SECONDS: u64 = 2;
 const PATIENCE: Duration = Duration::from_secs(20);

@@ -4,14 +4,12 @@
 //! on-failure queue after exactly the retries `serverless.yml` allows, and the order behind it
 //! still gets its email (without waiting for those retries: it has another partition key).
 
-mod support;
-
+use crate::support::{DevProcess, eventually, project_file};
 use cakeshop_local::kinesis::{FailureCondition, StreamFailure};
 use cakeshop_local::serverless::{Trigger, read_serverless_yml};
 use cakeshop_sqlite::{LocalQueue, LocalStream, Store, sequence_number};
 use serde_json::json;
 use std::time::Duration;
-use support::{DevProcess, eventually, project_file};
 
 const PATIENCE: Duration = Duration::from_secs(20);
 

@@ -3,9 +3,7 @@
 //! call, the delivery confirmation, the feedback reaching customer service, and the history; and
 //! before it the baker's price and capacity, after it a customer cancelling.
 
-mod support;
-
-use support::{DevProcess, project_file};
+use crate::support::{DevProcess, project_file};
 
 /// The shell block after the walkthrough marker in README.md.
 fn walkthrough() -> String {

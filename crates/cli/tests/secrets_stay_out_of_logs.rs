@@ -3,11 +3,11 @@
 //! secret, a customer token or a baker link. The baker key is printed once, by design, in the
 //! banner on stdout, and nowhere else.
 
-mod support;
+use crate::support;
 
+use crate::support::{DevProcess, eventually, project_file};
 use serde_json::{Value, json};
 use std::time::Duration;
-use support::{DevProcess, eventually, project_file};
 
 const PATIENCE: Duration = Duration::from_secs(20);
 

@@ -3,13 +3,11 @@
 //! price changes, cancellations racing fulfilment, and every bad input refused with nothing
 //! written.
 
-mod support;
-
+use crate::support::{DevProcess, eventually, project_file};
 use cakeshop_test_support::MotoServer;
 use futures::future::join_all;
 use serde_json::{Value, json};
 use std::time::Duration;
-use support::{DevProcess, eventually, project_file};
 
 /// The order exactly as the project's brief shows it, bytes and all.
 const BRIEF_ORDER: &str =

@@ -9,8 +9,9 @@
 //! Size: `CAKESHOP_SOAK_ORDERS` (default 60) orders and `CAKESHOP_SOAK_KILLS` (default 3)
 //! kills; `tools/soak` runs a bigger one.
 
-mod support;
+use crate::support;
 
+use crate::support::{DevProcess, eventually, project_file};
 use futures::future::join_all;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -18,7 +19,6 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
-use support::{DevProcess, eventually, project_file};
 
 const CONCURRENT_CUSTOMERS: usize = 24;
 const PARTNER_FAILURE_RATE: &str = "0.3";

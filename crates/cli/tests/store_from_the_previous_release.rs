@@ -5,13 +5,11 @@
 //! an idempotent retry of a placement still finds its order, and the open orders finish their
 //! journey.
 
-mod support;
-
+use crate::support::{DevProcess, eventually, project_file};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
-use support::{DevProcess, eventually, project_file};
 
 const FIXTURE: &str = "crates/cli/tests/fixtures/store-727852b";
 

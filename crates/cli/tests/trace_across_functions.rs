@@ -4,11 +4,9 @@
 //! the stream records and as the queue messages' `traceparent` attribute), on the embedded
 //! store and on the AWS backend against moto.
 
-mod support;
-
+use crate::support::{CapturedOutput, DevProcess, eventually, project_file};
 use serde_json::json;
 use std::time::Duration;
-use support::{CapturedOutput, DevProcess, eventually, project_file};
 
 const PATIENCE: Duration = Duration::from_secs(30);
 const CONSUMERS: [&str; 4] = [

@@ -1,11 +1,11 @@
 //! Who may do what: the baker's key and signed links, customer tokens, and the page behind the
 //! email's link that only shows until its button is pressed.
 
-mod support;
+use crate::support;
 
+use crate::support::envelopes::{as_http, http_request};
+use crate::support::{BAKER_KEY, Shop, body_text, error_code};
 use serde_json::json;
-use support::envelopes::{as_http, http_request};
-use support::{BAKER_KEY, Shop, body_text, error_code};
 
 fn shop() -> Shop {
     Shop::new("2026-11-20T09:00:00Z", &["b1", "b2"])

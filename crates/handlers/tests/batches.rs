@@ -1,14 +1,14 @@
 //! Kinesis and SQS batches: poison records, partial failures, redelivery. Failures are reported
 //! per record, never as a panic, and a record handled twice has one effect.
 
-mod support;
+use crate::support;
 
-use cakeshop_domain::{OrderEvent, OrderId};
-use serde_json::json;
-use support::envelopes::{
+use crate::support::envelopes::{
     DELIVERY_QUEUE_ARN, FEEDBACK_QUEUE_ARN, as_kinesis, as_sqs, kinesis_event, kinesis_record, sqs_event, sqs_message,
 };
-use support::{BAKER_KEY, Shop, failed_message_ids, failed_sequence_numbers};
+use crate::support::{BAKER_KEY, Shop, failed_message_ids, failed_sequence_numbers};
+use cakeshop_domain::{OrderEvent, OrderId};
+use serde_json::json;
 
 fn shop() -> Shop {
     Shop::new("2026-11-20T09:00:00Z", &["c1", "c2", "c3", "c4"])

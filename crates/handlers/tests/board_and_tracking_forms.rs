@@ -2,14 +2,12 @@
 //! the board's orders and "new" marks, marking a cake ready, declining, the shop's settings; the
 //! customer's cancel and "I've received my cake". Every refused form writes nothing.
 
-mod support;
-
+use crate::support::envelopes::{as_http, http_request};
+use crate::support::{BAKER_KEY, Shop, body_text, header};
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use cakeshop_domain::{CancelledBy, OrderId, Status};
 use cakeshop_handlers::pages::POLICY;
 use serde_json::{Value, json};
-use support::envelopes::{as_http, http_request};
-use support::{BAKER_KEY, Shop, body_text, header};
 
 const START: &str = "2026-11-20T09:00:00Z";
 

@@ -3,14 +3,14 @@
 //! customer's cancel once, and a cancelled order is never baked, fulfilled or delivered.
 //! Racing the baker's "cake is ready", exactly one of the two happens.
 
-mod support;
+use crate::support;
 
+use crate::support::envelopes::{as_http, as_kinesis, kinesis_event};
+use crate::support::{BAKER_KEY, SIGNING_SECRET, Shop, day, error_code};
 use cakeshop_domain::{EventKind, OrderId, Status, Step};
 use cakeshop_handlers::functions::{CancelOrderFunction, FulfillOrderFunction, Function};
 use serde_json::json;
 use std::sync::Arc;
-use support::envelopes::{as_http, as_kinesis, kinesis_event};
-use support::{BAKER_KEY, SIGNING_SECRET, Shop, day, error_code};
 
 const START: &str = "2026-11-20T09:00:00Z";
 

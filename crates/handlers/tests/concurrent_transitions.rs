@@ -4,8 +4,10 @@
 //! fact (same event id, same time). Key holders get the order back; a link works only for the
 //! caller whose transition happened, the others get a 409.
 
-mod support;
+use crate::support;
 
+use crate::support::fakes::parse_time;
+use crate::support::{BAKER_KEY, PUBLIC_BASE_URL, SIGNING_SECRET, Shop};
 use cakeshop_domain::{OrderEvent, OrderId, Status, Step, Timestamp};
 use cakeshop_handlers::{BakerKey, FulfillOrder, Signer};
 use cakeshop_ports::Clock;
@@ -14,8 +16,6 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use support::fakes::parse_time;
-use support::{BAKER_KEY, PUBLIC_BASE_URL, SIGNING_SECRET, Shop};
 
 const START: &str = "2026-11-20T09:00:00Z";
 const ORDERS: usize = 20;

@@ -2,13 +2,13 @@
 //! its confirmation with the tracking link, "on its way", and a cancellation — each once, fed
 //! the same stream records as the other consumers (`events/`).
 
-mod support;
+use crate::support;
 
+use crate::support::envelopes::{as_http, as_kinesis, http_request};
+use crate::support::{BAKER_KEY, PUBLIC_BASE_URL, SENDER_EMAIL, Shop, body_text, fixtures};
 use cakeshop_domain::Step;
 use cakeshop_ports::Email;
 use serde_json::json;
-use support::envelopes::{as_http, as_kinesis, http_request};
-use support::{BAKER_KEY, PUBLIC_BASE_URL, SENDER_EMAIL, Shop, body_text, fixtures};
 
 const ORDER_ID: &str = "3f9c2a7e5b1d4e6f8a0b2c4d6e8f0a1b";
 

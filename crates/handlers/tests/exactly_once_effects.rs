@@ -3,10 +3,8 @@
 //! timeout each leave one email, one delivery call and one feedback call per order. The order's
 //! history step for each effect is the idempotency record of the event that causes it.
 
-mod support;
-
-use support::envelopes::{DELIVERY_QUEUE_ARN, FEEDBACK_QUEUE_ARN, as_kinesis, as_sqs, kinesis_event, sqs_event};
-use support::{BAKER_KEY, Shop};
+use crate::support::envelopes::{DELIVERY_QUEUE_ARN, FEEDBACK_QUEUE_ARN, as_kinesis, as_sqs, kinesis_event, sqs_event};
+use crate::support::{BAKER_KEY, Shop};
 
 fn shop() -> Shop {
     Shop::new("2026-11-20T09:00:00Z", &["once-1", "once-2"])

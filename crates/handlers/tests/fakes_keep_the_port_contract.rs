@@ -2,11 +2,9 @@
 //! (the order table and its outbox, the shop's rules and each day's capacity, the stream, the
 //! queues, mail and the partners), so what the handler tests prove holds for them too.
 
-mod support;
-
+use crate::support::fakes::{MemoryOrders, RecordingMailer, RecordingPartner, RecordingQueue, RecordingStream};
 use cakeshop_ports::contract;
 use cakeshop_ports::{Email, PartnerCall};
-use support::fakes::{MemoryOrders, RecordingMailer, RecordingPartner, RecordingQueue, RecordingStream};
 
 struct Probes {
     stream: RecordingStream,

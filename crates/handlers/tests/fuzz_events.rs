@@ -6,8 +6,12 @@
 //!
 //! Bounded to stay fast in a debug build; `PROPTEST_CASES=<n>` runs more (or fewer) cases.
 
-mod support;
+use crate::support;
 
+use crate::support::envelopes::{
+    DELIVERY_QUEUE_ARN, FEEDBACK_QUEUE_ARN, as_http, http_request, kinesis_record, sqs_message,
+};
+use crate::support::{BAKER_KEY, SAMPLE_ORDER, SIGNING_SECRET, Shop, failed_message_ids, failed_sequence_numbers};
 use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_lambda_events::event::sqs::SqsEvent;
 use base64::Engine;
@@ -19,8 +23,6 @@ use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestRunner};
 use serde_json::{Value, json};
 use std::future::Future;
-use support::envelopes::{DELIVERY_QUEUE_ARN, FEEDBACK_QUEUE_ARN, as_http, http_request, kinesis_record, sqs_message};
-use support::{BAKER_KEY, SAMPLE_ORDER, SIGNING_SECRET, Shop, failed_message_ids, failed_sequence_numbers};
 
 const START: &str = "2026-11-20T09:00:00Z";
 const PLACED_ORDER: &str = "o-1";

@@ -2,13 +2,11 @@
 //! or headers: names, addresses and notes full of HTML, script URLs and line breaks change no
 //! tag of the HTML and never reach the subject.
 
-mod support;
-
+use crate::support::envelopes::{as_http, http_request};
+use crate::support::{BAKER_EMAIL, Shop, body_text};
 use cakeshop_domain::{Order, OrderId, Timestamp, parse_new_order};
 use cakeshop_handlers::baker_email;
 use serde_json::json;
-use support::envelopes::{as_http, http_request};
-use support::{BAKER_EMAIL, Shop, body_text};
 
 const START: &str = "2026-11-20T09:00:00Z";
 

@@ -1,11 +1,11 @@
 //! Every bad request gets a clear `{"error":{"code","message"}}` and writes nothing.
 
-mod support;
+use crate::support;
 
+use crate::support::envelopes::{as_http, http_request};
+use crate::support::{SAMPLE_ORDER, Shop, error_code, header};
 use base64::Engine;
 use serde_json::json;
-use support::envelopes::{as_http, http_request};
-use support::{SAMPLE_ORDER, Shop, error_code, header};
 
 const START: &str = "2026-11-20T09:00:00Z";
 

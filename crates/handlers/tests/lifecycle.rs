@@ -2,16 +2,14 @@
 //! fed the sample event in `events/` that the previous handler's output makes; and one placed
 //! the same way, then cancelled by its customer, told to the baker and never delivered.
 
-mod support;
-
+use crate::support::envelopes::{
+    DELIVERY_QUEUE_ARN, FEEDBACK_QUEUE_ARN, as_http, as_kinesis, as_sqs, http_request, kinesis_event, traced_sqs_event,
+};
+use crate::support::fakes::parse_time;
+use crate::support::{BAKER_EMAIL, BAKER_KEY, PUBLIC_BASE_URL, SENDER_EMAIL, Shop, fixtures, status_and_json};
 use cakeshop_domain::{DeliveryRequest, EventKind, FeedbackMessage, Step, TraceParent};
 use cakeshop_ports::Metric;
 use serde_json::json;
-use support::envelopes::{
-    DELIVERY_QUEUE_ARN, FEEDBACK_QUEUE_ARN, as_http, as_kinesis, as_sqs, http_request, kinesis_event, traced_sqs_event,
-};
-use support::fakes::parse_time;
-use support::{BAKER_EMAIL, BAKER_KEY, PUBLIC_BASE_URL, SENDER_EMAIL, Shop, fixtures, status_and_json};
 
 const ORDER_ID: &str = "3f9c2a7e5b1d4e6f8a0b2c4d6e8f0a1b";
 

@@ -3,10 +3,8 @@
 //! and a refused change writes nothing. A save that finds the setting changed meanwhile is
 //! applied again to what is stored now.
 
-mod support;
-
+use crate::support::{BAKER_KEY, SAMPLE_ORDER, Shop, day, error_code};
 use serde_json::{Value, json};
-use support::{BAKER_KEY, SAMPLE_ORDER, Shop, day, error_code};
 
 const START: &str = "2026-11-20T09:00:00Z";
 

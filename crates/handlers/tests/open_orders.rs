@@ -1,11 +1,9 @@
 //! `GET /orders?status=…`: the baker's listing of the orders in one status, oldest first, a page
 //! at a time, behind the baker's key.
 
-mod support;
-
+use crate::support::envelopes::{as_http, http_request};
+use crate::support::{BAKER_KEY, SAMPLE_ORDER, Shop, error_code, status_and_json};
 use serde_json::{Value, json};
-use support::envelopes::{as_http, http_request};
-use support::{BAKER_KEY, SAMPLE_ORDER, Shop, error_code, status_and_json};
 
 const IDS: &[&str] = &["o-1", "o-2", "o-3", "o-4", "o-5"];
 

@@ -2,11 +2,9 @@
 //! `Idempotency-Key` on `POST /order`, the outbox marks and the relay, with the stream failing
 //! at the moment a crash would strike.
 
-mod support;
-
+use crate::support::{BAKER_KEY, SAMPLE_ORDER, Shop, error_code};
 use cakeshop_domain::{EventKind, OrderEvent, OrderId, Status};
 use serde_json::Value;
-use support::{BAKER_KEY, SAMPLE_ORDER, Shop, error_code};
 
 const START: &str = "2026-11-20T09:00:00.000Z";
 const OTHER_ORDER: &str = r#"{"name":"Grace Hopper","address":"1 Compiler Way","productId":2,"quantity":2}"#;

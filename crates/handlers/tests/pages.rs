@@ -2,12 +2,10 @@
 //! on, the form post that places the order (or shows its problems, writing nothing), and the
 //! tracking link that opens only with its order's token.
 
-mod support;
-
+use crate::support::envelopes::{as_http, http_request};
+use crate::support::{Shop, body_text, header};
 use cakeshop_handlers::pages::POLICY;
 use serde_json::json;
-use support::envelopes::{as_http, http_request};
-use support::{Shop, body_text, header};
 
 const START: &str = "2026-11-20T09:00:00Z";
 

@@ -3,10 +3,8 @@
 //! capacity, and whether the shop is open. Every refusal is in the error shape and writes
 //! nothing.
 
-mod support;
-
+use crate::support::{BAKER_KEY, SAMPLE_ORDER, Shop, day, error_code};
 use serde_json::{Value, json};
-use support::{BAKER_KEY, SAMPLE_ORDER, Shop, day, error_code};
 
 /// Friday 20 November 2026, 09:00 in London: tomorrow is still open to orders.
 const START: &str = "2026-11-20T09:00:00Z";

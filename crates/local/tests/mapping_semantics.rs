@@ -5,8 +5,9 @@
 //! and succeeds, reports batch-item failures, returns an error, panics or hangs, as the test
 //! says. Waits poll with a deadline; no test sleeps for long.
 
-mod support;
+use crate::support;
 
+use crate::support::*;
 use cakeshop_domain::{OrderEvent, OrderId, Timestamp};
 use cakeshop_local::dead_letters;
 use cakeshop_local::kinesis::FailureCondition;
@@ -19,7 +20,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use support::*;
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 

@@ -1,13 +1,11 @@
 //! `schedule:` triggers: a scheduled function runs once at start, then at its rate, and a run
 //! that fails or hangs does not stop the next one, as with an EventBridge rule.
 
-mod support;
-
+use crate::support::{Answer, FakeFunction};
 use cakeshop_local::eventbridge::ScheduledRuns;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use support::{Answer, FakeFunction};
 
 #[tokio::test]
 async fn a_scheduled_function_runs_at_start_then_at_its_rate_through_failures() {

@@ -29,7 +29,7 @@ use crate::arn::stream_arn;
 use crate::console::{Console, console};
 use crate::lambda::Functions;
 use crate::partners::{PartnerFault, PartnerFaults, partner_stand_ins};
-use crate::serverless::{Wiring, WiringError, read_serverless_yml};
+use crate::serverless::{Wiring, WiringError, read_serverless_yml, route_disagreements};
 use crate::ses::mailbox_feed;
 use crate::smtp::SmtpSettings;
 use crate::stopping::Stopping;
@@ -254,6 +254,14 @@ fn read_wiring(options: &DevOptions) -> Result<Wiring, DevError> {
             }
             .into());
         }
+    }
+    let disagreements = route_disagreements(&wiring);
+    if !disagreements.is_empty() {
+        return Err(WiringError::Unusable {
+            location: "the httpApi routes".to_owned(),
+            problem: disagreements.join("; "),
+        }
+        .into());
     }
     Ok(wiring)
 }

@@ -4,12 +4,15 @@
 //!
 //! - `read`: the file into a `Wiring`, refusing anything cakeshop dev cannot honour.
 //! - `names`: the table, stream and queue names for a stage (`--backend aws`).
+//! - `declared_routes`: the routes it gives each function, held to what the function declares.
 
+mod declared_routes;
 mod names;
 mod read;
 
 pub use crate::kinesis::StreamMapping;
 pub use crate::sqs::{QueueMapping, QueueSpec, RedriveSpec};
+pub use declared_routes::route_disagreements;
 pub use names::{AwsNames, resolve_names};
 pub use read::{WiringError, read_serverless_yml};
 
