@@ -90,11 +90,11 @@ class Index:
     projected: frozenset[str]  # non-key attributes the readers of the index need
 
 
-# The outbox (crates/aws/src/outbox_item.rs): orders with events not yet on the stream carry
+# The outbox (crates/aws/src/dynamodb/outbox_item.rs): orders with events not yet on the stream carry
 # outboxBucket and outboxSince, the keys of this sparse index, and pendingEvents, which the relay
 # reads from it.
 PENDING_EVENTS_INDEX = Index("OrdersTable", "pending-events", "outboxBucket", "outboxSince", frozenset({"pendingEvents"}))
-# The baker's listing by status (crates/aws/src/status_index.rs): partition status, sort
+# The baker's listing by status (crates/aws/src/dynamodb/status_index.rs): partition status, sort
 # statusSortKey ("<creation time>#<orderId>", written at create). The listing decodes whole orders
 # from the index (order_item::from_item), so it needs every attribute of one.
 ORDER_ATTRIBUTES = frozenset(
@@ -172,7 +172,7 @@ def telemetry(function: str) -> set[tuple[str, str]]:
 # or, for two secrets at once, GetParameters, with decryption, once at start.
 # The parameters are SecureStrings under the AWS managed key aws/ssm: no kms:Decrypt grant.
 READ_SECRET = ["ssm:GetParameter", "ssm:GetParameters"]
-# KinesisEvents::publish (crates/aws/src/events.rs).
+# KinesisEvents::publish (crates/aws/src/kinesis.rs).
 PUT_RECORD = ["kinesis:PutRecord"]
 # What Lambda does for a standard-iterator Kinesis mapping.
 READ_STREAM = [
@@ -189,13 +189,13 @@ CONSUME_QUEUE = [
     "sqs:GetQueueAttributes",
     "sqs:ChangeMessageVisibility",
 ]
-# SqsQueue::send_batch (crates/aws/src/queue.rs) calls SendMessageBatch, which sqs:SendMessage
+# SqsQueue::send_batch (crates/aws/src/sqs.rs) calls SendMessageBatch, which sqs:SendMessage
 # authorises; a mapping's on-failure destination is sent to with sqs:SendMessage too.
 SEND_MESSAGE = ["sqs:SendMessage"]
-# DynamoOrders (crates/aws/src/orders.rs): get = GetItem; transition and record_step =
+# DynamoOrders (crates/aws/src/dynamodb/orders.rs): get = GetItem; transition and record_step =
 # UpdateItem (conditional; a transition into an announced status marks its event), plus a
 # GetItem when a refusal returns no item (the order is absent: 404, not 500).
-# create (crates/aws/src/orders/booking.rs) = TransactWriteItems of a Put (the order,
+# create (crates/aws/src/dynamodb/orders/booking.rs) = TransactWriteItems of a Put (the order,
 # conditional, with the order_placed mark) and an Update (its day's counter, conditional on
 # room). TransactWriteItems has no IAM action of its own: each action is authorised as the
 # PutItem / UpdateItem it is. What create reads (an order too big for any day, a refusal the
@@ -206,19 +206,19 @@ CREATE_ORDER = ["dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateIte
 READ_ORDER = ["dynamodb:GetItem"]
 CHANGE_ORDER = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
 CANCEL_ORDER = CHANGE_ORDER
-# Bakery on DynamoOrders (crates/aws/src/orders/bakery.rs): rules = one BatchGetItem of the
+# Bakery on DynamoOrders (crates/aws/src/dynamodb/orders/bakery.rs): rules = one BatchGetItem of the
 # three shop#… items, booked = one BatchGetItem of the day#… counters; each save = PutItem
 # conditional on the version read.
 READ_RULES = ["dynamodb:BatchGetItem"]
 SAVE_RULES = ["dynamodb:PutItem"]
-# Its outbox (crates/aws/src/orders/outbox.rs): mark_published = UpdateItem (conditional, then
+# Its outbox (crates/aws/src/dynamodb/orders/outbox.rs): mark_published = UpdateItem (conditional, then
 # another to take the order off the index once its last mark is gone), called by whoever
 # publishes; pending = Query on the pending-events index (never a Scan), plus that UpdateItem
 # for an entry an interrupted clearing left behind.
 CLEAR_MARK = ["dynamodb:UpdateItem"]
 LIST_PENDING = ["dynamodb:Query"]
 PENDING_EVENTS = f"{PENDING_EVENTS_INDEX.table}/index/{PENDING_EVENTS_INDEX.name}"
-# DynamoOrders::list_by_status (crates/aws/src/orders/by_status.rs): Query on the orders-by-status
+# DynamoOrders::list_by_status (crates/aws/src/dynamodb/orders/by_status.rs): Query on the orders-by-status
 # index (never a Scan).
 LIST_BY_STATUS = ["dynamodb:Query"]
 ORDERS_BY_STATUS = f"{ORDERS_BY_STATUS_INDEX.table}/index/{ORDERS_BY_STATUS_INDEX.name}"

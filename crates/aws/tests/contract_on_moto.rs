@@ -9,7 +9,8 @@ use aws_sdk_ssm::types::ParameterType;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use cakeshop_aws::{
-    AwsClients, ConfigError, DynamoOrders, FunctionEnv, KinesisEvents, Secret, SesMailer, SqsQueue, order_table,
+    AwsClients, ConfigError, DynamoOrders, FunctionEnv, KinesisEvents, Secret, SesMailer, SqsQueue,
+    dynamodb::order_table,
 };
 use cakeshop_domain::{
     Cancellation, CancelledBy, CapacitySettings, Catalogue, Day, EventKind, Order, OrderId, ProductId, ShopStatus,
@@ -100,7 +101,7 @@ fn fresh_name(prefix: &str) -> String {
     format!("{prefix}-{}", TimeOrderedIds.order_id())
 }
 
-/// A new order table, made as `cakeshop_aws::order_table` defines it.
+/// A new order table, made as `cakeshop_aws::dynamodb::order_table` defines it.
 async fn orders_table(aws: &AwsClients) -> String {
     let table = fresh_name("orders");
     order_table::define(aws.dynamodb().create_table().table_name(&table))
@@ -917,7 +918,7 @@ impl MailboxProbe for MotoMailbox {
                 let order_id = request["EmailTags"]
                     .as_array()?
                     .iter()
-                    .find(|tag| tag["Name"] == cakeshop_aws::mail::ORDER_ID_TAG)?["Value"]
+                    .find(|tag| tag["Name"] == cakeshop_aws::ses::ORDER_ID_TAG)?["Value"]
                     .as_str()?;
                 Some(Email {
                     to: message["destinations"]["ToAddresses"][0].as_str()?.to_owned(),

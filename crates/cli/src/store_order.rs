@@ -6,7 +6,7 @@
 //! is exactly what the adapter writes (the status index's key, the outbox), not a copy of it.
 
 use anyhow::{Context, bail};
-use cakeshop_aws::order_item::{ORDER_ID, order_id_key};
+use cakeshop_aws::dynamodb::order_item::{ORDER_ID, order_id_key};
 use cakeshop_aws::{AwsClients, DynamoOrders};
 use cakeshop_domain::{EventKind, Order, Step, Timestamp};
 use cakeshop_ports::{CreateOutcome, OrderRepository, Outbox, StepOutcome, TransitionOutcome};
@@ -18,7 +18,7 @@ pub struct StoreOrderArgs {
     /// The order table's name.
     #[arg(long)]
     table: String,
-    /// First create the table (keys, indexes, billing as `cakeshop_aws::order_table`) if it is
+    /// First create the table (keys, indexes, billing as `cakeshop_aws::dynamodb::order_table`) if it is
     /// missing.
     #[arg(long)]
     create_table: bool,
@@ -40,7 +40,7 @@ pub async fn run(args: &StoreOrderArgs) -> anyhow::Result<()> {
     let aws = AwsClients::load().await;
     let dynamodb = aws.dynamodb();
     if args.create_table && dynamodb.describe_table().table_name(&args.table).send().await.is_err() {
-        cakeshop_aws::order_table::define(dynamodb.create_table().table_name(&args.table))?
+        cakeshop_aws::dynamodb::order_table::define(dynamodb.create_table().table_name(&args.table))?
             .send()
             .await
             .with_context(|| format!("creating table {}", args.table))?;

@@ -290,10 +290,10 @@ mod tests {
     fn order() -> Order {
         let body = br#"{"name":"Ada","address":"1 Loop Road","productId":3,"quantity":2}"#;
         let at = Timestamp::from_unix_millis(1_000).expect("in range");
-        let day = crate::Day::parse("2026-12-24").expect("valid");
+        let day = crate::calendar::Day::parse("2026-12-24").expect("valid");
         let new_order = parse_new_order(body)
             .expect("valid")
-            .priced(&crate::Catalogue::sample(), day)
+            .priced(&crate::catalogue::Catalogue::sample(), day)
             .expect("on sale");
         Order::place(OrderId::parse("o-1").expect("id"), new_order, at)
     }
@@ -312,8 +312,8 @@ mod tests {
             placed
         );
 
-        let cancellation = crate::Cancellation {
-            by: crate::CancelledBy::Customer,
+        let cancellation = crate::order::Cancellation {
+            by: crate::order::CancelledBy::Customer,
             reason: Some("wrong day".into()),
         };
         let cancelled = OrderEvent::order_cancelled(&OrderId::parse("o-1").expect("id"), cancellation, at);

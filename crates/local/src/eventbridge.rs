@@ -32,7 +32,7 @@ impl<I: Invoke> ScheduledRuns<I> {
             Ok(Ok(result)) => tracing::debug!(function = self.function, %result, "scheduled run done"),
             // As with a failed EventBridge target, the next tick tries again.
             Ok(Err(error)) => {
-                tracing::warn!(function = self.function, error = %crate::error_chain(&error), "scheduled run failed")
+                tracing::warn!(function = self.function, error = %cakeshop_ports::error_chain(&error), "scheduled run failed")
             }
             Err(_) => tracing::warn!(function = self.function, "scheduled run timed out"),
         }

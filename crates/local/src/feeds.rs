@@ -47,7 +47,13 @@ impl FeedQuery {
             ));
         }
         let limit = self.limit.unwrap_or(usize::MAX);
-        let failed = |e| error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal", crate::error_chain(&e));
+        let failed = |e| {
+            error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                cakeshop_ports::error_chain(&e),
+            )
+        };
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(wait);
         loop {
             let items = read(self.after, limit).map_err(failed)?;

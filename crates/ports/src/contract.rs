@@ -4,11 +4,13 @@
 //! Each check panics with a message on a breach; they are meant to be called from tests.
 //! Probes let a check read back what an adapter wrote, the way each backend allows.
 
-use crate::{
-    Clock, CreateOutcome, Email, EventPublisher, IdGenerator, Mailer, OrderRepository, OutgoingMessage, PartnerCall,
-    PartnerClient, PendingEvents, QueueSender, StatusCursor, StatusPage, StepOutcome, SystemClock, TimeOrderedIds,
-    TransitionOutcome,
-};
+use crate::clock::{Clock, IdGenerator, SystemClock, TimeOrderedIds};
+use crate::events::EventPublisher;
+use crate::mail::{Email, Mailer};
+use crate::orders::{CreateOutcome, OrderRepository, StatusCursor, StatusPage, StepOutcome, TransitionOutcome};
+use crate::outbox::PendingEvents;
+use crate::partner::{PartnerCall, PartnerClient};
+use crate::queue::{OutgoingMessage, QueueSender};
 use cakeshop_domain::{
     Catalogue, Day, EventKind, Order, OrderEvent, OrderId, Status, Step, Timestamp, TraceId, TraceParent,
     parse_new_order,

@@ -78,7 +78,7 @@ pub enum StepOutcome {
 
 /// Every implementation also keeps the `Outbox`: creating an order and transitions into an
 /// announced status mark their event pending in the same write.
-pub trait OrderRepository: crate::Outbox {
+pub trait OrderRepository: crate::outbox::Outbox {
     /// Stores a new order unless one with the same id exists, and takes its quantity from its
     /// delivery day's count of booked cakes unless that would pass `day_capacity`: both or
     /// neither, in one write (on DynamoDB a transaction of the order's conditional put and the

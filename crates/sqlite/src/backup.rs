@@ -4,7 +4,7 @@
 //! local secrets that sign customers' links). A plain copy of the store file would miss what is
 //! still in the write-ahead log, and could catch a page half written.
 
-use crate::STORE_FILE;
+use crate::store::STORE_FILE;
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};

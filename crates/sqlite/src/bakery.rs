@@ -7,31 +7,18 @@
 //! of its own. Every save goes through this process (one process per store), so the kept copy
 //! is never older than the last save acknowledged.
 
-use super::{StoreError, corrupt};
-use crate::LocalOrders;
+use crate::error::{StoreError, corrupt};
+use crate::orders::LocalOrders;
+use crate::schema::CATALOGUE;
 use cakeshop_domain::{CapacitySettings, Catalogue, Day, ShopStatus};
 use cakeshop_ports::{Bakery, MAX_DAYS_READ, PortError, Saved, ShopRules, Versioned};
 use rusqlite::{Connection, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
-const CATALOGUE: &str = "catalogue";
 const CAPACITY: &str = "capacity";
 const SHOP: &str = "shop";
-
-/// Stores the sample catalogue at version 1 unless a catalogue is stored: a new shop has cakes
-/// to sell, and reopening a store changes nothing.
-pub(crate) fn stock_sample_catalogue(connection: &Connection) -> Result<(), StoreError> {
-    let document = serde_json::to_string(&Catalogue::sample()).map_err(|e| corrupt("catalogue", e))?;
-    connection
-        .prepare(
-            "INSERT INTO shop_settings (name, version, document) VALUES (?1, 1, ?2) ON CONFLICT (name) DO NOTHING",
-        )?
-        .execute(params![CATALOGUE, document])?;
-    Ok(())
-}
 
 /// A setting as read: the stored one, or the default at version 0.
 fn setting<T: DeserializeOwned + Default>(
@@ -47,40 +34,6 @@ fn setting<T: DeserializeOwned + Default>(
             value: serde_json::from_str(&document).map_err(|e| corrupt(what, e))?,
             version: u64::try_from(version).map_err(|e| corrupt(what, e))?,
         }),
-    }
-}
-
-/// The rules as last read, until a save.
-#[derive(Default)]
-pub(crate) struct RulesCache {
-    /// Bumped by every save once it is committed: a read that began before the bump may hold
-    /// what the save replaced, so it is not kept.
-    saves: AtomicU64,
-    kept: Mutex<Option<Arc<ShopRules>>>,
-}
-
-impl RulesCache {
-    fn get(&self) -> Option<Arc<ShopRules>> {
-        self.kept.lock().unwrap_or_else(PoisonError::into_inner).clone()
-    }
-
-    fn saves(&self) -> u64 {
-        self.saves.load(Ordering::Acquire)
-    }
-
-    /// Keeps `rules`, read after `saves` saves, unless one has been committed since.
-    fn keep(&self, rules: &Arc<ShopRules>, saves: u64) {
-        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
-        if self.saves.load(Ordering::Acquire) == saves {
-            *kept = Some(Arc::clone(rules));
-        }
-    }
-
-    /// After a save has settled (whatever its outcome): the next read goes to the store.
-    fn forget(&self) {
-        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
-        self.saves.fetch_add(1, Ordering::AcqRel);
-        *kept = None;
     }
 }
 

@@ -7,7 +7,7 @@
 //! commit stalls that commit, so the file is cut back here instead, and only once the writer
 //! has been idle for a whole round: nothing waits for it then.
 
-use super::StoreError;
+use crate::error::StoreError;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -4,9 +4,10 @@
 use super::mailbox::{EMAIL_COLUMNS, email_from_row};
 use super::partners::{CALL_COLUMNS, call_from_row};
 use super::queues::{MESSAGE_COLUMNS, message_from_row};
-use super::{
-    LocalMailer, LocalQueue, LocalStream, QueueMessage, RecordedCall, Store, StoreError, StoredEmail, StreamRecord,
-};
+use super::{LocalMailer, LocalQueue, LocalStream, QueueMessage, RecordedCall, StreamRecord};
+use crate::error::StoreError;
+use crate::mailbox::StoredEmail;
+use crate::store::Store;
 use rusqlite::{OptionalExtension, params};
 
 /// How many messages a queue holds, by state.
@@ -43,7 +44,7 @@ impl LocalQueue {
                     "SELECT COALESCE(SUM(visible_at_ms <= ?2), 0), COALESCE(SUM(visible_at_ms > ?2), 0), \
                      COALESCE(MAX(receive_count), 0) FROM queue_messages WHERE queue = ?1",
                 )?
-                .query_row(params![self.name, super::now_millis()], |row| {
+                .query_row(params![self.name, crate::store::now_millis()], |row| {
                     Ok(QueueCounts {
                         visible: row.get(0)?,
                         in_flight: row.get(1)?,
@@ -137,7 +138,7 @@ impl Store {
                 "SELECT {MESSAGE_COLUMNS}, queue, visible_at_ms > ?2 FROM queue_messages \
                  WHERE instr(body, ?1) > 0 ORDER BY sent_ms"
             ))?;
-            let rows = statement.query_map(params![quoted, super::now_millis()], |row| {
+            let rows = statement.query_map(params![quoted, crate::store::now_millis()], |row| {
                 Ok(FoundMessage {
                     message: message_from_row(row)?,
                     queue: row.get(7)?,

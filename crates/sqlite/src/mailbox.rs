@@ -1,7 +1,8 @@
 //! The SES stand-in: every email is kept, for `GET /_local/mail`, and with an SMTP relay
 //! configured also owed to it (`smtp_outbox`) in the same transaction.
 
-use super::{Store, StoreError, now_millis};
+use crate::error::StoreError;
+use crate::store::{Store, now_millis};
 use cakeshop_ports::{Email, Mailer, PortError};
 use rusqlite::params;
 use serde::Serialize;

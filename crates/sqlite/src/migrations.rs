@@ -2,7 +2,7 @@
 //! keeps working across upgrades. `CREATE TABLE IF NOT EXISTS` leaves an existing table as it
 //! was, so a new column is added here, once, after checking that it is missing.
 
-use super::{StoreError, corrupt};
+use crate::error::{StoreError, corrupt};
 use cakeshop_domain::{Day, Status, Timestamp};
 use rusqlite::{Connection, params};
 use serde_json::Value;

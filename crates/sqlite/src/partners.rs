@@ -1,7 +1,8 @@
 //! The partner stand-ins' memory: every call the local delivery company and customer service
 //! received, for `GET /_local/partners/...`.
 
-use super::{Store, StoreError, now_millis};
+use crate::error::StoreError;
+use crate::store::{Store, now_millis};
 use rusqlite::params;
 use serde::Serialize;
 

@@ -2,7 +2,8 @@
 //! their receives, and are moved to the dead-letter queue when a receive would exceed
 //! `maxReceiveCount`; the dead-letter queue remembers where each message came from, for redrive.
 
-use super::{Store, StoreError, now_millis};
+use crate::error::StoreError;
+use crate::store::{Store, now_millis};
 use cakeshop_ports::{OutgoingMessage, PortError, QueueSender, SendReport};
 use rusqlite::{Connection, params};
 
@@ -281,6 +282,15 @@ fn receive_messages(
 pub(crate) fn release_received(connection: &Connection) -> rusqlite::Result<usize> {
     connection.execute(
         "UPDATE queue_messages SET visible_at_ms = ?1 WHERE visible_at_ms > ?1",
-        [crate::now_millis()],
+        [crate::store::now_millis()],
     )
+}
+
+impl Store {
+    /// Makes every queue message an earlier process received and never deleted visible at
+    /// once, and says how many there were. Only for the holder of the data directory's lock:
+    /// no one else can be handling them, so waiting out their visibility would only delay them.
+    pub fn release_received_messages(&self) -> Result<usize, StoreError> {
+        self.with(|connection| Ok(release_received(connection)?))
+    }
 }

@@ -1,6 +1,7 @@
 //! Where mappings on a real Kinesis stream keep their checkpoints (`--backend aws`).
 
-use super::{Store, StoreError};
+use crate::error::StoreError;
+use crate::store::Store;
 use rusqlite::{OptionalExtension, params};
 
 impl Store {

@@ -1,7 +1,9 @@
 //! The store's tables. Created on first open; `IF NOT EXISTS` makes reopening a no-op.
 
-use rusqlite::Connection;
+use crate::error::{StoreError, corrupt};
+use cakeshop_domain::Catalogue;
 use rusqlite::config::DbConfig;
+use rusqlite::{Connection, params};
 use std::time::Duration;
 
 const SCHEMA: &str = "
@@ -140,17 +142,17 @@ CREATE INDEX IF NOT EXISTS partner_calls_by_partner ON partner_calls (partner, i
 CREATE INDEX IF NOT EXISTS partner_calls_by_key ON partner_calls (partner, idempotency_key);
 ";
 
-pub fn prepare(connection: &mut Connection) -> Result<(), super::StoreError> {
+pub fn prepare(connection: &mut Connection) -> Result<(), crate::error::StoreError> {
     configure(connection)?;
     connection.execute_batch(SCHEMA)?;
     super::migrations::index_orders_by_status(connection)?;
     super::migrations::orders_with_catalogue_ids_and_days(connection)?;
     super::migrations::queue_messages_with_traceparent(connection)?;
-    super::bakery::stock_sample_catalogue(connection)
+    stock_sample_catalogue(connection)
 }
 
 /// Settings of every connection the store uses.
-pub fn configure(connection: &mut Connection) -> Result<(), super::StoreError> {
+pub fn configure(connection: &mut Connection) -> Result<(), crate::error::StoreError> {
     // Plans must not depend on bound values: otherwise SQLite re-parses a statement whose
     // `LIMIT ?` or range bound it peeked at every time the cached statement is reused.
     connection.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
@@ -172,4 +174,19 @@ fn retry_soon(tries_so_far: i32) -> bool {
     }
     std::thread::sleep(PAUSE);
     true
+}
+
+/// The `shop_settings` row of the catalogue.
+pub(crate) const CATALOGUE: &str = "catalogue";
+
+/// Stores the sample catalogue at version 1 unless a catalogue is stored: a new shop has cakes
+/// to sell, and reopening a store changes nothing.
+pub(crate) fn stock_sample_catalogue(connection: &Connection) -> Result<(), StoreError> {
+    let document = serde_json::to_string(&Catalogue::sample()).map_err(|e| corrupt("catalogue", e))?;
+    connection
+        .prepare(
+            "INSERT INTO shop_settings (name, version, document) VALUES (?1, 1, ?2) ON CONFLICT (name) DO NOTHING",
+        )?
+        .execute(params![CATALOGUE, document])?;
+    Ok(())
 }

@@ -12,7 +12,8 @@
 //! `LocalOrders` keeps it.
 
 use super::migrations::utc_day;
-use super::{Store, StoreError, corrupt};
+use crate::error::{StoreError, corrupt};
+use crate::store::Store;
 use cakeshop_domain::{
     Cancellation, CancelledBy, Catalogue, Customer, Day, HistoryEntry, Order, OrderId, Status, Step, Timestamp,
 };
@@ -169,7 +170,7 @@ impl RealisticOrders {
 
     /// As `new`, ending now, with a run number taken from the clock.
     pub fn ending_now(count: usize, spacing_ms: i64) -> RealisticOrders {
-        let now = super::now_millis();
+        let now = crate::store::now_millis();
         let run = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|elapsed| elapsed.as_nanos() as u64)

@@ -3,7 +3,9 @@
 //! taken it, so an email kept is sent even if the process stops right after keeping it.
 
 use super::mailbox::{EMAIL_COLUMNS, email_from_row};
-use super::{Store, StoreError, StoredEmail};
+use crate::error::StoreError;
+use crate::mailbox::StoredEmail;
+use crate::store::Store;
 use rusqlite::params;
 
 /// An email the relay owes, with the tries it took so far.
@@ -104,7 +106,7 @@ impl SmtpOutbox {
         self.record_try(
             "UPDATE smtp_outbox SET attempts = attempts + 1, refused_ms = ?2, last_error = ?3 WHERE mail_id = ?1",
             mail_id,
-            super::now_millis(),
+            crate::store::now_millis(),
             error,
         )
         .await

@@ -2,7 +2,8 @@
 //! Kinesis maps hash keys onto shards), get increasing sequence numbers per shard, are kept for
 //! the retention period, and each consumer keeps its own checkpoint per shard.
 
-use super::{Store, StoreError, now_millis};
+use crate::error::StoreError;
+use crate::store::{Store, now_millis};
 use cakeshop_domain::OrderEvent;
 use cakeshop_ports::{EventPublisher, PortError};
 use md5::{Digest, Md5};

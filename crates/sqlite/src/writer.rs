@@ -4,7 +4,8 @@
 //! committed. Under load a commit (its file locks and log writes) is shared by many writes
 //! instead of paid by each; when idle a write commits alone, at once.
 
-use super::{StoreError, lock};
+use crate::error::StoreError;
+use crate::locking::lock;
 use rusqlite::Connection;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};

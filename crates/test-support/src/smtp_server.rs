@@ -61,7 +61,7 @@ pub struct SmtpServer {
 impl SmtpServer {
     /// The server on `port` (so that a test can point a shop at it before it runs).
     pub fn start(port: u16, security: SmtpSecurity, certificate: &TestCertificate) -> SmtpServer {
-        let python = crate::moto_server_path().with_file_name("python");
+        let python = crate::moto::moto_server_path().with_file_name("python");
         assert!(python.exists(), "{} not found: run tools/test", python.display());
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/smtp-test-server");
         let dir = tempfile::tempdir().expect("a directory for the server");

@@ -16,7 +16,7 @@ from .expect import CheckFailed, expect
 from .seeding import STEPS, step_time
 from .shop import Shop
 
-# The outbox on an order item (crates/aws/src/outbox_item.rs).
+# The outbox on an order item (crates/aws/src/dynamodb/outbox_item.rs).
 OUTBOX_ATTRIBUTES = ("pendingEvents", "outboxBucket", "outboxSince")
 
 

@@ -120,7 +120,7 @@ class Shop:
 
     def booked(self, day: str) -> int:
         """The cakes booked on `day` (YYYY-MM-DD): its counter `day#<day>` in the order table
-        (crates/aws/src/bakery_item.rs), 0 if there is none."""
+        (crates/aws/src/dynamodb/bakery_item.rs), 0 if there is none."""
         item = self.order(f"day#{day}") or {}
         return int(item.get("booked", {}).get("N", "0"))
 

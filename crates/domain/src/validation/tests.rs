@@ -17,14 +17,17 @@ fn accepts_the_shape_customers_send() {
     assert_eq!(order.customer.name, "Ada Lovelace");
     assert_eq!(order.customer.address, "12 Analytical St\nLondon");
     assert_eq!(order.customer.email.as_deref(), Some("ada@example.com"));
-    assert_eq!(order.product_id, crate::ProductId(1));
+    assert_eq!(order.product_id, crate::catalogue::ProductId(1));
     assert_eq!(order.quantity, 3);
     assert_eq!(
         order.delivery_date.map(|d| d.to_string()).as_deref(),
         Some("2026-12-24")
     );
     let priced = order
-        .priced(&crate::Catalogue::sample(), order.delivery_date.expect("given"))
+        .priced(
+            &crate::catalogue::Catalogue::sample(),
+            order.delivery_date.expect("given"),
+        )
         .expect("on sale");
     assert_eq!(priced.total_cents, Cents(10350));
 }
@@ -37,7 +40,7 @@ fn accepts_the_briefs_body_as_written() {
     .expect("valid");
     assert_eq!(
         (order.product_id, order.quantity, order.delivery_date),
-        (crate::ProductId(1), 3, None)
+        (crate::catalogue::ProductId(1), 3, None)
     );
 }
 

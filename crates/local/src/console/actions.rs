@@ -79,7 +79,7 @@ pub async fn redrive(State(console): State<Arc<Console>>, headers: HeaderMap, bo
         Err(error) => problem(
             StatusCode::INTERNAL_SERVER_ERROR,
             "The redrive failed",
-            &crate::error_chain(&error),
+            &cakeshop_ports::error_chain(&error),
         ),
     }
 }

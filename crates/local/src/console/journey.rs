@@ -101,7 +101,7 @@ pub async fn journey(State(console): State<Arc<Console>>, Path(order_id): Path<S
                 return view::problem(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "The store could not be read",
-                    &crate::error_chain(&error),
+                    &cakeshop_ports::error_chain(&error),
                 );
             }
         }

@@ -81,6 +81,6 @@ fn unreadable(error: &StoreError) -> Response {
     view::problem(
         StatusCode::INTERNAL_SERVER_ERROR,
         "The store could not be read",
-        &crate::error_chain(error),
+        &cakeshop_ports::error_chain(error),
     )
 }

@@ -112,7 +112,7 @@ pub fn start_retention(wiring: &Wiring, store: &Store) {
     tokio::spawn(async move {
         loop {
             if let Err(error) = stream.trim_before(cakeshop_sqlite::now_millis() - retention_ms) {
-                tracing::warn!(error = %crate::error_chain(&error), "trimming the stream failed");
+                tracing::warn!(error = %cakeshop_ports::error_chain(&error), "trimming the stream failed");
             }
             tokio::time::sleep(Duration::from_secs(60)).await;
         }

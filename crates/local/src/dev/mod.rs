@@ -84,7 +84,7 @@ impl RunningShop {
         let requests_done = tokio::time::timeout(STOP_WITHIN, &mut server).await.is_ok();
         let checkpointed = self.store.checkpoint();
         if let Err(error) = &checkpointed {
-            tracing::warn!(error = %crate::error_chain(error), "the last checkpoint failed; the next start recovers from the log");
+            tracing::warn!(error = %cakeshop_ports::error_chain(error), "the last checkpoint failed; the next start recovers from the log");
         }
         Ok(Stopped {
             batches_done,

@@ -1,7 +1,7 @@
 //! `cakeshop dev --backend aws --provision`: makes the table, the stream, the queues (dead-letter
 //! queues first, then their sources with the redrive policy and visibility timeout the stack
 //! gives them) and the sender's SES identity, as `serverless.yml` defines them (the table with
-//! its outbox index, as `cakeshop_aws::order_table` does), and stores the sample catalogue
+//! its outbox index, as `cakeshop_aws::dynamodb::order_table` does), and stores the sample catalogue
 //! (version 1) in the table, on whatever endpoint the AWS SDK is pointed at (an emulator such
 //! as moto or LocalStack). What exists is left as it is: a catalogue already stored is kept.
 
@@ -41,7 +41,7 @@ async fn table(aws: &AwsClients, name: &str) -> Result<(), AwsBackendError> {
     if dynamodb.describe_table().table_name(name).send().await.is_ok() {
         return Ok(());
     }
-    cakeshop_aws::order_table::define(dynamodb.create_table().table_name(name))
+    cakeshop_aws::dynamodb::order_table::define(dynamodb.create_table().table_name(name))
         .map_err(failed(format!("describing table {name}")))?
         .send()
         .await

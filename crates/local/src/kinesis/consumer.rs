@@ -73,7 +73,7 @@ where
                 match self.stream.shard_ids().await {
                     Ok(ids) => break ids,
                     Err(error) => {
-                        tracing::error!(function = self.function, error = %crate::error_chain(&error), "listing shards failed; retrying");
+                        tracing::error!(function = self.function, error = %cakeshop_ports::error_chain(&error), "listing shards failed; retrying");
                         stopping.pause(Duration::from_secs(1)).await;
                         if stopping.is_asked() {
                             return;
@@ -93,7 +93,7 @@ where
     async fn run_shard(&self, shard_id: String, mut wake: watch::Receiver<u64>, stopping: &Stopping) {
         while !stopping.is_asked() {
             if let Err(error) = self.poll_shard(&shard_id, &mut wake, stopping).await {
-                tracing::error!(function = self.function, shard_id, error = %crate::error_chain(&error), "stream consumer failed; retrying");
+                tracing::error!(function = self.function, shard_id, error = %cakeshop_ports::error_chain(&error), "stream consumer failed; retrying");
                 stopping.pause(Duration::from_secs(1)).await;
             }
         }
@@ -357,7 +357,7 @@ where
         let body = match serde_json::to_string(&failure) {
             Ok(body) => body,
             Err(error) => {
-                tracing::error!(function = self.function, shard_id, error = %crate::error_chain(&error), "the on-failure record could not be written");
+                tracing::error!(function = self.function, shard_id, error = %cakeshop_ports::error_chain(&error), "the on-failure record could not be written");
                 return;
             }
         };
@@ -367,7 +367,7 @@ where
             trace: None,
         };
         if let Err(error) = destination.send(message).await {
-            tracing::error!(function = self.function, shard_id, error = %crate::error_chain(&error), "the on-failure destination refused the record");
+            tracing::error!(function = self.function, shard_id, error = %cakeshop_ports::error_chain(&error), "the on-failure destination refused the record");
         }
     }
 }

@@ -299,7 +299,11 @@ async fn call(
             Json(json!({ "accepted": true, "repeat": repeat })),
         )
             .into_response(),
-        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", crate::error_chain(&e)),
+        Err(e) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            cakeshop_ports::error_chain(&e),
+        ),
     }
 }
 
@@ -310,7 +314,11 @@ fn fault_answer(fault: PartnerFault, injected: u64) -> Response {
             answer["injected"] = injected.into();
             Json(answer).into_response()
         }
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", crate::error_chain(&e)),
+        Err(e) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            cakeshop_ports::error_chain(&e),
+        ),
     }
 }
 

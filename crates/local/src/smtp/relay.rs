@@ -31,7 +31,7 @@ pub fn start(settings: &SmtpSettings, store: &Store, stopping: &Stopping) -> Res
             "emails are also sent through the SMTP server"
         ),
         Err(error) => {
-            tracing::warn!(error = %crate::error_chain(&error), "cannot count the emails owed to the SMTP server")
+            tracing::warn!(error = %cakeshop_ports::error_chain(&error), "cannot count the emails owed to the SMTP server")
         }
     }
     let relay = Relay {
@@ -53,7 +53,7 @@ pub fn warn_of_owed_emails(store: &Store) {
         ),
         Ok(_) => {}
         Err(error) => {
-            tracing::warn!(error = %crate::error_chain(&error), "cannot count the emails owed to the SMTP server")
+            tracing::warn!(error = %cakeshop_ports::error_chain(&error), "cannot count the emails owed to the SMTP server")
         }
     }
 }
@@ -76,7 +76,7 @@ impl Relay {
             let due = match self.outbox.due(now_millis(), BATCH) {
                 Ok(due) => due,
                 Err(error) => {
-                    tracing::warn!(error = %crate::error_chain(&error), "reading the emails owed to the SMTP server failed");
+                    tracing::warn!(error = %cakeshop_ports::error_chain(&error), "reading the emails owed to the SMTP server failed");
                     Vec::new()
                 }
             };
@@ -148,7 +148,7 @@ impl Relay {
         if let Err(error) = recorded {
             // The row is still owed: the email is tried (and maybe sent) again, under the same
             // Message-ID, so a receiving server can tell it is the same one.
-            tracing::warn!(order_id, error = %crate::error_chain(&error), "recording how an email's sending went failed");
+            tracing::warn!(order_id, error = %cakeshop_ports::error_chain(&error), "recording how an email's sending went failed");
         }
     }
 }

@@ -45,7 +45,7 @@ impl<I: Invoke + Clone, M: MessageSource> QueueConsumer<I, M> {
                     stopping.wait_for(self.queue.idle_pause(), wake.changed()).await;
                 }
                 Err(error) => {
-                    tracing::error!(function = self.function, error = %crate::error_chain(&error), "queue consumer failed; retrying");
+                    tracing::error!(function = self.function, error = %cakeshop_ports::error_chain(&error), "queue consumer failed; retrying");
                     stopping.pause(Duration::from_secs(1)).await;
                 }
             }

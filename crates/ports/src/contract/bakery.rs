@@ -3,9 +3,9 @@
 //! cancel gives its cakes back once, whatever races it.
 
 use super::{ROOMY, pending_entry, sample_order};
-use crate::{
-    Bakery, Clock, CreateOutcome, IdGenerator, OrderRepository, Saved, SystemClock, TimeOrderedIds, TransitionOutcome,
-};
+use crate::bakery::{Bakery, Saved};
+use crate::clock::{Clock, IdGenerator, SystemClock, TimeOrderedIds};
+use crate::orders::{CreateOutcome, OrderRepository, TransitionOutcome};
 use cakeshop_domain::{
     Cancellation, CancelledBy, CapacitySettings, Catalogue, Day, EventKind, Order, ProductChange, ProductId,
     ShopStatus, Status, Step,

@@ -1,7 +1,7 @@
 //! The metrics contract: what a dashboard reads back of the observations recorded.
 
+use crate::clock::{IdGenerator, TimeOrderedIds};
 use crate::metrics::{Metric, Metrics};
-use crate::{IdGenerator, TimeOrderedIds};
 use std::future::Future;
 
 /// One series as a dashboard reads it: a metric, with its extra dimension if any.

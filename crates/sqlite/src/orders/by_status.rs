@@ -2,7 +2,7 @@
 //! (status, created_ms, order_id), so a page costs the same however many orders are stored.
 
 use super::decode;
-use crate::StoreError;
+use crate::error::StoreError;
 use cakeshop_domain::Status;
 use cakeshop_ports::{StatusCursor, StatusPage};
 use rusqlite::{Connection, params};

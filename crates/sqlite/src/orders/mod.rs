@@ -9,7 +9,8 @@
 
 mod by_status;
 
-use super::{Store, StoreError, corrupt};
+use crate::error::{StoreError, corrupt};
+use crate::store::Store;
 use cakeshop_domain::{Cancellation, Day, EventKind, HistoryEntry, Order, OrderId, Status, Step, Timestamp};
 use cakeshop_ports::{
     CreateOutcome, OrderRepository, Outbox, PendingEvents, PortError, StatusCursor, StatusPage, StepOutcome,

@@ -7,7 +7,7 @@
 //! (partition `outboxBucket`, sort `outboxSince`, projecting `pendingEvents`), so listing what
 //! is due is one Query over marked orders only, oldest first. `from_item` ignores all three.
 
-use crate::order_item::{Item, ItemError, ORDER_ID};
+use crate::dynamodb::order_item::{Item, ItemError, ORDER_ID};
 use aws_sdk_dynamodb::types::AttributeValue;
 use cakeshop_domain::{EventKind, OrderId, Timestamp};
 use cakeshop_ports::PendingEvents;

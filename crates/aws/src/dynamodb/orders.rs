@@ -9,8 +9,10 @@ mod booking;
 mod by_status;
 mod outbox;
 
-use crate::order_item::{HISTORY, Item, ORDER_ID, STATUS, from_item, order_id_key};
-use crate::outbox_item::{OUTBOX_BUCKET, OUTBOX_SINCE, PENDING_BUCKET, PENDING_EVENTS, kind_set, sortable_time};
+use crate::dynamodb::order_item::{HISTORY, Item, ORDER_ID, STATUS, from_item, order_id_key};
+use crate::dynamodb::outbox_item::{
+    OUTBOX_BUCKET, OUTBOX_SINCE, PENDING_BUCKET, PENDING_EVENTS, kind_set, sortable_time,
+};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};

@@ -2,8 +2,8 @@
 //! a Scan, so a page costs the same however many orders the table holds.
 
 use super::DynamoOrders;
-use crate::order_item::{Item, STATUS, from_item};
-use crate::status_index::{ORDERS_BY_STATUS_INDEX, STATUS_SORT_KEY, cursor_key};
+use crate::dynamodb::order_item::{Item, STATUS, from_item};
+use crate::dynamodb::status_index::{ORDERS_BY_STATUS_INDEX, STATUS_SORT_KEY, cursor_key};
 use aws_sdk_dynamodb::types::AttributeValue;
 use cakeshop_domain::Status;
 use cakeshop_ports::{PortError, StatusCursor, StatusPage};

@@ -9,8 +9,8 @@
 //! Orders stored before the index existed have no `statusSortKey` and are not listed until one
 //! is written for them (a one-off backfill: `SET statusSortKey` from `createdAt` and `orderId`).
 
-use crate::order_item::Item;
-use crate::outbox_item::sortable_time;
+use crate::dynamodb::order_item::Item;
+use crate::dynamodb::outbox_item::sortable_time;
 use aws_sdk_dynamodb::types::AttributeValue;
 use cakeshop_domain::{Order, Timestamp};
 use cakeshop_ports::StatusCursor;

@@ -8,7 +8,7 @@
 //! carries the indexes' key attributes (`status`, `statusSortKey`, `outboxBucket`,
 //! `outboxSince`), so both indexes list orders only.
 
-use crate::order_item::{Item, ORDER_ID};
+use crate::dynamodb::order_item::{Item, ORDER_ID};
 use aws_sdk_dynamodb::types::AttributeValue;
 use cakeshop_domain::Day;
 use cakeshop_ports::Versioned;

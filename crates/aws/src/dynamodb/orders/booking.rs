@@ -9,14 +9,14 @@
 //! (`TransactionConflict`) was refused for no reason of its own and is sent again.
 
 use super::{DynamoOrders, time};
-use crate::bakery_item::{BOOKED, booked, day_key};
-use crate::order_item::{
+use crate::dynamodb::bakery_item::{BOOKED, booked, day_key};
+use crate::dynamodb::order_item::{
     CANCELLATION, HISTORY, Item, ORDER_ID, STATUS, cancellation_value, from_item, order_id_key, to_item,
 };
-use crate::outbox_item::{
+use crate::dynamodb::outbox_item::{
     OUTBOX_BUCKET, OUTBOX_SINCE, PENDING_BUCKET, PENDING_EVENTS, kind_set, mark_new_item, sortable_time,
 };
-use crate::status_index::list_new_item;
+use crate::dynamodb::status_index::list_new_item;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{

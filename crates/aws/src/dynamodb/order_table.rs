@@ -2,9 +2,9 @@
 //! an emulator, `cakeshop dev --backend aws --provision`). serverless.yml's `OrdersTable` says
 //! the same in its own words: the key `orderId` and the outbox's sparse index.
 
-use crate::order_item::{ORDER_ID, STATUS};
-use crate::outbox_item::{OUTBOX_BUCKET, OUTBOX_SINCE, PENDING_EVENTS, PENDING_EVENTS_INDEX};
-use crate::status_index::{ORDERS_BY_STATUS_INDEX, STATUS_SORT_KEY};
+use crate::dynamodb::order_item::{ORDER_ID, STATUS};
+use crate::dynamodb::outbox_item::{OUTBOX_BUCKET, OUTBOX_SINCE, PENDING_EVENTS, PENDING_EVENTS_INDEX};
+use crate::dynamodb::status_index::{ORDERS_BY_STATUS_INDEX, STATUS_SORT_KEY};
 use aws_sdk_dynamodb::error::BuildError;
 use aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder;
 use aws_sdk_dynamodb::types::{

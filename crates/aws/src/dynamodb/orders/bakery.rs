@@ -3,10 +3,10 @@
 //! conditional on the version it was read at.
 
 use super::DynamoOrders;
-use crate::bakery_item::{
+use crate::dynamodb::bakery_item::{
     CAPACITY_KEY, CATALOGUE_KEY, SHOP_STATUS_KEY, VERSION, booked, day_key, item_key, key, setting, setting_item,
 };
-use crate::order_item::{Item, ORDER_ID};
+use crate::dynamodb::order_item::{Item, ORDER_ID};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};

@@ -1,8 +1,8 @@
 //! The outbox of the order table: listing marked orders from the sparse index, clearing marks.
 
 use super::DynamoOrders;
-use crate::order_item::{Item, ORDER_ID, order_id_key};
-use crate::outbox_item::{
+use crate::dynamodb::order_item::{Item, ORDER_ID, order_id_key};
+use crate::dynamodb::outbox_item::{
     IndexEntry, OUTBOX_BUCKET, OUTBOX_SINCE, PENDING_BUCKET, PENDING_EVENTS, PENDING_EVENTS_INDEX, has_pending_events,
     index_entry, is_indexed, kind_set, sortable_time,
 };
