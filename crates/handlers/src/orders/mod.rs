@@ -1,7 +1,8 @@
 //! The order's life, one module per function, each opening with its declaration (name, routes,
 //! how it is built):
 //!
-//! - `place_order`: `POST /order` → placed, `order_placed`.
+//! - `place_order`: `POST /order` → placed, `order_placed` (`day_booking`: which day, and
+//!   storing it there).
 //! - `fulfill_order`: `GET|POST /order/fulfilled` → fulfilled, `order_fulfilled` (the baker's
 //!   email link, the board's "Mark ready", the API).
 //! - `request_delivery`: `order_fulfilled` → out for delivery, a delivery request queued.
