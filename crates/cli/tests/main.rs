@@ -25,6 +25,7 @@ mod pages_over_http;
 mod partner_outage;
 mod poison_record;
 mod readme_walkthrough;
+mod routes_in_serverless_yml;
 mod secrets_stay_out_of_logs;
 mod seed_command;
 mod shop_rules_over_http;
