@@ -7,7 +7,8 @@ use clap::Args;
 
 #[derive(Args)]
 pub struct FunctionsArgs {
-    /// Print JSON: `[{"name", "summary", "trigger", "environment": [{"name", "kind"}]}]`.
+    /// Print JSON: `[{"name", "summary", "trigger", "environment": [{"name", "kind"}],
+    /// "routes": [{"method", "path", "access"}]}]`.
     #[arg(long)]
     json: bool,
 }
@@ -27,6 +28,10 @@ pub fn run(args: &FunctionsArgs) -> anyhow::Result<()> {
             function.trigger.as_str(),
             function.summary
         );
+        for route in &function.routes {
+            let (method, path, who) = (route.method, route.path, route.access.who());
+            println!("{:<18} {:<9} {method} {path}, by {who}", "", "");
+        }
         println!("{:<18} {:<9} reads {}", "", "", environment.join(", "));
     }
     Ok(())

@@ -4,7 +4,7 @@
 use std::process::Command;
 
 #[test]
-fn lists_every_declared_function_with_its_trigger_and_environment() {
+fn lists_every_declared_function_with_its_trigger_environment_and_routes() {
     let output = Command::new(env!("CARGO_BIN_EXE_cakeshop"))
         .args(["functions", "--json"])
         .output()
@@ -37,4 +37,27 @@ fn lists_every_declared_function_with_its_trigger_and_environment() {
             ("STAGE", "plain"),
         ]
     );
+
+    let route_keys = |name: &str| -> Vec<String> {
+        let function = functions.iter().find(|f| f["name"] == name).expect("listed");
+        let routes = function["routes"].as_array().expect("its routes");
+        routes
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} {}",
+                    r["method"].as_str().unwrap_or("?"),
+                    r["path"].as_str().unwrap_or("?"),
+                    r["access"].as_str().unwrap_or("?")
+                )
+            })
+            .collect()
+    };
+    assert_eq!(route_keys("cancel-order"), ["POST /order/cancelled customerOrBaker"]);
+    assert_eq!(
+        route_keys("fulfill-order"),
+        ["GET /order/fulfilled baker", "POST /order/fulfilled baker"]
+    );
+    assert!(route_keys("manage-shop").contains(&"POST /baker/capacity baker".to_owned()));
+    assert_eq!(route_keys("notify-baker"), Vec::<String>::new());
 }

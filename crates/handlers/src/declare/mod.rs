@@ -23,7 +23,8 @@ use std::future::Future;
 pub trait Function: 'static {
     /// The function's name: its key under `functions:` in `serverless.yml`, its binary's name.
     const NAME: &'static str;
-    /// One line on what it does, for `cakeshop functions`.
+    /// One line on what it does, for `cakeshop functions` (which prints its trigger and routes
+    /// beside it, from the declaration).
     const SUMMARY: &'static str;
     /// Whether `build` asks for a secret (a test holds the two together). A Lambda that reads
     /// none is built without the code that fetches secrets from SSM, some 160 KB of its zip.

@@ -23,6 +23,18 @@ pub enum Access {
     CustomerOrBaker,
 }
 
+impl Access {
+    /// Who, in words: `anyone`, `the customer`, `the baker`, `the customer or the baker`.
+    pub fn who(self) -> &'static str {
+        match self {
+            Access::Anyone => "anyone",
+            Access::Customer => "the customer",
+            Access::Baker => "the baker",
+            Access::CustomerOrBaker => "the customer or the baker",
+        }
+    }
+}
+
 /// One declared route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Route {

@@ -41,8 +41,7 @@ pub struct CancelOrderFunction;
 
 impl Function for CancelOrderFunction {
     const NAME: &'static str = "cancel-order";
-    const SUMMARY: &'static str =
-        "POST /order/cancelled: the customer cancels or the baker declines a placed order; order_cancelled";
+    const SUMMARY: &'static str = "the customer cancels or the baker declines a placed order; order_cancelled";
     const READS_SECRETS: bool = true;
     type Event = ApiGatewayV2httpRequest;
     type Response = ApiGatewayV2httpResponse;

@@ -33,7 +33,7 @@ pub struct ConfirmDeliveryFunction;
 
 impl Function for ConfirmDeliveryFunction {
     const NAME: &'static str = "confirm-delivery";
-    const SUMMARY: &'static str = "POST /order/delivered: the customer confirms; feedback on its queue";
+    const SUMMARY: &'static str = "the customer confirms delivery; feedback on its queue";
     const READS_SECRETS: bool = true;
     type Event = ApiGatewayV2httpRequest;
     type Response = ApiGatewayV2httpResponse;

@@ -42,7 +42,7 @@ pub struct FulfillOrderFunction;
 
 impl Function for FulfillOrderFunction {
     const NAME: &'static str = "fulfill-order";
-    const SUMMARY: &'static str = "GET|POST /order/fulfilled: the baker marks a cake ready; order_fulfilled";
+    const SUMMARY: &'static str = "the baker marks a cake ready; order_fulfilled";
     const READS_SECRETS: bool = true;
     type Event = ApiGatewayV2httpRequest;
     type Response = ApiGatewayV2httpResponse;

@@ -46,7 +46,7 @@ pub struct OrderQueriesFunction;
 impl Function for OrderQueriesFunction {
     const NAME: &'static str = "order-queries";
     const SUMMARY: &'static str =
-        "GET /order/{orderId}, GET /orders (baker), GET /track/{orderId} (tracking page), GET /baker (the board)";
+        "an order's status and history, the baker's listing, the tracking page, the baker's board and its session";
     const READS_SECRETS: bool = true;
     type Event = ApiGatewayV2httpRequest;
     type Response = ApiGatewayV2httpResponse;

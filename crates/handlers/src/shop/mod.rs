@@ -65,8 +65,7 @@ pub struct ManageShopFunction;
 
 impl Function for ManageShopFunction {
     const NAME: &'static str = "manage-shop";
-    const SUMMARY: &'static str = "GET /, GET|POST /products, PUT /products/{productId}, GET /availability, PUT /capacity, GET|PUT /shop, \
-         POST /baker/shop|capacity|products/{productId} (the board)";
+    const SUMMARY: &'static str = "the storefront; the catalogue, each day's capacity and what is left, open or closed; the board's settings forms";
     const READS_SECRETS: bool = true;
     type Event = ApiGatewayV2httpRequest;
     type Response = ApiGatewayV2httpResponse;

@@ -55,8 +55,7 @@ pub struct PlaceOrderFunction;
 
 impl Function for PlaceOrderFunction {
     const NAME: &'static str = "place-order";
-    const SUMMARY: &'static str =
-        "POST /order: the order takes its cakes from its day's capacity; order_placed on the stream";
+    const SUMMARY: &'static str = "the order takes its cakes from its day's capacity; order_placed on the stream";
     const READS_SECRETS: bool = true;
     type Event = ApiGatewayV2httpRequest;
     type Response = ApiGatewayV2httpResponse;
