@@ -24,8 +24,9 @@ pub use save::SAVE_ATTEMPTS;
 
 use crate::board::page::BOARD_PATH;
 use crate::board::session::check_board_form;
+use crate::board::settings_forms;
 use crate::declare::routes::http_routes;
-use crate::declare::{Function, Ports, Routes, baker_key, signer};
+use crate::declare::{Access, Function, Ports, Routes, baker_key, signer};
 use crate::pages::storefront::{self, OrderForm, Problems};
 use crate::pages::{asset_response, notice_page, page_response, refusal_response, see_other};
 use crate::shared::api::{ApiError, bearer_token, body_bytes, error_chain, json_response, no_route, respond};
@@ -134,7 +135,7 @@ impl<B: Bakery> ManageShop<B> {
         route: ShopRoute,
         request: &ApiGatewayV2httpRequest,
     ) -> Result<ApiGatewayV2httpResponse, ApiError> {
-        if route.route().access == crate::declare::Access::Baker {
+        if route.route().access == Access::Baker {
             self.check_baker(request)?;
         }
         match route {
@@ -191,7 +192,6 @@ impl<B: Bakery> ManageShop<B> {
         request: &ApiGatewayV2httpRequest,
         fields: &HashMap<String, String>,
     ) -> Result<(), ApiError> {
-        use crate::board::settings_forms;
         match route {
             ShopRoute::BoardShop => {
                 self.change_shop(settings_forms::shop_status(fields)?).await?;
