@@ -4,7 +4,7 @@ use cakeshop_aws::{
     AwsClients, ConfigError, DEFAULT_PARTNER_TIMEOUT, DynamoOrders, EmfMetrics, HttpPartner, HttpPartnerError,
     KinesisEvents, ResolvedEnv, SesMailer, SqsQueue,
 };
-use cakeshop_handlers::functions::{Ports, ShopZone, ShopZoneError};
+use cakeshop_handlers::functions::{ClientLimits, Ports, ShopZone, ShopZoneError};
 use cakeshop_ports::{Clock, IdGenerator, Metrics, SystemClock, TimeOrderedIds, Variable};
 use std::sync::Arc;
 
@@ -82,6 +82,10 @@ impl Ports for LambdaPorts {
             variable: variable.name,
             source,
         })
+    }
+
+    fn limits(&self, variable: Variable) -> Result<ClientLimits, StartError> {
+        Ok(self.env.limits(variable)?)
     }
 
     /// Embedded metric format lines on standard output, which Lambda sends to the log.

@@ -129,6 +129,22 @@ impl<L: Fn(&str) -> Option<String>> EnvReader<L> {
         }
     }
 
+    /// Client limits as `ClientLimits` reads them; else an empty string after noting it as
+    /// missing or invalid.
+    pub fn limits(&mut self, name: &'static str) -> String {
+        let Some(value) = self.get(name) else {
+            self.missing.push(name.to_owned());
+            return String::new();
+        };
+        match cakeshop_domain::ClientLimits::parse(&value) {
+            Ok(_) => value,
+            Err(error) => {
+                self.invalid.push(format!("{name}: {error}"));
+                String::new()
+            }
+        }
+    }
+
     /// Succeeds when nothing asked for was missing or invalid.
     pub fn finish(mut self) -> Result<(), ConfigError> {
         if self.invalid.is_empty() {

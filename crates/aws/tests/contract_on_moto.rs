@@ -128,6 +128,65 @@ async fn dynamo_orders_keep_the_bakery_contract() {
     contract::bakery(&DynamoOrders::new(aws.dynamodb(), table)).await;
 }
 
+#[tokio::test]
+async fn dynamo_orders_keep_the_limiter_contract() {
+    // Its races need writes applied one at a time, as DynamoDB applies them.
+    let (_moto, aws) = serial_moto().await;
+    let table = orders_table(&aws).await;
+    contract::limiter(&DynamoOrders::new(aws.dynamodb(), table)).await;
+}
+
+/// The table's time to live is the client limits' counters' `expiresAt`, as serverless.yml
+/// sets it, and a counter carries it.
+#[tokio::test]
+async fn limit_counters_carry_the_tables_time_to_live() {
+    use cakeshop_domain::{Limit, Timestamp, Window};
+    use cakeshop_ports::Limiter;
+    let (_moto, aws) = moto().await;
+    let table = orders_table(&aws).await;
+    order_table::time_to_live(aws.dynamodb().update_time_to_live().table_name(&table))
+        .expect("a complete time to live")
+        .send()
+        .await
+        .expect("turn on the time to live");
+    let described = aws
+        .dynamodb()
+        .describe_time_to_live()
+        .table_name(&table)
+        .send()
+        .await
+        .expect("describe the time to live");
+    let attribute = described
+        .time_to_live_description()
+        .and_then(|d| d.attribute_name())
+        .map(str::to_owned);
+    assert_eq!(attribute.as_deref(), Some("expiresAt"));
+    let serverless =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../serverless.yml")).expect("serverless.yml");
+    assert!(
+        serverless.contains("TimeToLiveSpecification:\n          AttributeName: expiresAt\n          Enabled: true"),
+        "serverless.yml's OrdersTable has the same time to live"
+    );
+    let orders = DynamoOrders::new(aws.dynamodb(), table.clone());
+    let now = Timestamp::from_unix_millis(4_102_444_830_000).expect("an instant");
+    orders
+        .take(Limit::Orders, "client", &[Window::new(5, 60)], now)
+        .await
+        .expect("take");
+    let items = aws.dynamodb().scan().table_name(&table).send().await.expect("scan");
+    let counter = items
+        .items()
+        .iter()
+        .find(|item| {
+            item.get("orderId")
+                .and_then(|v| v.as_s().ok())
+                .is_some_and(|k| k.starts_with("limit#"))
+        })
+        .expect("a counter item");
+    assert_eq!(counter.get("expiresAt"), Some(&AttributeValue::N("4102444860".into())));
+    assert_eq!(counter.get("hits"), Some(&AttributeValue::N("1".into())));
+}
+
 /// The stored item, attribute by attribute, as the table holds it.
 async fn raw_item(aws: &AwsClients, table: &str, order_id: &OrderId) -> Option<HashMap<String, AttributeValue>> {
     aws.dynamodb()

@@ -5,7 +5,7 @@
 //! - `catalogue`: the cakes, as data the baker manages; `money`: integer cents; `timestamp`: UTC
 //!   instants.
 //! - `calendar`: days in the shop's zone, the cut-off and the ordering horizon; `capacity`: how
-//!   many cakes a day takes; `shop`: open or closed.
+//!   many cakes a day takes; `shop`: open or closed; `limits`: how much one client may ask.
 //! - `validation`: request bodies into checked values, with messages a person can act on;
 //!   `request_error`: why a request was refused, field by field.
 //! - `events`: what goes on the stream; `messages`: what goes on the two queues; `trace`: the
@@ -15,6 +15,7 @@ pub mod calendar;
 pub mod capacity;
 pub mod catalogue;
 pub mod events;
+pub mod limits;
 pub mod messages;
 pub mod money;
 pub mod order;
@@ -29,6 +30,7 @@ pub use calendar::{Day, DayError, ORDERING_HORIZON_DAYS, OrderingWindow, ShopZon
 pub use capacity::{CapacityChange, CapacitySettings, DayAvailability, MAX_DAILY_CAPACITY};
 pub use catalogue::{Catalogue, CatalogueError, NewProduct, Product, ProductChange, ProductId};
 pub use events::{EVENT_SCHEMA_VERSION, EventDecodeError, EventKind, OrderEvent};
+pub use limits::{ClientLimits, Limit, LimitsError, Window};
 pub use messages::{DeliveryRequest, FeedbackMessage, MessageDecodeError};
 pub use money::Cents;
 pub use order::{

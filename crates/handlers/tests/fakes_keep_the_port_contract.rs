@@ -51,6 +51,7 @@ async fn in_memory_ports_pass_the_contract() {
     };
     contract::order_repository(&MemoryOrders::default()).await;
     contract::bakery(&MemoryOrders::default()).await;
+    contract::limiter(&MemoryOrders::default()).await;
     contract::event_publisher(&probes.stream, &probes).await;
     contract::queue_sender(&probes.queue, &probes).await;
     contract::mailer(&probes.mailer, &probes).await;

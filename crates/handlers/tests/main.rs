@@ -9,6 +9,7 @@ mod access;
 mod batches;
 mod board_and_tracking_forms;
 mod cancelling;
+mod client_limits;
 mod concurrent_transitions;
 mod customer_emails;
 mod exactly_once_effects;

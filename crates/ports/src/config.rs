@@ -15,6 +15,9 @@ pub enum VariableKind {
     Seconds,
     /// An IANA time zone name such as `Europe/London`.
     TimeZone,
+    /// Client limits as `cakeshop_domain::ClientLimits` reads them: `default`, `off`, or e.g.
+    /// `order=5/1m+20/1d,sign-in=5/15m`.
+    Limits,
 }
 
 impl VariableKind {
@@ -24,6 +27,7 @@ impl VariableKind {
             VariableKind::Secret => "secret",
             VariableKind::Seconds => "seconds",
             VariableKind::TimeZone => "time zone",
+            VariableKind::Limits => "limits",
         }
     }
 }
@@ -63,6 +67,13 @@ impl Variable {
         }
     }
 
+    pub const fn limits(name: &'static str) -> Variable {
+        Variable {
+            name,
+            kind: VariableKind::Limits,
+        }
+    }
+
     /// The variable that names the SSM parameter holding a secret: `<NAME>_PARAMETER`.
     pub fn parameter_name(&self) -> Option<String> {
         (self.kind == VariableKind::Secret).then(|| format!("{}{PARAMETER_SUFFIX}", self.name))
@@ -97,3 +108,5 @@ pub const RELAY_AFTER_SECONDS: Variable = Variable::seconds("RELAY_AFTER_SECONDS
 pub const SHOP_TIME_ZONE: Variable = Variable::time_zone("SHOP_TIME_ZONE");
 /// The deploy stage, the `Stage` dimension of every metric the function writes.
 pub const STAGE: Variable = Variable::plain("STAGE");
+/// How much one client, or one email address, may ask of the shop (`ClientLimits`).
+pub const CLIENT_LIMITS: Variable = Variable::limits("CLIENT_LIMITS");

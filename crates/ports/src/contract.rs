@@ -19,8 +19,10 @@ use futures::future::join_all;
 use std::future::Future;
 
 mod bakery;
+mod limits;
 mod metrics;
 pub use bakery::bakery;
+pub use limits::limiter;
 pub use metrics::{MetricsProbe, ReadBack, metrics};
 
 /// Reads back what was put on the stream, in order, as (partition key, data).

@@ -5,6 +5,7 @@
 //!
 //! - `orders`, `outbox`: the order table and the events its changes still owe the stream.
 //! - `bakery`: the catalogue, capacity settings, open or closed, and each day's booked count.
+//! - `limits`: fixed-window counters of what one client or email address asked for.
 //! - `events`: the order stream; `queue`: the two queues; `mail`: email; `partner`: the
 //!   partners' HTTP APIs; `clock`: time and order ids; `metrics`: what the shop counts and
 //!   times, for dashboards.
@@ -15,6 +16,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod limits;
 pub mod mail;
 pub mod metrics;
 pub mod orders;
@@ -30,6 +32,7 @@ pub use clock::{Clock, IdGenerator, SystemClock, TimeOrderedIds};
 pub use config::{Variable, VariableKind};
 pub use error::{BoxError, PortError, StorageFull, error_chain, is_storage_full};
 pub use events::EventPublisher;
+pub use limits::{Limiter, Verdict};
 pub use mail::{Email, Mailer};
 pub use metrics::{Metric, Metrics};
 pub use orders::{CreateOutcome, OrderRepository, StatusCursor, StatusPage, StepOutcome, TransitionOutcome};

@@ -8,6 +8,7 @@
 //!
 //! - `orders`: the `OrderRepository` and its outbox (`LocalOrders`), orders listed by status.
 //! - `bakery`: the `Bakery` on `LocalOrders`: the shop's versioned settings, booked days.
+//! - `limits`: the `Limiter` on `LocalOrders`: the client limits' fixed-window counters.
 //! - `stream`: the `EventPublisher`, a Kinesis-like stream with shards and checkpoints.
 //! - `queues`: the `QueueSender`, SQS-like queues with visibility and redrive.
 //! - `mailbox`: the `Mailer`, every email kept (the SES stand-in's memory).
@@ -33,6 +34,7 @@ mod data_dir_lock;
 mod error;
 pub mod faults;
 mod inspect;
+mod limits;
 mod locking;
 mod mailbox;
 mod migrations;
@@ -51,6 +53,7 @@ mod writer;
 pub use data_dir_lock::{DataDirLock, LOCK_FILE, LockError};
 pub use error::StoreError;
 pub use inspect::{FoundCall, FoundMessage, QueueCounts};
+pub use limits::forget_ended_windows;
 pub use mailbox::{LocalMailer, MAIL_FEED, StoredEmail};
 pub use orders::LocalOrders;
 pub use partners::RecordedCall;

@@ -128,6 +128,14 @@ CREATE TABLE IF NOT EXISTS smtp_outbox (
 );
 CREATE INDEX IF NOT EXISTS smtp_outbox_due ON smtp_outbox (next_attempt_ms) WHERE refused_ms IS NULL;
 
+-- Client limits' fixed-window counters (`limits`), kept until their window ends.
+CREATE TABLE IF NOT EXISTS limit_counters (
+    key        TEXT PRIMARY KEY,
+    hits       INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS limit_counters_by_expiry ON limit_counters (expires_at);
+
 CREATE TABLE IF NOT EXISTS partner_calls (
     id              INTEGER PRIMARY KEY,
     partner         TEXT NOT NULL,

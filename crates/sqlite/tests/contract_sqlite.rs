@@ -61,6 +61,7 @@ async fn the_sqlite_store_passes_the_port_contract() {
     let orders = LocalOrders::new(store.clone());
     contract::order_repository(&orders).await;
     contract::bakery(&orders).await;
+    contract::limiter(&orders).await;
     contract::event_publisher(&probes.stream, &probes).await;
     contract::queue_sender(&probes.queue, &probes).await;
     contract::mailer(&probes.mailer, &probes).await;
@@ -102,5 +103,51 @@ async fn the_shops_rules_and_booked_days_survive_reopening() {
     assert_eq!(
         orders.booked(order.delivery_date, 1).await.expect("booked"),
         vec![order.quantity]
+    );
+}
+
+/// The client limits' counters are in the file: a restart forgets no use, and counters whose
+/// window ended are deleted.
+#[tokio::test]
+async fn client_limits_survive_reopening_and_ended_windows_are_forgotten() {
+    use cakeshop_domain::{Limit, Timestamp, Window};
+    use cakeshop_ports::{Limiter, Verdict};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let now = Timestamp::from_unix_millis(4_102_444_800_000).expect("an instant");
+    let windows = [Window::new(2, 60), Window::new(5, 3_600)];
+    {
+        let orders = LocalOrders::new(Store::open(dir.path(), 4).expect("store"));
+        for _ in 0..2 {
+            let verdict = orders.take(Limit::Orders, "client", &windows, now).await.expect("take");
+            assert_eq!(verdict, Verdict::Allowed);
+        }
+    }
+    let store = Store::open(dir.path(), 4).expect("reopened store");
+    let orders = LocalOrders::new(store.clone());
+    let verdict = orders.take(Limit::Orders, "client", &windows, now).await.expect("take");
+    assert_eq!(
+        verdict,
+        Verdict::Refused {
+            retry_after_seconds: 60
+        },
+        "the minute's two uses were kept"
+    );
+    let forgotten = cakeshop_sqlite::forget_ended_windows(&store, now.plus_seconds(60))
+        .await
+        .expect("forget");
+    assert_eq!(forgotten, 1, "the minute's counter ended; the hour's has not");
+    let verdict = orders
+        .take(Limit::Orders, "client", &windows, now.plus_seconds(60))
+        .await
+        .expect("take");
+    assert_eq!(verdict, Verdict::Allowed);
+    let checked = orders
+        .check(Limit::Orders, "client", &windows, now.plus_seconds(61))
+        .await
+        .expect("check");
+    assert_eq!(
+        checked,
+        Verdict::Allowed,
+        "the hour holds 3 of 5, the new minute 1 of 2"
     );
 }

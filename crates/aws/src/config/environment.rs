@@ -4,7 +4,7 @@
 //! missing variable is reported before any network call.
 
 use super::{ConfigError, EnvReader, Secret, process_env};
-use cakeshop_domain::ShopZone;
+use cakeshop_domain::{ClientLimits, ShopZone};
 use cakeshop_ports::{Variable, VariableKind};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -43,6 +43,9 @@ impl FunctionEnv {
                 }
                 VariableKind::TimeZone => {
                     read.values.insert(variable.name, env.time_zone(variable.name));
+                }
+                VariableKind::Limits => {
+                    read.values.insert(variable.name, env.limits(variable.name));
                 }
             }
         }
@@ -117,6 +120,17 @@ impl ResolvedEnv {
         }
         let name = self.text(variable)?;
         ShopZone::parse(&name).map_err(|error| ConfigError::Invalid(vec![error.to_string()]))
+    }
+
+    /// A limits variable (`CLIENT_LIMITS`), checked when the environment was read.
+    pub fn limits(&self, variable: Variable) -> Result<ClientLimits, ConfigError> {
+        if variable.kind != VariableKind::Limits {
+            return Err(ConfigError::Invalid(vec![format!(
+                "{variable} is not a limits variable"
+            )]));
+        }
+        ClientLimits::parse(&self.text(variable)?)
+            .map_err(|error| ConfigError::Invalid(vec![format!("{variable}: {error}")]))
     }
 }
 

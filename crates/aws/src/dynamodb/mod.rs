@@ -7,10 +7,11 @@
 //!   baker's listing).
 //! - The items as stored: `order_item` (an order), `outbox_item` (its pending events and the
 //!   sparse pending-events index), `status_index` (the orders-by-status index), `bakery_item`
-//!   (the rules and counters).
+//!   (the rules and counters), `limit_item` (a client limit's counter, with its time to live).
 //! - `order_table`: the table and its indexes, defined as `serverless.yml` defines them.
 
 pub mod bakery_item;
+pub mod limit_item;
 pub mod order_item;
 pub mod order_table;
 pub mod orders;

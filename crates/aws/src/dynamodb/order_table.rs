@@ -1,15 +1,18 @@
 //! The order table's definition, for what makes the table outside CloudFormation (the tests on
 //! an emulator, `cakeshop dev --backend aws --provision`). serverless.yml's `OrdersTable` says
-//! the same in its own words: the key `orderId` and the outbox's sparse index.
+//! the same in its own words: the key `orderId`, the outbox's sparse index, and the time to live
+//! of the client limits' counters.
 
+use crate::dynamodb::limit_item::EXPIRES_AT;
 use crate::dynamodb::order_item::{ORDER_ID, STATUS};
 use crate::dynamodb::outbox_item::{OUTBOX_BUCKET, OUTBOX_SINCE, PENDING_EVENTS, PENDING_EVENTS_INDEX};
 use crate::dynamodb::status_index::{ORDERS_BY_STATUS_INDEX, STATUS_SORT_KEY};
 use aws_sdk_dynamodb::error::BuildError;
 use aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder;
+use aws_sdk_dynamodb::operation::update_time_to_live::builders::UpdateTimeToLiveFluentBuilder;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType,
+    ScalarAttributeType, TimeToLiveSpecification,
 };
 
 /// Fills in a `CreateTable` request (named by the caller) with the order table's keys, indexes
@@ -54,4 +57,15 @@ pub fn define(request: CreateTableFluentBuilder) -> Result<CreateTableFluentBuil
         .global_secondary_indexes(pending_events)
         .global_secondary_indexes(orders_by_status)
         .billing_mode(BillingMode::PayPerRequest))
+}
+
+/// Fills in an `UpdateTimeToLive` request (named by the caller): the client limits' counters
+/// are deleted some time after their `expiresAt`.
+pub fn time_to_live(request: UpdateTimeToLiveFluentBuilder) -> Result<UpdateTimeToLiveFluentBuilder, BuildError> {
+    Ok(request.time_to_live_specification(
+        TimeToLiveSpecification::builder()
+            .attribute_name(EXPIRES_AT)
+            .enabled(true)
+            .build()?,
+    ))
 }

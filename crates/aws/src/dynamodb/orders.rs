@@ -7,6 +7,7 @@
 mod bakery;
 mod booking;
 mod by_status;
+mod limits;
 mod outbox;
 
 use crate::dynamodb::order_item::{HISTORY, Item, ORDER_ID, STATUS, from_item, order_id_key};

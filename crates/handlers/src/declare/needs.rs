@@ -5,14 +5,14 @@
 
 use super::{Function, Ports};
 use cakeshop_domain::{
-    Cancellation, CapacitySettings, Catalogue, Day, EventKind, Order, OrderEvent, OrderId, ShopStatus, ShopZone,
-    Status, Step, Timestamp,
+    Cancellation, CapacitySettings, Catalogue, ClientLimits, Day, EventKind, Limit, Order, OrderEvent, OrderId,
+    ShopStatus, ShopZone, Status, Step, Timestamp, Window,
 };
 use cakeshop_ports::{
-    Bakery, Clock, CreateOutcome, Email, EventPublisher, IdGenerator, Mailer, Metric, Metrics, OrderRepository, Outbox,
-    OutgoingMessage, PartnerCall, PartnerClient, PartnerError, PendingEvents, PortError, QueueSender, Saved,
-    SendReport, ShopRules, StatusCursor, StatusPage, StepOutcome, SystemClock, TimeOrderedIds, TransitionOutcome,
-    Variable,
+    Bakery, Clock, CreateOutcome, Email, EventPublisher, IdGenerator, Limiter, Mailer, Metric, Metrics,
+    OrderRepository, Outbox, OutgoingMessage, PartnerCall, PartnerClient, PartnerError, PendingEvents, PortError,
+    QueueSender, Saved, SendReport, ShopRules, StatusCursor, StatusPage, StepOutcome, SystemClock, TimeOrderedIds,
+    TransitionOutcome, Variable, Verdict,
 };
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -87,6 +87,10 @@ impl Ports for Unconnected {
         self.note(variable);
         // UTC is among the rules bundled into every build.
         Ok(ShopZone::parse("UTC").unwrap_or_else(|error| unreachable!("{error}")))
+    }
+    fn limits(&self, variable: Variable) -> Result<ClientLimits, Infallible> {
+        self.note(variable);
+        Ok(ClientLimits::default())
     }
     fn metrics(&self, stage: Variable) -> Result<Arc<dyn Metrics>, Infallible> {
         self.note(stage);
@@ -163,6 +167,18 @@ impl Bakery for Nowhere {
     }
     async fn save_shop(&self, _: &ShopStatus, _: u64) -> Result<Saved, PortError> {
         Err(unconnected("saving the shop's status"))
+    }
+}
+
+impl Limiter for Nowhere {
+    async fn take(&self, _: Limit, _: &str, _: &[Window], _: Timestamp) -> Result<Verdict, PortError> {
+        Err(unconnected("counting a use of a client limit"))
+    }
+    async fn check(&self, _: Limit, _: &str, _: &[Window], _: Timestamp) -> Result<Verdict, PortError> {
+        Err(unconnected("reading a client limit"))
+    }
+    async fn give_back(&self, _: Limit, _: &str, _: &[Window], _: Timestamp) -> Result<(), PortError> {
+        Err(unconnected("giving back a use of a client limit"))
     }
 }
 

@@ -2,16 +2,18 @@
 //! the value comes from on AWS, so that building a function also says what it reads (`needs`).
 
 use crate::shared::auth::{BakerKey, Signer};
-use cakeshop_domain::ShopZone;
+use cakeshop_domain::{ClientLimits, ShopZone};
 use cakeshop_ports::config::{BAKER_API_KEY, ORDER_STREAM, ORDERS_TABLE, SIGNING_SECRET};
 use cakeshop_ports::{
-    Bakery, Clock, EventPublisher, IdGenerator, Mailer, Metrics, OrderRepository, PartnerClient, QueueSender, Variable,
+    Bakery, Clock, EventPublisher, IdGenerator, Limiter, Mailer, Metrics, OrderRepository, PartnerClient, QueueSender,
+    Variable,
 };
 use std::sync::Arc;
 
 pub trait Ports: Send + Sync {
-    /// The orders table, which also keeps the shop's rules and each day's booked count.
-    type Orders: OrderRepository + Bakery + Clone + 'static;
+    /// The orders table, which also keeps the shop's rules, each day's booked count and the
+    /// client limits' counters.
+    type Orders: OrderRepository + Bakery + Limiter + Clone + 'static;
     type Events: EventPublisher + Clone + 'static;
     type Queue: QueueSender + 'static;
     type Mailer: Mailer + 'static;
@@ -39,6 +41,8 @@ pub trait Ports: Send + Sync {
     fn seconds(&self, variable: Variable) -> Result<i64, Self::Error>;
     /// An IANA time zone (`SHOP_TIME_ZONE`).
     fn zone(&self, variable: Variable) -> Result<ShopZone, Self::Error>;
+    /// How much one client may ask (`CLIENT_LIMITS`).
+    fn limits(&self, variable: Variable) -> Result<ClientLimits, Self::Error>;
     /// Where the function's metrics go, tagged with the stage in `stage`.
     fn metrics(&self, stage: Variable) -> Result<Arc<dyn Metrics>, Self::Error>;
     fn clock(&self) -> Arc<dyn Clock>;

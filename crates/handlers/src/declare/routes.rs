@@ -1,12 +1,16 @@
 //! A function's HTTP routes, typed once. Each function that serves HTTP declares its routes as
 //! one enum with `http_routes!`: every variant's method, path template (API Gateway's, with
-//! `{name}` for a path parameter) and who may call it. From that one declaration come the
+//! `{name}` for a path parameter), who may call it and the client limits that apply
+//! (`shared::limits` applies them). Every declared route is on the public surface: what API
+//! Gateway serves, and `cakeshop dev`'s public listener; nothing an operator uses is declared
+//! here. From that one declaration come the
 //! handler's dispatch (`Routes::of` turns a request into the variant, which the handler matches
 //! exhaustively), `cakeshop functions --json` (which the deployment checks read), and the test
 //! that `serverless.yml` routes exactly these to the function.
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
-use serde::Serialize;
+use cakeshop_domain::Limit;
+use serde::{Serialize, Serializer};
 
 /// Who may call a route. The handler checks it, in whichever form the caller brings it (a
 /// bearer token, the board's session with its CSRF token, a token in a link or a form).
@@ -43,6 +47,13 @@ pub struct Route {
     /// API Gateway's path template: `/order/{orderId}`.
     pub path: &'static str,
     pub access: Access,
+    /// The client limits that apply, by their names in `CLIENT_LIMITS`.
+    #[serde(serialize_with = "limit_names")]
+    pub limits: &'static [Limit],
+}
+
+fn limit_names<S: Serializer>(limits: &&'static [Limit], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(limits.iter().map(|limit| limit.name()))
 }
 
 impl Route {
@@ -124,12 +135,16 @@ impl Routes for NoRoutes {
     }
 }
 
-/// Declares a function's routes as an enum: `Variant: METHOD "/path/{param}", Access;`.
+/// Declares a function's routes as an enum: `Variant: METHOD "/path/{param}", Access;`, or
+/// with the limits that apply, `Variant: METHOD "/path", Access, [Limit, ...];`.
 macro_rules! http_routes {
     (
         $(#[$meta:meta])*
         $vis:vis enum $name:ident {
-            $( $(#[$variant_meta:meta])* $variant:ident: $method:ident $path:literal, $access:ident; )*
+            $(
+                $(#[$variant_meta:meta])*
+                $variant:ident: $method:ident $path:literal, $access:ident $(, [$($limit:ident),*])?;
+            )*
         }
     ) => {
         $(#[$meta])*
@@ -147,6 +162,7 @@ macro_rules! http_routes {
                         method: stringify!($method),
                         path: $path,
                         access: $crate::declare::Access::$access,
+                        limits: &[$($(cakeshop_domain::Limit::$limit),*)?],
                     }, )*
                 }
             }
@@ -163,7 +179,7 @@ mod tests {
         enum Example {
             Order: GET "/order/{orderId}", CustomerOrBaker;
             Orders: GET "/orders", Baker;
-            Fulfilled: POST "/order/fulfilled", Baker;
+            Fulfilled: POST "/order/fulfilled", Baker, [CustomerActions, WrongTokens];
         }
     }
 
@@ -202,5 +218,10 @@ mod tests {
         let keys: Vec<String> = Example::declared().iter().map(Route::key).collect();
         assert_eq!(keys, ["GET /order/{orderId}", "GET /orders", "POST /order/fulfilled"]);
         assert_eq!(Example::Orders.route().access, Access::Baker);
+        assert_eq!(Example::Orders.route().limits, []);
+        assert_eq!(
+            Example::Fulfilled.route().limits,
+            [Limit::CustomerActions, Limit::WrongTokens]
+        );
     }
 }

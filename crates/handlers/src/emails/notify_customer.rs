@@ -6,6 +6,12 @@
 //! `customer_told_on_its_way`, `customer_told_cancelled`) is checked first, and
 //! `customer:<event id>` is the mail's idempotency key.
 //!
+//! The emails a customer's own action causes (the confirmation of the order they placed, the
+//! notice of the cancel they made) count against the recipient address's `recipient` limit,
+//! so that nobody can make the shop mail a stranger over and over: past it the email is not
+//! sent and the step is recorded all the same, so it is never retried. The baker's doings
+//! (on its way, declined) are not limited.
+//!
 //! Records say whether the customer gave an address (`customerHasEmail`), so the mapping's
 //! filter spares this function the others; a record from before that field is read up.
 
@@ -13,14 +19,14 @@ use crate::declare::{Function, NoRoutes, Ports, signer};
 use crate::emails::customer_email::{self, CustomerLetter};
 use crate::pages::tracking::tracking_path;
 use crate::shared::auth::Signer;
+use crate::shared::limits::{Gate, Subject};
 use crate::shared::record_error::RecordError;
 use crate::shared::stream_batch::process_per_key;
 use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_lambda_events::event::streams::KinesisEventResponse;
-use cakeshop_domain::{EventKind, Order, OrderEvent, Status, Step};
-use cakeshop_ports::config::PUBLIC_BASE_URL;
-use cakeshop_ports::config::SENDER_EMAIL;
-use cakeshop_ports::{Clock, Email, Mailer, OrderRepository};
+use cakeshop_domain::{CancelledBy, EventKind, Limit, Order, OrderEvent, Status, Step};
+use cakeshop_ports::config::{CLIENT_LIMITS, PUBLIC_BASE_URL, SENDER_EMAIL};
+use cakeshop_ports::{Clock, Email, Limiter, Mailer, OrderRepository};
 use std::convert::Infallible;
 use std::sync::Arc;
 
@@ -45,7 +51,13 @@ impl Function for NotifyCustomerFunction {
             from: ports.text(SENDER_EMAIL)?,
             public_base_url: ports.text(PUBLIC_BASE_URL)?,
         };
-        Ok(NotifyCustomer::new(orders, mailer, signer, mail, ports.clock()))
+        let gate = Gate::new(
+            ports.orders()?,
+            ports.limits(CLIENT_LIMITS)?,
+            signer.clone(),
+            ports.clock(),
+        );
+        Ok(NotifyCustomer::new(orders, mailer, signer, mail, ports.clock()).limited_by(gate))
     }
 
     async fn handle<P: Ports>(handler: &Self::Handler<P>, event: Self::Event) -> Result<Self::Response, Infallible> {
@@ -66,9 +78,11 @@ pub struct NotifyCustomer<R, M> {
     signer: Signer,
     mail: CustomerMail,
     clock: Arc<dyn Clock>,
+    /// `None`: no client limits (the handler tests that are not about them).
+    gate: Option<Gate<R>>,
 }
 
-impl<R: OrderRepository, M: Mailer> NotifyCustomer<R, M> {
+impl<R: OrderRepository + Limiter, M: Mailer> NotifyCustomer<R, M> {
     pub fn new(orders: R, mailer: M, signer: Signer, mail: CustomerMail, clock: Arc<dyn Clock>) -> Self {
         NotifyCustomer {
             orders,
@@ -76,7 +90,33 @@ impl<R: OrderRepository, M: Mailer> NotifyCustomer<R, M> {
             signer,
             mail,
             clock,
+            gate: None,
         }
+    }
+
+    /// The same handler, keeping to the recipient limit of `gate`.
+    pub fn limited_by(self, gate: Gate<R>) -> Self {
+        NotifyCustomer {
+            gate: Some(gate),
+            ..self
+        }
+    }
+
+    /// Whether an email `event` causes may go to `to`: always for the baker's doings; for a
+    /// customer's own, while the address is within its limit (the use is counted).
+    async fn may_email(&self, event: &OrderEvent, to: &str) -> Result<bool, RecordError> {
+        let customers_doing = match event {
+            OrderEvent::OrderPlaced { .. } => true,
+            OrderEvent::OrderCancelled { cancellation, .. } => cancellation.by == CancelledBy::Customer,
+            OrderEvent::OrderFulfilled { .. } => false,
+        };
+        let Some(gate) = self.gate.as_ref().filter(|_| customers_doing) else {
+            return Ok(true);
+        };
+        Ok(gate
+            .counted(Limit::Recipient, Subject::Recipient(to))
+            .await?
+            .is_allowed())
     }
 
     pub async fn handle(&self, event: KinesisEvent) -> KinesisEventResponse {
@@ -125,6 +165,11 @@ impl<R: OrderRepository, M: Mailer> NotifyCustomer<R, M> {
         let Some(email) = compose(event, &order, &letter) else {
             return Ok(());
         };
+        if !self.may_email(event, &to).await? {
+            tracing::warn!(%step, "not emailed: the address has had its share of emails for the day");
+            self.orders.record_step(order_id, step, self.clock.now()).await?;
+            return Ok(());
+        }
         let message_id = self.mailer.send(&email).await?;
         self.orders.record_step(order_id, step, self.clock.now()).await?;
         tracing::info!(message_id, %step, "customer emailed");

@@ -29,7 +29,7 @@ pub use crate::orders::relay_events::RelayEventsFunction;
 pub use crate::orders::request_delivery::RequestDeliveryFunction;
 pub use crate::shop::ManageShopFunction;
 /// What `Ports::zone` gives, for backends that do not otherwise depend on the domain.
-pub use cakeshop_domain::{ShopZone, ShopZoneError};
+pub use cakeshop_domain::{ClientLimits, ShopZone, ShopZoneError};
 pub use registry::{Invocation, InvocationError, Registry};
 
 use serde::Serialize;

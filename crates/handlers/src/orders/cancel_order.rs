@@ -20,10 +20,11 @@ use crate::shared::announce::announce_stored;
 use crate::shared::api::{ApiError, bearer_token, body_bytes, is_form, json_response, no_route, respond};
 use crate::shared::auth::{BakerKey, Signer};
 use crate::shared::forms::{form_fields, json_body, same_site};
+use crate::shared::limits::{Gate, customer_action};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use cakeshop_domain::{Cancellation, CancelledBy, EventKind, Order, OrderEvent, OrderId, Status, parse_cancellation};
-use cakeshop_ports::config::STAGE;
-use cakeshop_ports::{Clock, EventPublisher, Metric, Metrics, OrderRepository, TransitionOutcome};
+use cakeshop_ports::config::{CLIENT_LIMITS, STAGE};
+use cakeshop_ports::{Clock, EventPublisher, Limiter, Metric, Metrics, OrderRepository, TransitionOutcome};
 use std::convert::Infallible;
 use std::sync::Arc;
 use tracing::Instrument;
@@ -32,7 +33,7 @@ http_routes! {
     /// cancel-order's route.
     pub enum CancelOrderRoute {
         /// The customer (their order's token) cancels, or the baker (key or board) declines.
-        Cancel: POST "/order/cancelled", CustomerOrBaker;
+        Cancel: POST "/order/cancelled", CustomerOrBaker, [CustomerActions, WrongTokens];
     }
 }
 
@@ -57,7 +58,13 @@ impl Function for CancelOrderFunction {
             baker_key(ports)?,
             ports.clock(),
             ports.metrics(STAGE)?,
-        ))
+        )
+        .limited_by(Gate::new(
+            ports.orders()?,
+            ports.limits(CLIENT_LIMITS)?,
+            signer(ports)?,
+            ports.clock(),
+        )))
     }
 
     async fn handle<P: Ports>(handler: &Self::Handler<P>, event: Self::Event) -> Result<Self::Response, Infallible> {
@@ -72,9 +79,11 @@ pub struct CancelOrder<R, E> {
     baker_key: BakerKey,
     clock: Arc<dyn Clock>,
     metrics: Arc<dyn Metrics>,
+    /// `None`: no client limits (the handler tests that are not about them).
+    gate: Option<Gate<R>>,
 }
 
-impl<R: OrderRepository, E: EventPublisher> CancelOrder<R, E> {
+impl<R: OrderRepository + Limiter, E: EventPublisher> CancelOrder<R, E> {
     pub fn new(
         orders: R,
         events: E,
@@ -90,6 +99,15 @@ impl<R: OrderRepository, E: EventPublisher> CancelOrder<R, E> {
             baker_key,
             clock,
             metrics,
+            gate: None,
+        }
+    }
+
+    /// The same handler, keeping to the client limits of `gate`.
+    pub fn limited_by(self, gate: Gate<R>) -> Self {
+        CancelOrder {
+            gate: Some(gate),
+            ..self
         }
     }
 
@@ -109,10 +127,9 @@ impl<R: OrderRepository, E: EventPublisher> CancelOrder<R, E> {
         let cancel = parse_cancellation(&body_bytes(request)?)?;
         let by = if self.baker_key.matches(token) {
             CancelledBy::Baker
-        } else if self.signer.is_customer_token(&cancel.order_id, token) {
-            CancelledBy::Customer
         } else {
-            return Err(ApiError::forbidden("this token does not open this order"));
+            customer_action(self.gate.as_ref(), &self.signer, request, &cancel.order_id, token).await?;
+            CancelledBy::Customer
         };
         let cancellation = Cancellation {
             by,
@@ -137,8 +154,10 @@ impl<R: OrderRepository, E: EventPublisher> CancelOrder<R, E> {
         let result = async {
             let cancel = parse_cancellation(&json_body(&fields, &["orderId", "reason"], &[]))?;
             let by = match token {
-                Some(token) if self.signer.is_customer_token(&cancel.order_id, token) => CancelledBy::Customer,
-                Some(_) => return Err(ApiError::forbidden("this link does not open this order")),
+                Some(token) => {
+                    customer_action(self.gate.as_ref(), &self.signer, request, &cancel.order_id, token).await?;
+                    CancelledBy::Customer
+                }
                 None => {
                     check_board_form(&self.signer, request, &fields, self.clock.now())?;
                     CancelledBy::Baker

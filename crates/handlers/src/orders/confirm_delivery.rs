@@ -10,12 +10,13 @@ use crate::pages::{refusal_response, see_other};
 use crate::shared::api::{ApiError, bearer_token, body_bytes, is_form, json_response, no_route, respond};
 use crate::shared::auth::Signer;
 use crate::shared::forms::{form_fields, json_body, same_site};
+use crate::shared::limits::{Gate, customer_action};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use cakeshop_domain::{
     DeliveryConfirmation, FeedbackMessage, Order, Status, Step, TraceParent, parse_delivery_confirmation,
 };
-use cakeshop_ports::config::FEEDBACK_QUEUE_URL;
-use cakeshop_ports::{Clock, OrderRepository, OutgoingMessage, QueueSender, TransitionOutcome};
+use cakeshop_ports::config::{CLIENT_LIMITS, FEEDBACK_QUEUE_URL};
+use cakeshop_ports::{Clock, Limiter, OrderRepository, OutgoingMessage, QueueSender, TransitionOutcome};
 use std::convert::Infallible;
 use std::sync::Arc;
 use tracing::Instrument;
@@ -24,7 +25,7 @@ http_routes! {
     /// confirm-delivery's route.
     pub enum ConfirmDeliveryRoute {
         /// The customer (their order's token), from the tracking page or the API.
-        Confirm: POST "/order/delivered", Customer;
+        Confirm: POST "/order/delivered", Customer, [CustomerActions, WrongTokens];
     }
 }
 
@@ -47,7 +48,13 @@ impl Function for ConfirmDeliveryFunction {
             ports.queue(FEEDBACK_QUEUE_URL)?,
             signer(ports)?,
             ports.clock(),
-        ))
+        )
+        .limited_by(Gate::new(
+            ports.orders()?,
+            ports.limits(CLIENT_LIMITS)?,
+            signer(ports)?,
+            ports.clock(),
+        )))
     }
 
     async fn handle<P: Ports>(handler: &Self::Handler<P>, event: Self::Event) -> Result<Self::Response, Infallible> {
@@ -60,15 +67,26 @@ pub struct ConfirmDelivery<R, Q> {
     feedback_queue: Q,
     signer: Signer,
     clock: Arc<dyn Clock>,
+    /// `None`: no client limits (the handler tests that are not about them).
+    gate: Option<Gate<R>>,
 }
 
-impl<R: OrderRepository, Q: QueueSender> ConfirmDelivery<R, Q> {
+impl<R: OrderRepository + Limiter, Q: QueueSender> ConfirmDelivery<R, Q> {
     pub fn new(orders: R, feedback_queue: Q, signer: Signer, clock: Arc<dyn Clock>) -> Self {
         ConfirmDelivery {
             orders,
             feedback_queue,
             signer,
             clock,
+            gate: None,
+        }
+    }
+
+    /// The same handler, keeping to the client limits of `gate`.
+    pub fn limited_by(self, gate: Gate<R>) -> Self {
+        ConfirmDelivery {
+            gate: Some(gate),
+            ..self
         }
     }
 
@@ -86,7 +104,7 @@ impl<R: OrderRepository, Q: QueueSender> ConfirmDelivery<R, Q> {
         let token = bearer_token(request)
             .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <customerToken>"))?;
         let confirmation = parse_delivery_confirmation(&body_bytes(request)?)?;
-        let order = self.confirm(confirmation, token).await?;
+        let order = self.confirm(request, confirmation, token).await?;
         Ok(json_response(200, &order))
     }
 
@@ -102,7 +120,7 @@ impl<R: OrderRepository, Q: QueueSender> ConfirmDelivery<R, Q> {
         let result = async {
             let body = json_body(&fields, &["orderId", "feedback"], &["rating"]);
             let confirmation = parse_delivery_confirmation(&body)?;
-            self.confirm(confirmation, &token).await
+            self.confirm(request, confirmation, &token).await
         }
         .await;
         match result {
@@ -111,10 +129,13 @@ impl<R: OrderRepository, Q: QueueSender> ConfirmDelivery<R, Q> {
         }
     }
 
-    async fn confirm(&self, confirmation: DeliveryConfirmation, token: &str) -> Result<Order, ApiError> {
-        if !self.signer.is_customer_token(&confirmation.order_id, token) {
-            return Err(ApiError::forbidden("this token does not open this order"));
-        }
+    async fn confirm(
+        &self,
+        request: &ApiGatewayV2httpRequest,
+        confirmation: DeliveryConfirmation,
+        token: &str,
+    ) -> Result<Order, ApiError> {
+        customer_action(self.gate.as_ref(), &self.signer, request, &confirmation.order_id, token).await?;
         let span = tracing::info_span!(
             "confirm_delivery",
             order_id = %confirmation.order_id,

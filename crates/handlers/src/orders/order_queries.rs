@@ -6,17 +6,19 @@
 //! (`/order/fulfilled`, `/order/cancelled`, `/baker/shop`…).
 
 use crate::board::BakerBoard;
+use crate::board::page::BOARD_PATH;
 use crate::declare::routes::http_routes;
 use crate::declare::{Function, Ports, Routes, baker_key, signer};
 use crate::orders::open_orders::list_orders;
 use crate::pages::tracking::{self, TOKEN_PARAMETER};
-use crate::pages::{layout, page_response};
+use crate::pages::{layout, page_response, refusal_response};
 use crate::shared::api::{ApiError, bearer_token, json_response, no_route, respond};
 use crate::shared::auth::{BakerKey, Signer};
+use crate::shared::limits::{Gate, Subject};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
-use cakeshop_domain::{OrderId, ShopZone};
-use cakeshop_ports::config::SHOP_TIME_ZONE;
-use cakeshop_ports::{Bakery, Clock, OrderRepository};
+use cakeshop_domain::{Limit, OrderId, ShopZone};
+use cakeshop_ports::config::{CLIENT_LIMITS, SHOP_TIME_ZONE};
+use cakeshop_ports::{Bakery, Clock, Limiter, OrderRepository};
 use maud::html;
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -25,15 +27,15 @@ http_routes! {
     /// order-queries' routes.
     pub enum OrderQueriesRoute {
         /// An order's status and history.
-        Order: GET "/order/{orderId}", CustomerOrBaker;
+        Order: GET "/order/{orderId}", CustomerOrBaker, [WrongTokens];
         /// The customer's tracking page (the token in `?t=`).
-        TrackingPage: GET "/track/{orderId}", Customer;
+        TrackingPage: GET "/track/{orderId}", Customer, [WrongTokens];
         /// The baker's listing by status.
         OrdersByStatus: GET "/orders", Baker;
         /// The board, or its sign-in form.
         Board: GET "/baker", Anyone;
         /// The baker key starts a board session.
-        BoardSignIn: POST "/baker/sign-in", Anyone;
+        BoardSignIn: POST "/baker/sign-in", Anyone, [SignIn];
         BoardSignOut: POST "/baker/sign-out", Baker;
         BoardSeen: POST "/baker/seen", Baker;
     }
@@ -61,7 +63,13 @@ impl Function for OrderQueriesFunction {
             baker_key(ports)?,
             ports.zone(SHOP_TIME_ZONE)?,
             ports.clock(),
-        ))
+        )
+        .limited_by(Gate::new(
+            ports.orders()?,
+            ports.limits(CLIENT_LIMITS)?,
+            signer(ports)?,
+            ports.clock(),
+        )))
     }
 
     async fn handle<P: Ports>(handler: &Self::Handler<P>, event: Self::Event) -> Result<Self::Response, Infallible> {
@@ -75,9 +83,11 @@ pub struct OrderQueries<R> {
     baker_key: BakerKey,
     zone: ShopZone,
     clock: Arc<dyn Clock>,
+    /// `None`: no client limits (the handler tests that are not about them).
+    gate: Option<Gate<R>>,
 }
 
-impl<R: OrderRepository + Bakery> OrderQueries<R> {
+impl<R: OrderRepository + Bakery + Limiter> OrderQueries<R> {
     pub fn new(orders: R, signer: Signer, baker_key: BakerKey, zone: ShopZone, clock: Arc<dyn Clock>) -> Self {
         OrderQueries {
             orders,
@@ -85,7 +95,46 @@ impl<R: OrderRepository + Bakery> OrderQueries<R> {
             baker_key,
             zone,
             clock,
+            gate: None,
         }
+    }
+
+    /// The same handler, keeping to the client limits of `gate`.
+    pub fn limited_by(self, gate: Gate<R>) -> Self {
+        OrderQueries {
+            gate: Some(gate),
+            ..self
+        }
+    }
+
+    async fn not_guessing(&self, request: &ApiGatewayV2httpRequest) -> Result<(), ApiError> {
+        match &self.gate {
+            Some(gate) => gate.not_guessing(request).await,
+            None => Ok(()),
+        }
+    }
+
+    async fn wrong_token(&self, request: &ApiGatewayV2httpRequest) {
+        if let Some(gate) = &self.gate {
+            gate.wrong_token(request).await;
+        }
+    }
+
+    /// `POST /baker/sign-in`: a use of the client's `sign-in` limit is taken before the key is
+    /// checked, and given back unless the key was wrong, so racing guesses cannot all be
+    /// checked before the first is counted.
+    async fn sign_in(&self, request: &ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
+        let Some(gate) = &self.gate else {
+            return self.board().sign_in(request);
+        };
+        if let Err(refusal) = gate.take(Limit::SignIn, Subject::Client(request)).await {
+            return refusal_response(refusal, (BOARD_PATH, "Back to the sign-in"));
+        }
+        let response = self.board().sign_in(request);
+        if response.status_code != 401 {
+            gate.give_back(Limit::SignIn, Subject::Client(request)).await;
+        }
+        response
     }
 
     fn board(&self) -> BakerBoard<'_, R> {
@@ -107,7 +156,7 @@ impl<R: OrderRepository + Bakery> OrderQueries<R> {
             OrderQueriesRoute::TrackingPage => self.tracking_page(&request).await,
             OrderQueriesRoute::OrdersByStatus => respond(self.orders_by_status(&request).await),
             OrderQueriesRoute::Board => self.board().show(&request).await,
-            OrderQueriesRoute::BoardSignIn => self.board().sign_in(&request),
+            OrderQueriesRoute::BoardSignIn => self.sign_in(&request).await,
             OrderQueriesRoute::BoardSignOut => self.board().sign_out(&request),
             OrderQueriesRoute::BoardSeen => self.board().mark_seen(&request),
         }
@@ -130,7 +179,9 @@ impl<R: OrderRepository + Bakery> OrderQueries<R> {
             .map(String::as_str)
             .unwrap_or_default();
         let order_id = OrderId::parse(raw_id).map_err(|_| ApiError::not_found("no such order"))?;
+        self.not_guessing(request).await?;
         if !self.baker_key.matches(token) && !self.signer.is_customer_token(&order_id, token) {
+            self.wrong_token(request).await;
             return Err(ApiError::forbidden("this token does not open this order"));
         }
         match self.orders.get(&order_id).await {
@@ -156,7 +207,11 @@ impl<R: OrderRepository + Bakery> OrderQueries<R> {
             .query_string_parameters
             .first(TOKEN_PARAMETER)
             .unwrap_or_default();
+        if let Err(refusal) = self.not_guessing(request).await {
+            return refusal_response(refusal, ("/", "Back to the shop"));
+        }
         if !self.signer.is_customer_token(&order_id, token) {
+            self.wrong_token(request).await;
             return refusal(
                 403,
                 "This link does not open this order",

@@ -58,7 +58,13 @@ pub fn notice_page(title: &str, message: &str, back: (&str, &str)) -> Markup {
 
 /// A refused form's answer: its status, and a page saying why with the way back.
 pub fn refusal_response(refusal: crate::shared::api::ApiError, back: (&str, &str)) -> ApiGatewayV2httpResponse {
-    page_response(refusal.status, notice_page("That did not work", &refusal.message, back))
+    let mut response = page_response(refusal.status, notice_page("That did not work", &refusal.message, back));
+    if let Some(seconds) = refusal.retry_after_seconds {
+        response
+            .headers
+            .insert(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+    }
+    response
 }
 
 fn document(title: &str, body: Markup, live: bool) -> Markup {

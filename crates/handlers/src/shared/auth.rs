@@ -84,6 +84,17 @@ impl Signer {
         OrderId::parse(&text).unwrap_or_else(|_| unreachable!("hex digits form a valid order id"))
     }
 
+    /// What a client limit's counter is keyed on instead of `value` (a client or an email
+    /// address): the same for the same value, and revealing nothing of it to whoever reads
+    /// the store.
+    pub fn pseudonym(&self, kind: &str, value: &str) -> String {
+        let digest = self
+            .mac(&format!("limit-subject:{kind}"), value)
+            .finalize()
+            .into_bytes();
+        digest[..12].iter().map(|byte| format!("{byte:02x}")).collect()
+    }
+
     /// The token in the baker's "cake is ready" link: `<orderId>.<expiry>.<signature>`.
     pub fn baker_link_token(&self, order_id: &OrderId, expires: Timestamp) -> String {
         let message = format!("{order_id}.{}", expires.unix_seconds());

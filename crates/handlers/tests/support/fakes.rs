@@ -52,6 +52,8 @@ struct Table {
     catalogue: Option<Versioned<Catalogue>>,
     capacity: Option<Versioned<CapacitySettings>>,
     shop: Option<Versioned<ShopStatus>>,
+    /// The client limits' counters by key: hits.
+    counters: HashMap<String, u32>,
 }
 
 /// A stored setting, or the default at version 0.
@@ -310,6 +312,70 @@ impl Outbox for MemoryOrders {
             return Err(unavailable("clearing a published event"));
         }
         lock(&self.table).outbox.remove(&(order_id.clone(), kind));
+        Ok(())
+    }
+}
+
+impl cakeshop_ports::Limiter for MemoryOrders {
+    async fn take(
+        &self,
+        limit: cakeshop_domain::Limit,
+        subject: &str,
+        windows: &[cakeshop_domain::Window],
+        now: Timestamp,
+    ) -> Result<cakeshop_ports::Verdict, PortError> {
+        if self.injected_failure() {
+            return Err(unavailable("counting a use of a client limit"));
+        }
+        let counters = cakeshop_ports::limits::counters(limit, subject, windows, now);
+        let mut table = lock(&self.table);
+        let full: Vec<_> = counters
+            .iter()
+            .filter(|c| table.counters.get(&c.key).copied().unwrap_or(0) >= c.window.max)
+            .cloned()
+            .collect();
+        if full.is_empty() {
+            for counter in &counters {
+                *table.counters.entry(counter.key.clone()).or_default() += 1;
+            }
+        }
+        Ok(cakeshop_ports::limits::verdict(full, now))
+    }
+
+    async fn check(
+        &self,
+        limit: cakeshop_domain::Limit,
+        subject: &str,
+        windows: &[cakeshop_domain::Window],
+        now: Timestamp,
+    ) -> Result<cakeshop_ports::Verdict, PortError> {
+        if self.injected_failure() {
+            return Err(unavailable("reading a client limit"));
+        }
+        let counters = cakeshop_ports::limits::counters(limit, subject, windows, now);
+        let table = lock(&self.table);
+        let full = counters
+            .into_iter()
+            .filter(|c| table.counters.get(&c.key).copied().unwrap_or(0) >= c.window.max);
+        Ok(cakeshop_ports::limits::verdict(full.collect::<Vec<_>>(), now))
+    }
+
+    async fn give_back(
+        &self,
+        limit: cakeshop_domain::Limit,
+        subject: &str,
+        windows: &[cakeshop_domain::Window],
+        now: Timestamp,
+    ) -> Result<(), PortError> {
+        if self.injected_failure() {
+            return Err(unavailable("giving back a use of a client limit"));
+        }
+        let mut table = lock(&self.table);
+        for counter in cakeshop_ports::limits::counters(limit, subject, windows, now) {
+            if let Some(hits) = table.counters.get_mut(&counter.key) {
+                *hits = hits.saturating_sub(1);
+            }
+        }
         Ok(())
     }
 }

@@ -7,15 +7,15 @@ pub mod fixtures;
 
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use aws_lambda_events::encodings::Body;
-use cakeshop_domain::ShopZone;
+use cakeshop_domain::{ClientLimits, ShopZone};
 use cakeshop_handlers::functions::{
     CancelOrderFunction, ConfirmDeliveryFunction, ForwardFeedbackFunction, FulfillOrderFunction, Function,
     ManageShopFunction, NotifyBakerFunction, NotifyCustomerFunction, NotifyDeliveryFunction, OrderQueriesFunction,
     PlaceOrderFunction, Ports, RelayEventsFunction, RequestDeliveryFunction,
 };
 use cakeshop_ports::config::{
-    BAKER_API_KEY, BAKER_EMAIL as BAKER_EMAIL_VARIABLE, CUSTOMER_SERVICE_API_URL, DELIVERY_API_URL, DELIVERY_QUEUE_URL,
-    FEEDBACK_QUEUE_URL, PUBLIC_BASE_URL as PUBLIC_BASE_URL_VARIABLE, RELAY_AFTER_SECONDS,
+    BAKER_API_KEY, BAKER_EMAIL as BAKER_EMAIL_VARIABLE, CLIENT_LIMITS, CUSTOMER_SERVICE_API_URL, DELIVERY_API_URL,
+    DELIVERY_QUEUE_URL, FEEDBACK_QUEUE_URL, PUBLIC_BASE_URL as PUBLIC_BASE_URL_VARIABLE, RELAY_AFTER_SECONDS,
     SENDER_EMAIL as SENDER_EMAIL_VARIABLE, SHOP_TIME_ZONE as SHOP_TIME_ZONE_VARIABLE,
     SIGNING_SECRET as SIGNING_SECRET_VARIABLE, STAGE,
 };
@@ -51,6 +51,8 @@ pub struct TestPorts {
     pub metrics: RecordingMetrics,
     pub clock: TestClock,
     pub ids: Arc<FixedIds>,
+    /// Off unless a test is about them (`Shop::with_limits`).
+    pub limits: ClientLimits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -111,6 +113,12 @@ impl Ports for TestPorts {
             other => Err(NoTestValue(other.name)),
         }
     }
+    fn limits(&self, variable: Variable) -> Result<ClientLimits, NoTestValue> {
+        match variable {
+            CLIENT_LIMITS => Ok(self.limits.clone()),
+            other => Err(NoTestValue(other.name)),
+        }
+    }
     fn metrics(&self, stage: Variable) -> Result<Arc<dyn Metrics>, NoTestValue> {
         match stage {
             STAGE => Ok(Arc::new(self.metrics.clone())),
@@ -157,6 +165,11 @@ pub struct Shop {
 impl Shop {
     /// A shop whose clock reads `start` and whose new orders get `ids` in turn.
     pub fn new(start: &str, ids: &[&'static str]) -> Shop {
+        Shop::with_limits(start, ids, ClientLimits::off())
+    }
+
+    /// The same, keeping to `limits`.
+    pub fn with_limits(start: &str, ids: &[&'static str], limits: ClientLimits) -> Shop {
         let ports = TestPorts {
             orders: MemoryOrders::default(),
             stream: RecordingStream::default(),
@@ -168,6 +181,7 @@ impl Shop {
             metrics: RecordingMetrics::default(),
             clock: TestClock::at(start),
             ids: Arc::new(FixedIds::new(ids)),
+            limits,
         };
         fn build<F: Function>(ports: &TestPorts) -> Handler<F> {
             match F::build(ports) {

@@ -1,5 +1,6 @@
 //! What `cakeshop dev` is asked to do.
 
+use cakeshop_domain::ClientLimits;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -46,6 +47,8 @@ pub struct DevOptions {
     pub smtp_url: Option<String>,
     /// `SMTP_CA_FILE`: certificates to trust for that server besides the system's.
     pub smtp_ca_file: Option<PathBuf>,
+    /// `CLIENT_LIMITS` (`--limits`): how much one client, or one email address, may ask.
+    pub limits: ClientLimits,
 }
 
 /// Everything but the secrets (the two, and the SMTP password), so a stray `{:?}` in a log
@@ -85,6 +88,7 @@ impl DevOptions {
             schedule_every: None,
             smtp_url: None,
             smtp_ca_file: None,
+            limits: ClientLimits::default(),
         }
     }
 }

@@ -9,15 +9,15 @@ use crate::cloudwatch::LocalMetrics;
 use crate::lambda::Functions;
 use crate::serverless::{Wiring, WiringError};
 use cakeshop_aws::HttpPartner;
-use cakeshop_domain::ShopZone;
+use cakeshop_domain::{ClientLimits, ShopZone};
 use cakeshop_handlers::functions::{Ports, Registry};
 use cakeshop_ports::config::{
-    BAKER_API_KEY, BAKER_EMAIL, CUSTOMER_SERVICE_API_URL, DELIVERY_API_URL, PUBLIC_BASE_URL, SENDER_EMAIL,
-    SHOP_TIME_ZONE, SIGNING_SECRET,
+    BAKER_API_KEY, BAKER_EMAIL, CLIENT_LIMITS, CUSTOMER_SERVICE_API_URL, DELIVERY_API_URL, PUBLIC_BASE_URL,
+    SENDER_EMAIL, SHOP_TIME_ZONE, SIGNING_SECRET,
 };
 use cakeshop_ports::partner::{CUSTOMER_SERVICE, DELIVERY};
 use cakeshop_ports::{
-    Bakery, Clock, EventPublisher, IdGenerator, Mailer, Metrics, OrderRepository, QueueSender, SystemClock,
+    Bakery, Clock, EventPublisher, IdGenerator, Limiter, Mailer, Metrics, OrderRepository, QueueSender, SystemClock,
     TimeOrderedIds, Variable,
 };
 use std::sync::Arc;
@@ -49,7 +49,7 @@ impl Endpoints {
 
 /// The adapters one backend provides; queues by their logical id in `serverless.yml`.
 pub trait Adapters: Send + Sync + 'static {
-    type Orders: OrderRepository + Bakery + Clone + 'static;
+    type Orders: OrderRepository + Bakery + Limiter + Clone + 'static;
     type Events: EventPublisher + Clone + 'static;
     type Queue: QueueSender + 'static;
     type Mailer: Mailer + 'static;
@@ -68,6 +68,7 @@ struct Setting {
     sender_email: String,
     baker_email: String,
     shop_zone: ShopZone,
+    limits: ClientLimits,
     partner_timeout: Duration,
     /// Every function's metrics, for the console.
     metrics: LocalMetrics,
@@ -96,6 +97,7 @@ pub fn assemble<A: Adapters>(
         sender_email: options.sender_email.clone(),
         baker_email: options.baker_email.clone(),
         shop_zone: ShopZone::parse(&options.shop_time_zone)?,
+        limits: options.limits.clone(),
         partner_timeout: options.partner_timeout,
         metrics: LocalMetrics::default(),
     });
@@ -194,6 +196,13 @@ impl<A: Adapters> Ports for DevPorts<A> {
     fn zone(&self, variable: Variable) -> Result<ShopZone, DevError> {
         match variable {
             SHOP_TIME_ZONE => Ok(self.setting.shop_zone.clone()),
+            other => Err(self.unknown(other)),
+        }
+    }
+
+    fn limits(&self, variable: Variable) -> Result<ClientLimits, DevError> {
+        match variable {
+            CLIENT_LIMITS => Ok(self.setting.limits.clone()),
             other => Err(self.unknown(other)),
         }
     }

@@ -46,6 +46,11 @@ async fn table(aws: &AwsClients, name: &str) -> Result<(), AwsBackendError> {
         .send()
         .await
         .map_err(failed(format!("creating table {name}")))?;
+    cakeshop_aws::dynamodb::order_table::time_to_live(dynamodb.update_time_to_live().table_name(name))
+        .map_err(failed(format!("describing the time to live of table {name}")))?
+        .send()
+        .await
+        .map_err(failed(format!("turning on the time to live of table {name}")))?;
     Ok(())
 }
 

@@ -34,7 +34,7 @@ const CANCEL: &str = "cancelling an order in DynamoDB";
 const ATTEMPTS: u32 = 6;
 
 /// The outcome of a transaction.
-enum Transacted {
+pub(super) enum Transacted {
     Committed,
     /// A condition failed: for each action, `None` if its condition held, or `Some` with the
     /// item as the table returned it (if it did) if it failed.
@@ -60,7 +60,7 @@ fn reason(reason: &CancellationReason) -> Reason {
 
 impl DynamoOrders {
     /// Sends the actions as one transaction, again while it only collided with another.
-    async fn transact(
+    pub(super) async fn transact(
         &self,
         actions: Vec<TransactWriteItem>,
         operation: &'static str,

@@ -16,6 +16,10 @@
 //! order back, with its `order_placed` published again in case the first attempt died before,
 //! even if the shop has closed or the day's orders have closed since.
 //!
+//! A well-formed order counts against its client's `order` limit, and one naming an email
+//! address is refused while that address has had its share of emails for the day
+//! (`recipient`, counted as they are sent): `429` with `Retry-After`, nothing stored.
+//!
 //! The storefront's form posts here too (`application/x-www-form-urlencoded`), with the key
 //! the page was given as its idempotency key, and is answered with pages: the tracking page on
 //! success (a `303`), else the storefront again with the problems shown.
@@ -30,12 +34,13 @@ use crate::pages::{layout, page_response, see_other};
 use crate::shared::announce::announce_stored;
 use crate::shared::api::{ApiError, body_bytes, error_chain, is_form, json_response, no_route, respond};
 use crate::shared::auth::Signer;
+use crate::shared::limits::{Gate, Subject};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use cakeshop_domain::{
-    EventKind, Order, OrderEvent, OrderRequest, RequestError, ShopZone, TraceId, TraceParent, parse_new_order,
+    EventKind, Limit, Order, OrderEvent, OrderRequest, RequestError, ShopZone, TraceId, TraceParent, parse_new_order,
 };
-use cakeshop_ports::config::{SHOP_TIME_ZONE, STAGE};
-use cakeshop_ports::{Bakery, Clock, EventPublisher, IdGenerator, Metrics, OrderRepository};
+use cakeshop_ports::config::{CLIENT_LIMITS, SHOP_TIME_ZONE, STAGE};
+use cakeshop_ports::{Bakery, Clock, EventPublisher, IdGenerator, Limiter, Metrics, OrderRepository};
 use maud::html;
 use serde::Serialize;
 use std::convert::Infallible;
@@ -46,7 +51,7 @@ http_routes! {
     /// place-order's route.
     pub enum PlaceOrderRoute {
         /// JSON from an API client, or the storefront's form.
-        Place: POST "/order", Anyone;
+        Place: POST "/order", Anyone, [Orders, Recipient];
     }
 }
 
@@ -64,6 +69,12 @@ impl Function for PlaceOrderFunction {
     type Handler<P: Ports> = PlaceOrder<P::Orders, P::Events>;
 
     fn build<P: Ports>(ports: &P) -> Result<Self::Handler<P>, P::Error> {
+        let gate = Gate::new(
+            ports.orders()?,
+            ports.limits(CLIENT_LIMITS)?,
+            signer(ports)?,
+            ports.clock(),
+        );
         Ok(PlaceOrder::new(
             ports.orders()?,
             ports.events()?,
@@ -72,7 +83,8 @@ impl Function for PlaceOrderFunction {
             ports.clock(),
             ports.ids(),
             ports.metrics(STAGE)?,
-        ))
+        )
+        .limited_by(gate))
     }
 
     async fn handle<P: Ports>(handler: &Self::Handler<P>, event: Self::Event) -> Result<Self::Response, Infallible> {
@@ -91,6 +103,8 @@ pub struct PlaceOrder<R, E> {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
     metrics: Arc<dyn Metrics>,
+    /// `None`: no client limits (the handler tests that are not about them).
+    gate: Option<Gate<R>>,
 }
 
 /// The 201 body: the order plus the token that lets this customer follow, confirm or cancel it.
@@ -102,7 +116,7 @@ struct PlacedOrder<'a> {
     customer_token: String,
 }
 
-impl<R: OrderRepository + Bakery, E: EventPublisher> PlaceOrder<R, E> {
+impl<R: OrderRepository + Bakery + Limiter, E: EventPublisher> PlaceOrder<R, E> {
     pub fn new(
         orders: R,
         events: E,
@@ -120,7 +134,27 @@ impl<R: OrderRepository + Bakery, E: EventPublisher> PlaceOrder<R, E> {
             clock,
             ids,
             metrics,
+            gate: None,
         }
+    }
+
+    /// The same handler, keeping to the client limits of `gate`.
+    pub fn limited_by(self, gate: Gate<R>) -> Self {
+        PlaceOrder {
+            gate: Some(gate),
+            ..self
+        }
+    }
+
+    /// Refuses a well-formed order over a limit: its client's, or its email address's.
+    async fn admit(&self, request: &ApiGatewayV2httpRequest, order: &OrderRequest) -> Result<(), ApiError> {
+        let Some(gate) = &self.gate else {
+            return Ok(());
+        };
+        if let Some(email) = &order.customer.email {
+            gate.check(Limit::Recipient, Subject::Recipient(email)).await?;
+        }
+        gate.take(Limit::Orders, Subject::Client(request)).await
     }
 
     pub async fn handle(&self, request: ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
@@ -136,6 +170,7 @@ impl<R: OrderRepository + Bakery, E: EventPublisher> PlaceOrder<R, E> {
     async fn place_from_json(&self, request: &ApiGatewayV2httpRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
         let key = idempotency_key(request)?;
         let order_request = parse_new_order(&body_bytes(request)?)?;
+        self.admit(request, &order_request).await?;
         let order = self.place(&order_request, key, self.trace_of(request)).await?;
         let customer_token = self.signer.customer_token(&order.order_id);
         Ok(json_response(
@@ -168,6 +203,15 @@ impl<R: OrderRepository + Bakery, E: EventPublisher> PlaceOrder<R, E> {
             }
             Err(error) => return self.form_refused(form, ApiError::from(error).into()).await,
         };
+        if let Err(refusal) = self.admit(request, &order_request).await {
+            let retry_after = refusal.retry_after_seconds;
+            let mut page = self.form_refused(form, refusal.into()).await;
+            if let Some(seconds) = retry_after {
+                page.headers
+                    .insert(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+            }
+            return page;
+        }
         match self.place(&order_request, key, self.trace_of(request)).await {
             Ok(order) => {
                 let token = self.signer.customer_token(&order.order_id);
