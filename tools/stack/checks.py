@@ -23,6 +23,8 @@ from expected import (
     MIN_RECORD_AGE_S,
     SERVICE,
     STAGE,
+    STAGE_THROTTLING_MAX_RATE,
+    TIME_TO_LIVE_ATTRIBUTE,
     XRAY_WRITE,
     Function,
 )
@@ -460,6 +462,34 @@ def check_tables(template: dict, expected: dict[str, Function]) -> None:
                 f"{index.table}/{index.name}: projects {kind} {sorted(projected)}, "
                 f"its readers need {sorted(index.projected)}"
             )
+        ttl = properties.get("TimeToLiveSpecification") or {}
+        if ttl.get("AttributeName") != TIME_TO_LIVE_ATTRIBUTE or ttl.get("Enabled") is not True:
+            problems.add(
+                f"{index.table}: time to live {ttl or 'off'}; the client limits' counters need "
+                f"{TIME_TO_LIVE_ATTRIBUTE} enabled"
+            )
+    problems.raise_any()
+
+
+def check_stage_throttling(template: dict, expected: dict[str, Function]) -> None:
+    """The HTTP API's stage throttles every route: a shared ceiling under the functions' own
+    per-client limits, so that no flood reaches them unchecked."""
+    problems = Problems("stage throttling")
+    stages = [
+        (name, r)
+        for name, r in resources(template).items()
+        if r.get("Type") == "AWS::ApiGatewayV2::Stage"
+        and json.dumps(r.get("Properties", {}).get("ApiId")) == json.dumps({"Ref": HTTP_API})
+    ]
+    if not stages:
+        problems.add(f"no stage of {HTTP_API}")
+    for name, stage in stages:
+        settings = stage.get("Properties", {}).get("DefaultRouteSettings") or {}
+        rate, burst = settings.get("ThrottlingRateLimit"), settings.get("ThrottlingBurstLimit")
+        if not isinstance(rate, (int, float)) or not 0 < rate <= STAGE_THROTTLING_MAX_RATE:
+            problems.add(f"{name}: ThrottlingRateLimit {rate}, expected 1 to {STAGE_THROTTLING_MAX_RATE} a second")
+        if not isinstance(burst, int) or not 0 < burst:
+            problems.add(f"{name}: ThrottlingBurstLimit {burst}, expected a positive whole number")
     problems.raise_any()
 
 
@@ -696,4 +726,13 @@ def check_observability(template: dict, expected: dict[str, Function]) -> None:
     problems.raise_any()
 
 
-ALL_CHECKS = [check_functions, check_triggers, check_queues, check_tables, check_iam, check_alarms, check_observability]
+ALL_CHECKS = [
+    check_functions,
+    check_triggers,
+    check_queues,
+    check_tables,
+    check_stage_throttling,
+    check_iam,
+    check_alarms,
+    check_observability,
+]

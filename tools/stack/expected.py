@@ -223,6 +223,17 @@ PENDING_EVENTS = f"{PENDING_EVENTS_INDEX.table}/index/{PENDING_EVENTS_INDEX.name
 LIST_BY_STATUS = ["dynamodb:Query"]
 ORDERS_BY_STATUS = f"{ORDERS_BY_STATUS_INDEX.table}/index/{ORDERS_BY_STATUS_INDEX.name}"
 
+# The client limits on DynamoOrders (crates/aws/src/dynamodb/orders/limits.rs): take = a
+# conditional UpdateItem (or, for several windows, TransactWriteItems of Updates, authorised as
+# UpdateItem); check = GetItem; give_back = UpdateItem.
+LIMITS = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+
+# The client limits' counters carry their window's end in expiresAt, the table's time to live
+# (crates/aws/src/dynamodb/limit_item.rs).
+TIME_TO_LIVE_ATTRIBUTE = "expiresAt"
+# The HTTP API stage's throttling: a ceiling shared by all clients, whatever each one's limits.
+STAGE_THROTTLING_MAX_RATE = 1000
+
 HTTP_TIMEOUT = 6
 CONSUMER_TIMEOUT = 10  # provider.timeout
 # A partner call with its retries takes up to 12 s (DEFAULT_PARTNER_TIMEOUT in crates/aws).
@@ -239,7 +250,7 @@ FUNCTIONS: dict[str, Function] = {
         routes=declared_routes("place-order"),
         grants=frozenset(
             telemetry("place-order")
-            | grant(READ_RULES + CREATE_ORDER + CLEAR_MARK, "OrdersTable")
+            | grant(READ_RULES + CREATE_ORDER + CLEAR_MARK + LIMITS, "OrdersTable")
             | grant(PUT_RECORD, "OrderStream")
             | grant(READ_SECRET, SIGNING_SECRET)
         ),
@@ -252,7 +263,7 @@ FUNCTIONS: dict[str, Function] = {
         routes=declared_routes("cancel-order"),
         grants=frozenset(
             telemetry("cancel-order")
-            | grant(CANCEL_ORDER + CLEAR_MARK, "OrdersTable")
+            | grant(CANCEL_ORDER + CLEAR_MARK + LIMITS, "OrdersTable")
             | grant(PUT_RECORD, "OrderStream")
             | grant(READ_SECRET, SIGNING_SECRET, BAKER_API_KEY)
         ),
@@ -279,7 +290,7 @@ FUNCTIONS: dict[str, Function] = {
         routes=declared_routes("confirm-delivery"),
         grants=frozenset(
             telemetry("confirm-delivery")
-            | grant(CHANGE_ORDER, "OrdersTable")
+            | grant(CHANGE_ORDER + LIMITS, "OrdersTable")
             | grant(SEND_MESSAGE, "FeedbackQueue")
             | grant(READ_SECRET, SIGNING_SECRET)
         ),
@@ -293,7 +304,7 @@ FUNCTIONS: dict[str, Function] = {
         routes=declared_routes("order-queries"),
         grants=frozenset(
             telemetry("order-queries")
-            | grant(READ_ORDER + READ_RULES, "OrdersTable")
+            | grant(READ_ORDER + READ_RULES + LIMITS, "OrdersTable")
             | grant(LIST_BY_STATUS, ORDERS_BY_STATUS)
             | grant(READ_SECRET, SIGNING_SECRET, BAKER_API_KEY)
         ),
@@ -343,7 +354,7 @@ FUNCTIONS: dict[str, Function] = {
         ses_from=SENDER_EMAIL,
         grants=frozenset(
             telemetry("notify-customer")
-            | grant(CHANGE_ORDER, "OrdersTable")
+            | grant(CHANGE_ORDER + LIMITS, "OrdersTable")
             | grant(READ_STREAM, "OrderStream")
             | grant(SEND_MESSAGE, "NotifyCustomerFailureQueue")
             | grant(["ses:SendEmail"], f"ses:identity/{SES_IDENTITY}")

@@ -307,6 +307,20 @@ MUTATIONS = [
         r"notify-baker: no alarm on its IteratorAge",
     ),
     Mutation(
+        "stage-throttling-removed",
+        "the HTTP API's stage has no shared ceiling",
+        replace("          ThrottlingBurstLimit: 100\n          ThrottlingRateLimit: 50\n", "          DetailedMetricsEnabled: false\n"),
+        checks.check_stage_throttling,
+        r"HttpApiStage: ThrottlingRateLimit None",
+    ),
+    Mutation(
+        "limit-counters-time-to-live-removed",
+        "the client limits' counters are never deleted",
+        replace("        TimeToLiveSpecification:\n          AttributeName: expiresAt\n          Enabled: true\n", ""),
+        checks.check_tables,
+        r"OrdersTable: time to live off",
+    ),
+    Mutation(
         "api-5xx-alarm-removed",
         "the HTTP API's 5xx answers go unalarmed",
         without_resource("HttpApi5xxAlarm"),

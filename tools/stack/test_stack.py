@@ -75,6 +75,10 @@ def test_the_orders_table_has_the_outbox_index(template):
     checks.check_tables(template, FUNCTIONS)
 
 
+def test_the_http_api_stage_throttles_every_route(template):
+    checks.check_stage_throttling(template, FUNCTIONS)
+
+
 def test_alarms_on_every_function_queue_consumer_and_the_api(template):
     checks.check_alarms(template, FUNCTIONS)
 

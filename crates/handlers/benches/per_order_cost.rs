@@ -147,6 +147,40 @@ impl OrderRepository for AcceptingPorts {
     }
 }
 
+/// Every use allowed, as a client well within its limits finds.
+impl cakeshop_ports::Limiter for AcceptingPorts {
+    async fn take(
+        &self,
+        limit: cakeshop_domain::Limit,
+        subject: &str,
+        windows: &[cakeshop_domain::Window],
+        now: Timestamp,
+    ) -> Result<cakeshop_ports::Verdict, PortError> {
+        black_box((limit, subject, windows, now));
+        Ok(cakeshop_ports::Verdict::Allowed)
+    }
+    async fn check(
+        &self,
+        limit: cakeshop_domain::Limit,
+        subject: &str,
+        windows: &[cakeshop_domain::Window],
+        now: Timestamp,
+    ) -> Result<cakeshop_ports::Verdict, PortError> {
+        black_box((limit, subject, windows, now));
+        Ok(cakeshop_ports::Verdict::Allowed)
+    }
+    async fn give_back(
+        &self,
+        limit: cakeshop_domain::Limit,
+        subject: &str,
+        windows: &[cakeshop_domain::Window],
+        now: Timestamp,
+    ) -> Result<(), PortError> {
+        black_box((limit, subject, windows, now));
+        Ok(())
+    }
+}
+
 impl EventPublisher for AcceptingPorts {
     async fn publish(&self, _: &OrderEvent) -> Result<(), PortError> {
         Ok(())

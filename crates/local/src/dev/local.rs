@@ -11,6 +11,7 @@ use crate::kinesis::LocalShards;
 use crate::lambda::Functions;
 use crate::serverless::{QueueSpec, Wiring, WiringError};
 use crate::sqs::LocalMessages;
+use cakeshop_ports::{Clock, SystemClock};
 use cakeshop_sqlite::{LocalMailer, LocalOrders, LocalQueue, LocalStream, Redrive, Store};
 use std::time::Duration;
 
@@ -105,14 +106,20 @@ impl MappingSources for LocalSources {
     }
 }
 
-/// Drops stream records older than the stream's retention, once a minute.
+/// Drops stream records older than the stream's retention, and the client limits' counters
+/// whose window has ended, once a minute.
 pub fn start_retention(wiring: &Wiring, store: &Store) {
     let stream = LocalStream::new(store.clone());
+    let store = store.clone();
     let retention_ms = wiring.stream.retention_hours as i64 * 3_600_000;
     tokio::spawn(async move {
         loop {
             if let Err(error) = stream.trim_before(cakeshop_sqlite::now_millis() - retention_ms) {
                 tracing::warn!(error = %cakeshop_ports::error_chain(&error), "trimming the stream failed");
+            }
+            // What DynamoDB's time to live does for the client limits' counters.
+            if let Err(error) = cakeshop_sqlite::forget_ended_windows(&store, SystemClock.now()).await {
+                tracing::warn!(error = %cakeshop_ports::error_chain(&error), "forgetting ended limit windows failed");
             }
             tokio::time::sleep(Duration::from_secs(60)).await;
         }
