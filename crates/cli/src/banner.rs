@@ -21,6 +21,14 @@ pub fn print(shop: &RunningShop) {
         cakeshop_local::console::CONSOLE_PATH
     );
     println!("  store           {}", shop.store.path().display());
+    if shop.limits.is_off() {
+        println!("  limits          OFF: any client may order, sign in and send mail without limit (load tests only)");
+    } else {
+        println!(
+            "  limits          {}   (per client, and emails per address; README: Limits)",
+            shop.limits
+        );
+    }
     println!(
         "  baker key       {}   (Authorization: Bearer <key>)",
         shop.baker_api_key

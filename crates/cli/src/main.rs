@@ -15,6 +15,7 @@ mod seed;
 mod store_order;
 
 use anyhow::Context;
+use cakeshop_domain::ClientLimits;
 use cakeshop_local::{Backend, DevOptions};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -88,6 +89,10 @@ struct Shop {
     /// rate serverless.yml gives, e.g. in tests and demos.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     schedule_every: Option<u64>,
+    /// How much one client, or one email address, may ask (`CLIENT_LIMITS`): `default`, `off`
+    /// (no limits, for load tests only), or the limits to change, e.g. `order=10/1m+50/1d`.
+    #[arg(long, env = "CLIENT_LIMITS", default_value = "default", value_parser = client_limits)]
+    limits: ClientLimits,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -124,6 +129,7 @@ impl Shop {
         options.stream_shards = self.shards;
         options.partner_failure_rate = self.partner_failure_rate;
         options.schedule_every = self.schedule_every.map(std::time::Duration::from_secs);
+        options.limits = self.limits.clone();
         options.backend = match self.backend {
             BackendArg::Local => Backend::Local,
             BackendArg::Aws => Backend::Aws {
@@ -149,6 +155,10 @@ impl Shop {
         options.smtp_ca_file = env("SMTP_CA_FILE").map(PathBuf::from);
         options
     }
+}
+
+fn client_limits(text: &str) -> Result<ClientLimits, String> {
+    ClientLimits::parse(text).map_err(|error| error.to_string())
 }
 
 fn failure_rate(text: &str) -> Result<f64, String> {

@@ -18,6 +18,7 @@ mod email_over_smtp;
 mod functions_command;
 mod hostile_bodies_over_http;
 mod lifecycle_over_http;
+mod limits_over_http;
 mod one_process_per_store;
 mod out_of_disk;
 mod pages_in_browser;

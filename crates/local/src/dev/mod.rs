@@ -51,6 +51,8 @@ pub struct RunningShop {
     pub wiring: Wiring,
     pub store: Store,
     pub backend: Backend,
+    /// The client limits every function keeps to.
+    pub limits: cakeshop_domain::ClientLimits,
     pub delivery_api_url: String,
     pub customer_service_api_url: String,
     /// The SMTP server emails are also sent through, as `SmtpSettings::describe` puts it.
@@ -216,6 +218,7 @@ pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
         wiring,
         store,
         backend: options.backend.clone(),
+        limits: options.limits.clone(),
         delivery_api_url: endpoints.delivery_api_url,
         customer_service_api_url: endpoints.customer_service_api_url,
         smtp_server: smtp.as_ref().map(SmtpSettings::describe),
