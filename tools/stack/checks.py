@@ -22,6 +22,7 @@ from expected import (
     MIN_MAX_RECEIVE_COUNT,
     MIN_RECORD_AGE_S,
     SERVICE,
+    SES_REPUTATION_ALARMS,
     STAGE,
     STAGE_THROTTLING_MAX_RATE,
     TIME_TO_LIVE_ATTRIBUTE,
@@ -631,6 +632,18 @@ def check_alarms(template: dict, expected: dict[str, Function]) -> None:
             problems.add(f"{name}: no alarm on messages in {given_up}")
     if not alarmed("AWS/ApiGateway", "5xx", "ApiId", HTTP_API):
         problems.add(f"no alarm on the 5xx answers of {HTTP_API}")
+    for metric, highest in SES_REPUTATION_ALARMS.items():
+        watching = [
+            p
+            for p in alarms.values()
+            if p.get("Namespace") == "AWS/SES" and p.get("MetricName") == metric
+        ]
+        if not watching:
+            problems.add(f"no alarm on the account's SES {metric}")
+        for properties in watching:
+            threshold = properties.get("Threshold")
+            if not isinstance(threshold, (int, float)) or not 0 < threshold <= highest:
+                problems.add(f"the SES {metric} alarm fires at {threshold}, not at or below {highest}")
     problems.raise_any()
 
 

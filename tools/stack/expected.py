@@ -234,6 +234,10 @@ TIME_TO_LIVE_ATTRIBUTE = "expiresAt"
 # The HTTP API stage's throttling: a ceiling shared by all clients, whatever each one's limits.
 STAGE_THROTTLING_MAX_RATE = 1000
 
+# SES reviews an account whose bounce rate reaches 5% or whose complaint rate reaches 0.1%; the
+# alarms must fire well before (at most half way).
+SES_REPUTATION_ALARMS = {"Reputation.BounceRate": 0.025, "Reputation.ComplaintRate": 0.0005}
+
 HTTP_TIMEOUT = 6
 CONSUMER_TIMEOUT = 10  # provider.timeout
 # A partner call with its retries takes up to 12 s (DEFAULT_PARTNER_TIMEOUT in crates/aws).

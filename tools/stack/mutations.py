@@ -321,6 +321,20 @@ MUTATIONS = [
         r"OrdersTable: time to live off",
     ),
     Mutation(
+        "ses-bounce-alarm-removed",
+        "the account's bounces could reach SES's review unnoticed",
+        without_resource("SesBounceRateAlarm"),
+        checks.check_alarms,
+        r"no alarm on the account's SES Reputation.BounceRate",
+    ),
+    Mutation(
+        "ses-complaint-alarm-too-late",
+        "the complaint alarm fires only after SES would review the account",
+        replace("        Threshold: 0.0005\n", "        Threshold: 0.002\n"),
+        checks.check_alarms,
+        r"the SES Reputation.ComplaintRate alarm fires at 0.002",
+    ),
+    Mutation(
         "api-5xx-alarm-removed",
         "the HTTP API's 5xx answers go unalarmed",
         without_resource("HttpApi5xxAlarm"),

@@ -1,7 +1,9 @@
 //! Outgoing email through SES (v2).
 
+use aws_sdk_sesv2::error::SdkError;
+use aws_sdk_sesv2::operation::send_email::SendEmailError;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message, MessageTag};
-use cakeshop_ports::{Email, Mailer, PortError};
+use cakeshop_ports::{Email, MailRefused, Mailer, PortError};
 
 const SEND: &str = "sending an email with SES";
 
@@ -18,6 +20,16 @@ impl SesMailer {
     pub fn new(client: aws_sdk_sesv2::Client) -> SesMailer {
         SesMailer { client }
     }
+}
+
+/// What SES will answer the same way however often it is asked: the message or its recipient
+/// rejected, or a sender whose identity is not verified. Throttling, a paused or suspended
+/// account and the network can change, and are retried.
+fn refused_for_good(error: &SdkError<SendEmailError>) -> bool {
+    matches!(
+        error.as_service_error(),
+        Some(SendEmailError::MessageRejected(_) | SendEmailError::MailFromDomainNotVerifiedException(_))
+    )
 }
 
 fn utf8(data: &str) -> Result<Content, PortError> {
@@ -53,7 +65,13 @@ impl Mailer for SesMailer {
             .email_tags(tag)
             .send()
             .await
-            .map_err(|error| PortError::new(SEND, error))?;
+            .map_err(|error| {
+                if refused_for_good(&error) {
+                    PortError::new(SEND, MailRefused { cause: error.into() })
+                } else {
+                    PortError::new(SEND, error)
+                }
+            })?;
         match output.message_id() {
             Some(id) if !id.is_empty() => Ok(id.to_owned()),
             _ => Err(PortError::new(SEND, "SES accepted the email but named no message id")),

@@ -1065,3 +1065,22 @@ async fn secrets_are_fetched_from_ssm_parameters() {
         "{error:?}"
     );
 }
+
+/// SES refuses a sender whose identity is not verified with `MessageRejected`, and will again:
+/// the mailer says it was refused for good, so the function records it instead of retrying.
+#[tokio::test]
+async fn an_unverified_sender_is_refused_for_good() {
+    use cakeshop_ports::{Email, Mailer, is_mail_refused};
+    let (_moto, aws) = moto().await;
+    let email = Email {
+        to: "customer@example.com".into(),
+        from: "never-verified@example.com".into(),
+        subject: "Your order".into(),
+        text: "text".into(),
+        html: "<p>html</p>".into(),
+        order_id: contract::sample_order().order_id,
+        idempotency_key: "customer:order_placed:x".into(),
+    };
+    let error = SesMailer::new(aws.sesv2()).send(&email).await.expect_err("refused");
+    assert!(is_mail_refused(&error), "{}", cakeshop_ports::error_chain(&error));
+}

@@ -118,10 +118,16 @@ pub enum Step {
     CancellationNotified,
     /// The customer was emailed that their order is cancelled.
     CustomerToldCancelled,
+    /// The email provider refused an email to the customer for good (a rejected address, an
+    /// unverified sender): no other email of the order is tried again.
+    CustomerEmailRefused,
+    /// The email provider refused the baker's email about the order for good: the order is on
+    /// the board all the same.
+    BakerEmailRefused,
 }
 
 impl Step {
-    pub const ALL: [Step; 12] = [
+    pub const ALL: [Step; 14] = [
         Step::Placed,
         Step::CustomerConfirmed,
         Step::BakerNotified,
@@ -134,6 +140,8 @@ impl Step {
         Step::Cancelled,
         Step::CancellationNotified,
         Step::CustomerToldCancelled,
+        Step::CustomerEmailRefused,
+        Step::BakerEmailRefused,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -150,6 +158,8 @@ impl Step {
             Step::Cancelled => "cancelled",
             Step::CancellationNotified => "cancellation_notified",
             Step::CustomerToldCancelled => "customer_told_cancelled",
+            Step::CustomerEmailRefused => "customer_email_refused",
+            Step::BakerEmailRefused => "baker_email_refused",
         }
     }
 

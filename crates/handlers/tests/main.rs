@@ -12,6 +12,7 @@ mod cancelling;
 mod client_limits;
 mod concurrent_transitions;
 mod customer_emails;
+mod emails_refused_for_good;
 mod exactly_once_effects;
 mod fakes_keep_the_port_contract;
 mod fuzz_events;

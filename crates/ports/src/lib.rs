@@ -33,7 +33,7 @@ pub use config::{Variable, VariableKind};
 pub use error::{BoxError, PortError, StorageFull, error_chain, is_storage_full};
 pub use events::EventPublisher;
 pub use limits::{Limiter, Verdict};
-pub use mail::{Email, Mailer};
+pub use mail::{Email, MailRefused, Mailer, is_mail_refused};
 pub use metrics::{Metric, Metrics};
 pub use orders::{CreateOutcome, OrderRepository, StatusCursor, StatusPage, StepOutcome, TransitionOutcome};
 pub use outbox::{Outbox, PendingEvents};

@@ -1,6 +1,6 @@
 //! Outgoing email.
 
-use crate::error::PortError;
+use crate::error::{BoxError, PortError};
 use cakeshop_domain::OrderId;
 use std::future::Future;
 
@@ -21,4 +21,25 @@ pub struct Email {
 pub trait Mailer: Send + Sync {
     /// Sends the email and returns the provider's message id.
     fn send(&self, email: &Email) -> impl Future<Output = Result<String, PortError>> + Send;
+}
+
+/// The provider refused the email for good (SES `MessageRejected`, an unverified sender, an
+/// SMTP 5xx): sending it again would be refused again, so it is not retried.
+#[derive(Debug, thiserror::Error)]
+#[error("the email was refused for good")]
+pub struct MailRefused {
+    #[source]
+    pub cause: BoxError,
+}
+
+/// Whether `error`, or any of its causes, is `MailRefused`.
+pub fn is_mail_refused(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(current) = next {
+        if current.is::<MailRefused>() {
+            return true;
+        }
+        next = current.source();
+    }
+    false
 }

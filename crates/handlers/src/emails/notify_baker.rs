@@ -5,9 +5,12 @@
 //! Each email is sent once per order: the step it records (`baker_notified`,
 //! `cancellation_notified`) is checked first, and the event id is the mail's idempotency key,
 //! distinct for the two events, so a provider that recognises repeats drops a retried one.
+//! An email the provider refuses for good is recorded (`baker_email_refused`) and not retried:
+//! the order is on the baker's board all the same (`emails::refused`).
 
 use crate::declare::{Function, NoRoutes, Ports, signer};
 use crate::emails::baker_email;
+use crate::emails::refused::settle_refusal;
 use crate::shared::auth::{BAKER_LINK_LIFETIME_SECONDS, Signer};
 use crate::shared::record_error::RecordError;
 use crate::shared::stream_batch::process_per_key;
@@ -159,7 +162,12 @@ impl<R: OrderRepository, M: Mailer> NotifyBaker<R, M> {
             &self.mail.to,
             placed.event_id(),
         );
-        let message_id = self.mailer.send(&email).await?;
+        let message_id = match self.mailer.send(&email).await {
+            Ok(message_id) => message_id,
+            Err(error) => {
+                return settle_refusal(&self.orders, &*self.clock, order_id, Step::BakerEmailRefused, error).await;
+            }
+        };
         self.orders.record_step(order_id, Step::BakerNotified, now).await?;
         let after_ms = now.unix_millis().saturating_sub(order.created_at.unix_millis());
         let notified = Metric::BakerNotified {
@@ -200,7 +208,12 @@ impl<R: OrderRepository, M: Mailer> NotifyBaker<R, M> {
             &self.mail.to,
             cancelled.event_id(),
         );
-        let message_id = self.mailer.send(&email).await?;
+        let message_id = match self.mailer.send(&email).await {
+            Ok(message_id) => message_id,
+            Err(error) => {
+                return settle_refusal(&self.orders, &*self.clock, order_id, Step::BakerEmailRefused, error).await;
+            }
+        };
         self.orders
             .record_step(order_id, Step::CancellationNotified, self.clock.now())
             .await?;

@@ -12,11 +12,15 @@
 //! sent and the step is recorded all the same, so it is never retried. The baker's doings
 //! (on its way, declined) are not limited.
 //!
+//! An email the provider refuses for good is recorded (`customer_email_refused`) and the
+//! record acknowledged; the order's later emails are not tried (`emails::refused`).
+//!
 //! Records say whether the customer gave an address (`customerHasEmail`), so the mapping's
 //! filter spares this function the others; a record from before that field is read up.
 
 use crate::declare::{Function, NoRoutes, Ports, signer};
 use crate::emails::customer_email::{self, CustomerLetter};
+use crate::emails::refused::settle_refusal;
 use crate::pages::tracking::tracking_path;
 use crate::shared::auth::Signer;
 use crate::shared::limits::{Gate, Subject};
@@ -148,6 +152,10 @@ impl<R: OrderRepository + Limiter, M: Mailer> NotifyCustomer<R, M> {
             tracing::info!(%step, "customer already told; repeat skipped");
             return Ok(());
         }
+        if order.has_step(Step::CustomerEmailRefused) {
+            tracing::info!(%step, "an email to this customer was refused for good; none is sent");
+            return Ok(());
+        }
         let link = format!(
             "{}{}",
             self.mail.public_base_url.trim_end_matches('/'),
@@ -170,7 +178,12 @@ impl<R: OrderRepository + Limiter, M: Mailer> NotifyCustomer<R, M> {
             self.orders.record_step(order_id, step, self.clock.now()).await?;
             return Ok(());
         }
-        let message_id = self.mailer.send(&email).await?;
+        let message_id = match self.mailer.send(&email).await {
+            Ok(message_id) => message_id,
+            Err(error) => {
+                return settle_refusal(&self.orders, &*self.clock, order_id, Step::CustomerEmailRefused, error).await;
+            }
+        };
         self.orders.record_step(order_id, step, self.clock.now()).await?;
         tracing::info!(message_id, %step, "customer emailed");
         Ok(())

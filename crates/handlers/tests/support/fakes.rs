@@ -519,10 +519,27 @@ impl QueueSender for RecordingQueue {
 #[derive(Clone, Default)]
 pub struct RecordingMailer {
     pub sent: Arc<Mutex<Vec<Email>>>,
+    /// Addresses the provider refuses for good, as SES refuses a rejected recipient.
+    pub refusing: Arc<Mutex<Vec<String>>>,
+    /// Every send asked for, refused or not.
+    pub attempts: Arc<Mutex<u32>>,
+}
+
+impl RecordingMailer {
+    pub fn refuse_for_good(&self, address: &str) {
+        lock(&self.refusing).push(address.to_owned());
+    }
 }
 
 impl Mailer for RecordingMailer {
     async fn send(&self, email: &Email) -> Result<String, PortError> {
+        *lock(&self.attempts) += 1;
+        if lock(&self.refusing).contains(&email.to) {
+            let cause = cakeshop_ports::MailRefused {
+                cause: format!("MessageRejected: {} is refused", email.to).into(),
+            };
+            return Err(PortError::new("sending an email", cause));
+        }
         let mut sent = lock(&self.sent);
         sent.push(email.clone());
         Ok(format!("message-{}", sent.len()))
