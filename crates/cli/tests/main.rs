@@ -32,3 +32,4 @@ mod shop_rules_over_http;
 mod soak_with_faults;
 mod store_from_the_previous_release;
 mod trace_across_functions;
+mod two_surfaces;
