@@ -28,6 +28,13 @@ pub fn print(shop: &RunningShop) {
     }
     println!("  storefront      {base}/   (the shop's page: order a cake there)");
     println!("  baker's board   {base}/baker   (sign in with the baker key: orders and the shop's settings)");
+    if !shop.trusted_proxies.is_empty() {
+        let proxies: Vec<String> = shop.trusted_proxies.iter().map(ToString::to_string).collect();
+        println!(
+            "  trusted proxies {}   (their X-Forwarded-For names the client)",
+            proxies.join(", ")
+        );
+    }
     println!(
         "  console         {operator}{}   (operator only, on loopback: functions, stream, queues, dead letters, mail, any order's journey)",
         cakeshop_local::console::CONSOLE_PATH

@@ -7,6 +7,7 @@ mod browser;
 mod support;
 
 mod backup_under_load;
+mod behind_a_reverse_proxy;
 mod bench_short_run;
 mod clean_stop;
 mod concurrent_fulfilment_over_http;

@@ -3,7 +3,7 @@
 //! answers every `/_local/` path 404; the operator's (`--console-port`, loopback only) serves
 //! the console, the mailbox feed and the partner stand-ins, refuses a request addressed to any
 //! name but its own (DNS rebinding) and a change another site's page sends. Malformed
-//! addresses stop the start with the reason.
+//! addresses and trusted proxies stop the start with the reason.
 
 use crate::support::{DevProcess, eventually, project_file};
 use serde_json::{Value, json};
@@ -367,6 +367,7 @@ fn refused(args: &[&str], env: &[(&str, &str)]) -> String {
         .arg(&store)
         .arg("--config")
         .arg(project_file("serverless.yml"))
+        .env_remove("TRUSTED_PROXIES")
         .envs(env.iter().copied())
         .env("CAKESHOP_LOG", "warn")
         .stdout(std::process::Stdio::null())
@@ -389,9 +390,61 @@ fn refused(args: &[&str], env: &[(&str, &str)]) -> String {
 }
 
 #[test]
-fn malformed_addresses_stop_the_start_with_the_reason() {
+fn malformed_addresses_and_trusted_proxies_stop_the_start_with_the_reason() {
     let said = refused(&["--port", "3000", "--listen", "127.0.0.1:0"], &[]);
     assert!(said.contains("cannot be used with"), "{said}");
     let said = refused(&["--listen", "shop.example:80"], &[]);
     assert!(said.contains("--listen"), "{said}");
+    let said = refused(
+        &["--port", "0", "--console-port", "0", "--trusted-proxy", "the-proxy"],
+        &[],
+    );
+    assert!(
+        said.contains("\"the-proxy\" is neither an IP address nor a CIDR block"),
+        "{said}"
+    );
+    let said = refused(
+        &["--console-port", "0", "--port", "0"],
+        &[("TRUSTED_PROXIES", "127.0.0.1, 10.0.0.5/8")],
+    );
+    assert!(
+        said.contains("10.0.0.5/8 has bits set past its prefix; the block is 10.0.0.0/8"),
+        "{said}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trusted_proxies_are_taken_from_the_flag_or_the_environment_and_shown() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let config = project_file("serverless.yml");
+    let shop = DevProcess::start_with(
+        &data.path().join("flag"),
+        &config,
+        &["--trusted-proxy", "127.0.0.1", "--trusted-proxy", "10.0.0.0/8,fd00::/8"],
+        &[("TRUSTED_PROXIES", "192.0.2.1")],
+    );
+    let shown = |shop: &DevProcess| {
+        shop.banner
+            .iter()
+            .find(|line| line.trim_start().starts_with("trusted proxies"))
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert!(
+        shown(&shop).contains("127.0.0.1, 10.0.0.0/8, fd00::/8") && !shown(&shop).contains("192.0.2.1"),
+        "the flag, which replaces the variable: {:?}",
+        shop.banner
+    );
+    drop(shop);
+    let shop = DevProcess::start_with(
+        &data.path().join("env"),
+        &config,
+        &[],
+        &[("TRUSTED_PROXIES", " 192.168.1.10 ,172.16.0.0/12")],
+    );
+    assert!(
+        shown(&shop).contains("192.168.1.10, 172.16.0.0/12"),
+        "{:?}",
+        shop.banner
+    );
 }

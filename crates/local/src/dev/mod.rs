@@ -25,7 +25,7 @@ pub use local::LocalSources;
 pub use options::{Backend, DEFAULT_CONSOLE_PORT, DEFAULT_PORT, DevOptions};
 pub use ports::Endpoints;
 
-use crate::api_gateway::Gateway;
+use crate::api_gateway::{Gateway, TrustedProxies};
 use crate::arn::stream_arn;
 use crate::console::{Console, console};
 use crate::lambda::Functions;
@@ -59,6 +59,8 @@ pub struct RunningShop {
     pub console_address: SocketAddr,
     /// `http://<console_address>`; the console is at `CONSOLE_PATH` under it.
     pub console_url: String,
+    /// Whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: TrustedProxies,
     pub baker_api_key: String,
     pub wiring: Wiring,
     pub store: Store,
@@ -204,7 +206,9 @@ pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
         local: local_mailbox,
         shop_url: endpoints.base_url.clone(),
     });
-    let public_router = Gateway::new(routes, functions).router();
+    let public_router = Gateway::new(routes, functions)
+        .trusting(options.trusted_proxies.clone())
+        .router();
     let operator_router = operator_surface(
         Router::new()
             .merge(mailbox_feed(store.clone(), local_mailbox))
@@ -225,6 +229,7 @@ pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
         base_url: endpoints.base_url,
         console_address,
         console_url,
+        trusted_proxies: options.trusted_proxies.clone(),
         baker_api_key: secrets.baker_api_key,
         wiring,
         store,
@@ -288,6 +293,12 @@ fn warn_of_exposure(options: &DevOptions, address: SocketAddr) {
         tracing::warn!(
             %address,
             "serving beyond loopback without PUBLIC_BASE_URL: the links in emails lead to this machine's own address"
+        );
+    }
+    for proxy in options.trusted_proxies.iter().filter(|proxy| proxy.is_everything()) {
+        tracing::warn!(
+            %proxy,
+            "every address is a trusted proxy: any client can name its own address in X-Forwarded-For"
         );
     }
 }

@@ -1,5 +1,6 @@
 //! What `cakeshop dev` is asked to do.
 
+use crate::api_gateway::TrustedProxies;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -30,6 +31,8 @@ pub struct DevOptions {
     /// The operator surface's port on 127.0.0.1 (the console, the mailbox, the partner
     /// stand-ins); 0 picks a free one.
     pub console_port: u16,
+    /// Proxies whose `X-Forwarded-For` says who the client is.
+    pub trusted_proxies: TrustedProxies,
     pub data_dir: PathBuf,
     pub config: PathBuf,
     pub backend: Backend,
@@ -65,6 +68,7 @@ impl std::fmt::Debug for DevOptions {
         f.debug_struct("DevOptions")
             .field("listen", &self.listen)
             .field("console_port", &self.console_port)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("data_dir", &self.data_dir)
             .field("config", &self.config)
             .field("backend", &self.backend)
@@ -80,6 +84,7 @@ impl DevOptions {
         DevOptions {
             listen,
             console_port,
+            trusted_proxies: TrustedProxies::default(),
             data_dir,
             config,
             backend: Backend::Local,
