@@ -4,20 +4,39 @@ use cakeshop_local::serverless::Trigger;
 use cakeshop_local::{Backend, RunningShop};
 
 pub fn print(shop: &RunningShop) {
-    let base = &shop.base_url;
+    let (base, operator) = (&shop.base_url, &shop.console_url);
     let stand_in = |url: &str| {
-        if url.starts_with(base.as_str()) {
+        if url.starts_with(operator.as_str()) {
             " (stand-in; GET it to see the calls)"
         } else {
             " (real)"
         }
     };
     println!("cakeshop dev is running");
-    println!("  HTTP API        {base}");
+    // An address meaning every interface is reached on loopback; say where it listens then.
+    let listening = if shop.api_url == format!("http://{}", shop.address) {
+        String::new()
+    } else {
+        format!("; listening on {}", shop.address)
+    };
+    println!(
+        "  HTTP API        {}   (public: the API and the pages, as API Gateway serves them{listening})",
+        shop.api_url
+    );
+    if *base != shop.api_url {
+        println!("  public URL      {base}   (PUBLIC_BASE_URL: the emails' links)");
+    }
     println!("  storefront      {base}/   (the shop's page: order a cake there)");
     println!("  baker's board   {base}/baker   (sign in with the baker key: orders and the shop's settings)");
+    if !shop.trusted_proxies.is_empty() {
+        let proxies: Vec<String> = shop.trusted_proxies.iter().map(ToString::to_string).collect();
+        println!(
+            "  trusted proxies {}   (their X-Forwarded-For names the client)",
+            proxies.join(", ")
+        );
+    }
     println!(
-        "  console         {base}{}   (functions, stream, queues, dead letters, mail, any order's journey)",
+        "  console         {operator}{}   (operator only, on loopback: functions, stream, queues, dead letters, mail, any order's journey)",
         cakeshop_local::console::CONSOLE_PATH
     );
     println!("  store           {}", shop.store.path().display());
@@ -35,7 +54,7 @@ pub fn print(shop: &RunningShop) {
     );
     match &shop.backend {
         Backend::Local => {
-            println!("  mailbox         {base}/_local/mail");
+            println!("  mailbox         {operator}/_local/mail");
             match &shop.smtp_server {
                 Some(server) => println!("  email           also sent through {server}"),
                 None => println!("  email           kept in the mailbox only (set SMTP_URL to send it)"),

@@ -16,8 +16,11 @@ mod store_order;
 
 use anyhow::Context;
 use cakeshop_domain::ClientLimits;
+use cakeshop_local::api_gateway::{TrustedProxies, TrustedProxy};
+use cakeshop_local::dev::{DEFAULT_CONSOLE_PORT, DEFAULT_PORT};
 use cakeshop_local::{Backend, DevOptions};
 use clap::{Args, Parser, Subcommand};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -33,7 +36,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the whole shop: HTTP API, store, stream, queues, mailbox and partner stand-ins.
+    /// Run the whole shop: the HTTP API and pages (public), the console, mailbox and partner
+    /// stand-ins (operator, loopback only), the store, stream and queues.
     Dev(Shop),
     /// See and replay what landed in dead-letter queues and on-failure destinations.
     #[command(subcommand)]
@@ -58,9 +62,23 @@ enum Command {
 
 #[derive(Args, Clone)]
 struct Shop {
-    /// Port of the HTTP API on 127.0.0.1 (0 picks a free one).
-    #[arg(long, default_value_t = 3000)]
+    /// Port of the public HTTP API and pages on 127.0.0.1 (0 picks a free one); --listen for
+    /// another address.
+    #[arg(long, default_value_t = DEFAULT_PORT, conflicts_with = "listen")]
     port: u16,
+    /// Address and port of the public HTTP API and pages, e.g. 0.0.0.0:8080 behind a reverse
+    /// proxy (instead of --port).
+    #[arg(long, value_name = "ADDR:PORT")]
+    listen: Option<SocketAddr>,
+    /// Port of the operator's console, mailbox and partner stand-ins, always on 127.0.0.1
+    /// (0 picks a free one). Never expose it.
+    #[arg(long, default_value_t = DEFAULT_CONSOLE_PORT)]
+    console_port: u16,
+    /// A reverse proxy (an IP address or a CIDR block) whose X-Forwarded-For names the client;
+    /// repeat it, or list them comma-separated in TRUSTED_PROXIES (which the flag replaces).
+    /// Trust your own proxy only: anything at a trusted address can name any client address.
+    #[arg(long = "trusted-proxy", value_name = "IP or CIDR", value_delimiter = ',')]
+    trusted_proxies: Vec<TrustedProxy>,
     /// Where the store (one SQLite file) and the local secrets live.
     #[arg(long, default_value = "./.cakeshop")]
     data_dir: PathBuf,
@@ -82,7 +100,8 @@ struct Shop {
     #[arg(long)]
     provision: bool,
     /// The share of calls (0 to 1) the partner stand-ins fail with 503, to watch retries and
-    /// dead letters at work; change it at run time at /_local/partners/{partner}/faults.
+    /// dead letters at work; change it at run time at /_local/partners/{partner}/faults on the
+    /// console's port.
     #[arg(long, default_value_t = 0.0, value_parser = failure_rate)]
     partner_failure_rate: f64,
     /// Run scheduled functions (the outbox relay) every this many seconds instead of at the
@@ -123,9 +142,22 @@ enum DlqCommand {
 
 impl Shop {
     /// The options, with the settings a user may give in the environment.
-    fn options(&self) -> DevOptions {
+    fn options(&self) -> anyhow::Result<DevOptions> {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let mut options = DevOptions::new(self.port, self.data_dir.clone(), self.config.clone());
+        let listen = self
+            .listen
+            .unwrap_or_else(|| SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)));
+        let mut options = DevOptions::new(listen, self.console_port, self.data_dir.clone(), self.config.clone());
+        options.trusted_proxies = match env("TRUSTED_PROXIES") {
+            Some(listed) if self.trusted_proxies.is_empty() => TrustedProxies::new(
+                listed
+                    .split(',')
+                    .map(str::parse)
+                    .collect::<Result<_, _>>()
+                    .context("TRUSTED_PROXIES is not a comma-separated list of IP addresses and CIDR blocks")?,
+            ),
+            _ => TrustedProxies::new(self.trusted_proxies.clone()),
+        };
         options.stream_shards = self.shards;
         options.partner_failure_rate = self.partner_failure_rate;
         options.schedule_every = self.schedule_every.map(std::time::Duration::from_secs);
@@ -153,7 +185,7 @@ impl Shop {
         options.baker_api_key = env("BAKER_API_KEY");
         options.smtp_url = env("SMTP_URL");
         options.smtp_ca_file = env("SMTP_CA_FILE").map(PathBuf::from);
-        options
+        Ok(options)
     }
 }
 
@@ -204,7 +236,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Dev(shop) => {
-            let shop = cakeshop_local::start(shop.options())
+            let shop = cakeshop_local::start(shop.options()?)
                 .await
                 .context("cakeshop dev could not start")?;
             banner::print(&shop);
@@ -219,8 +251,8 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!("stopped");
             Ok(())
         }
-        Command::Dlq(DlqCommand::List { shop, json }) => dlq::list(&shop.options(), json),
-        Command::Dlq(DlqCommand::Redrive { queue, shop }) => dlq::redrive(&shop.options(), &queue).await,
+        Command::Dlq(DlqCommand::List { shop, json }) => dlq::list(&shop.options()?, json),
+        Command::Dlq(DlqCommand::Redrive { queue, shop }) => dlq::redrive(&shop.options()?, &queue).await,
         Command::Bench(args) => bench::run(args).await,
         Command::Seed(args) => seed::run(&args),
         Command::Backup(args) => backup::back_up(&args),

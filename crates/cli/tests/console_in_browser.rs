@@ -74,7 +74,7 @@ async fn a_dead_lettered_delivery_is_found_in_the_console_redriven_and_its_journ
 
     // The delivery company goes down, switched from the console.
     client
-        .goto(&format!("{}/_local/", shop.base))
+        .goto(&format!("{}/_local/", shop.console))
         .await
         .expect("the console");
     assert_page_clean(&browser, "the console").await;
@@ -149,7 +149,7 @@ async fn a_dead_lettered_delivery_is_found_in_the_console_redriven_and_its_journ
 
     // The partner is healed from the console, then the dead letter redriven from the journey.
     client
-        .goto(&format!("{}/_local/#partners", shop.base))
+        .goto(&format!("{}/_local/#partners", shop.console))
         .await
         .expect("the console");
     click(
@@ -208,7 +208,7 @@ async fn a_dead_lettered_delivery_is_found_in_the_console_redriven_and_its_journ
 
     // What the functions counted and timed, as the dashboard on AWS would graph it.
     client
-        .goto(&format!("{}/_local/#metrics", shop.base))
+        .goto(&format!("{}/_local/#metrics", shop.console))
         .await
         .expect("the console");
     let metrics = text_at(client, "section[aria-labelledby=metrics]")

@@ -174,7 +174,7 @@ fn an_unusable_smtp_url_stops_the_start_and_writes_nothing() {
         ("http://mail.example.com", "smtps:// (TLS) or smtp:// (STARTTLS)"),
     ] {
         let output = Command::new(env!("CARGO_BIN_EXE_cakeshop"))
-            .args(["dev", "--port", "0", "--data-dir"])
+            .args(["dev", "--port", "0", "--console-port", "0", "--data-dir"])
             .arg(&data_dir)
             .arg("--config")
             .arg(project_file("serverless.yml"))

@@ -222,7 +222,7 @@ fn an_unusable_serverless_yml_is_refused_naming_the_function_and_field() {
     let config = data.path().join("serverless.yml");
     std::fs::write(&config, broken).expect("write copy");
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_cakeshop"))
-        .args(["dev", "--port", "0", "--data-dir"])
+        .args(["dev", "--port", "0", "--console-port", "0", "--data-dir"])
         .arg(data.path().join("store"))
         .arg("--config")
         .arg(&config)

@@ -7,6 +7,7 @@ mod browser;
 mod support;
 
 mod backup_under_load;
+mod behind_a_reverse_proxy;
 mod bench_short_run;
 mod clean_stop;
 mod concurrent_fulfilment_over_http;
@@ -33,3 +34,4 @@ mod shop_rules_over_http;
 mod soak_with_faults;
 mod store_from_the_previous_release;
 mod trace_across_functions;
+mod two_surfaces;

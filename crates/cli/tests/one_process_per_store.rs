@@ -13,7 +13,7 @@ async fn a_second_shop_on_the_same_data_directory_refuses_naming_the_first() {
 
     let started = Instant::now();
     let mut second = Command::new(env!("CARGO_BIN_EXE_cakeshop"))
-        .args(["dev", "--port", "0", "--data-dir"])
+        .args(["dev", "--port", "0", "--console-port", "0", "--data-dir"])
         .arg(data.path())
         .arg("--config")
         .arg(&config)

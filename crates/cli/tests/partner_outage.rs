@@ -51,7 +51,7 @@ async fn calls_for(shop: &DevProcess, order_id: &str) -> Vec<Value> {
 }
 
 async fn injected(shop: &DevProcess) -> u64 {
-    let (status, fault) = shop.get(FAULTS, None).await;
+    let (status, fault) = shop.console_get(FAULTS).await;
     assert_eq!(status, 200, "{fault}");
     fault["injected"].as_u64().expect("injected")
 }
@@ -72,7 +72,7 @@ async fn a_partner_outage_dead_letters_after_max_receive_count_and_redrive_deliv
     let shop = DevProcess::start(&store, &config);
 
     let (status, fault) = shop
-        .put(FAULTS, &json!({ "failureRate": 1.0, "mode": "error", "status": 503 }))
+        .console_put(FAULTS, &json!({ "failureRate": 1.0, "mode": "error", "status": 503 }))
         .await;
     assert_eq!(status, 200, "{fault}");
 
@@ -111,7 +111,7 @@ async fn a_partner_outage_dead_letters_after_max_receive_count_and_redrive_deliv
     assert_eq!(injected(&shop).await, failed_calls, "no receive after the dead letter");
 
     // The partner is back; the real CLI redrives the dead letter while the shop runs.
-    let (status, healed) = shop.delete(FAULTS).await;
+    let (status, healed) = shop.console_delete(FAULTS).await;
     assert_eq!((status, &healed["injected"]), (200, &json!(failed_calls)), "{healed}");
     let report = cakeshop(&[
         "dlq",
@@ -121,8 +121,8 @@ async fn a_partner_outage_dead_letters_after_max_receive_count_and_redrive_deliv
         &config.display().to_string(),
         "--data-dir",
         &store.display().to_string(),
-        "--port",
-        &shop.port(),
+        "--console-port",
+        &shop.console_port(),
     ]);
     assert!(report.contains("1 replayed"), "{report}");
 
@@ -146,7 +146,7 @@ async fn partner_faults_are_set_shown_and_cleared_at_run_time_or_from_the_start(
     let data = tempfile::tempdir().expect("temp dir");
     let config = project_file("serverless.yml");
     let shop = DevProcess::start_with(data.path(), &config, &["--partner-failure-rate", "1"], &[]);
-    let delivery = format!("{}/_local/partners/delivery", shop.base);
+    let delivery = format!("{}/_local/partners/delivery", shop.console);
     let order = json!({ "orderId": "o-1" });
     let post = |key: &'static str| {
         let request = shop.http.post(&delivery).header("idempotency-key", key).json(&order);
@@ -154,7 +154,7 @@ async fn partner_faults_are_set_shown_and_cleared_at_run_time_or_from_the_start(
     };
 
     // From the flag: every call answered 503 and not recorded.
-    let (status, fault) = shop.get(FAULTS, None).await;
+    let (status, fault) = shop.console_get(FAULTS).await;
     assert_eq!(status, 200);
     assert_eq!(
         (&fault["failureRate"], &fault["mode"], &fault["status"]),
@@ -162,37 +162,39 @@ async fn partner_faults_are_set_shown_and_cleared_at_run_time_or_from_the_start(
     );
     assert_eq!(post("k-1").await, 503);
     assert!(shop.partner_calls("delivery").await.is_empty());
-    let (_, fault) = shop.get(FAULTS, None).await;
+    let (_, fault) = shop.console_get(FAULTS).await;
     assert_eq!(fault["injected"], 1);
 
     // Changed at run time, and refused when it makes no sense.
-    let (status, fault) = shop.put(FAULTS, &json!({ "status": 429 })).await;
+    let (status, fault) = shop.console_put(FAULTS, &json!({ "status": 429 })).await;
     assert_eq!(
         (status, &fault["status"], &fault["failureRate"]),
         (200, &json!(429), &json!(1.0)),
         "{fault}"
     );
     assert_eq!(post("k-1").await, 429);
-    let (status, refused) = shop.put(FAULTS, &json!({ "failureRate": 2, "status": 200 })).await;
+    let (status, refused) = shop
+        .console_put(FAULTS, &json!({ "failureRate": 2, "status": 200 }))
+        .await;
     assert_eq!(status, 422, "{refused}");
     let message = refused["error"]["message"].as_str().unwrap_or_default();
     assert!(
         message.contains("failureRate") && message.contains("status"),
         "{message}"
     );
-    let (status, _) = shop.put(FAULTS, &json!({ "mode": "sometimes" })).await;
+    let (status, _) = shop.console_put(FAULTS, &json!({ "mode": "sometimes" })).await;
     assert_eq!(status, 400);
-    let (status, _) = shop.get("/_local/partners/courier/faults", None).await;
+    let (status, _) = shop.console_get("/_local/partners/courier/faults").await;
     assert_eq!(status, 404);
-    let (_, fault) = shop.get(FAULTS, None).await;
+    let (_, fault) = shop.console_get(FAULTS).await;
     assert_eq!(fault["status"], 429, "a refused setting changes nothing");
 
     // Customer service is a partner of its own.
-    let (status, _) = shop.delete("/_local/partners/customer-service/faults").await;
+    let (status, _) = shop.console_delete("/_local/partners/customer-service/faults").await;
     assert_eq!(status, 200);
 
     // Healed: the next call is the first one received.
-    let (status, _) = shop.delete(FAULTS).await;
+    let (status, _) = shop.console_delete(FAULTS).await;
     assert_eq!(status, 200);
     assert_eq!(post("k-1").await, 202);
     let calls = shop.partner_calls("delivery").await;
@@ -206,7 +208,15 @@ async fn partner_faults_are_set_shown_and_cleared_at_run_time_or_from_the_start(
 #[test]
 fn a_failure_rate_outside_zero_to_one_is_refused() {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_cakeshop"))
-        .args(["dev", "--port", "0", "--partner-failure-rate", "1.5"])
+        .args([
+            "dev",
+            "--port",
+            "0",
+            "--console-port",
+            "0",
+            "--partner-failure-rate",
+            "1.5",
+        ])
         .output()
         .expect("cakeshop runs");
     assert!(!output.status.success());

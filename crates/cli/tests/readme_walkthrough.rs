@@ -1,7 +1,8 @@
-//! The README's walkthrough, run as written (curl and jq) against a fresh `cakeshop dev`: a new
-//! user following it sees the order placed, the baker's email, the fulfilment, the delivery
-//! call, the delivery confirmation, the feedback reaching customer service, and the history; and
-//! before it the baker's price and capacity, after it a customer cancelling.
+//! The README's walkthrough, run as written (curl and jq) against a fresh `cakeshop dev`, its
+//! two addresses in place of the defaults: a new user following it sees the order placed, the
+//! baker's email, the fulfilment, the delivery call, the delivery confirmation, the feedback
+//! reaching customer service, and the history; and before it the baker's price and capacity,
+//! after it a customer cancelling.
 
 use crate::support::{DevProcess, project_file};
 
@@ -39,11 +40,13 @@ fn the_readme_walkthrough_works_as_written() {
     let home = tempfile::tempdir().expect("temp dir");
     let shop = DevProcess::start(&home.path().join(".cakeshop"), &project_file("serverless.yml"));
     let script = walkthrough();
-    assert!(
-        script.contains("API=http://127.0.0.1:3000"),
-        "the walkthrough uses the default address"
-    );
-    let script = paced(&script.replace("API=http://127.0.0.1:3000", &format!("API={}", shop.base)));
+    for default in ["API=http://127.0.0.1:3000 ", "CONSOLE=http://127.0.0.1:3001 "] {
+        assert!(script.contains(default), "the walkthrough uses the default addresses");
+    }
+    let script = script
+        .replace("API=http://127.0.0.1:3000 ", &format!("API={} ", shop.base))
+        .replace("CONSOLE=http://127.0.0.1:3001 ", &format!("CONSOLE={} ", shop.console));
+    let script = paced(&script);
     let output = std::process::Command::new("bash")
         .args(["-euo", "pipefail", "-c", &script])
         .current_dir(home.path())

@@ -16,7 +16,7 @@ fn a_route_no_function_declares_stops_the_shop_before_it_writes_anything() {
     let data = dir.path().join("data");
 
     let output = Command::new(env!("CARGO_BIN_EXE_cakeshop"))
-        .args(["dev", "--port", "0", "--data-dir"])
+        .args(["dev", "--port", "0", "--console-port", "0", "--data-dir"])
         .arg(&data)
         .arg("--config")
         .arg(&config)

@@ -343,7 +343,7 @@ async fn every_accepted_order_is_delivered_once_through_random_partner_failures_
 async fn injected_failures(shop: &DevProcess) -> u64 {
     let mut injected = 0;
     for partner in ["delivery", "customer-service"] {
-        let (_, fault) = shop.get(&format!("/_local/partners/{partner}/faults"), None).await;
+        let (_, fault) = shop.console_get(&format!("/_local/partners/{partner}/faults")).await;
         injected += fault["injected"].as_u64().unwrap_or_default();
     }
     injected

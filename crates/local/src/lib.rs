@@ -4,7 +4,7 @@
 //! each service it stands in for, or concern a user would name:
 //!
 //! - `serverless`: `serverless.yml` read into a `Wiring`, and the resource names for a stage.
-//! - `api_gateway`: the HTTP API's routes, as API Gateway v2 events.
+//! - `api_gateway`: the HTTP API's routes, as API Gateway v2 events: the public surface.
 //! - `lambda`: invoking the declared functions by name; what every event source mapping shares.
 //! - `kinesis`: the stream's event source mapping (batches, filters, retries, bisect, partial
 //!   failures, on-failure destinations).
@@ -17,6 +17,8 @@
 //! - `cloudwatch`: the functions' own metrics, summed as a dashboard shows them.
 //! - `console`: the console at `/_local/`: everything above, live, and any order's journey.
 //! - `feeds`: the `/_local/` feeds' paging and waiting.
+//! - `operator`: the operator's surface (console, feeds, stand-ins) on its own loopback
+//!   listener, refusing requests addressed to other names and changes from other sites.
 //! - `arn`: the region, account and ARNs of the local resources.
 //! - `stopping`: a clean stop of the mappings, between batches.
 //! - `dev`: the process that assembles them all (`cakeshop dev`).
@@ -31,6 +33,7 @@ pub mod eventbridge;
 pub mod feeds;
 pub mod kinesis;
 pub mod lambda;
+pub mod operator;
 pub mod partners;
 pub mod serverless;
 pub mod ses;

@@ -2,15 +2,17 @@
 //! something arrives on that feed, or the wait is over.
 
 use cakeshop_local::feeds::LONGEST_FEED_WAIT_MS;
+use cakeshop_local::operator::operator_surface;
 use cakeshop_local::partners::{PartnerFaults, partner_stand_ins};
 use cakeshop_sqlite::Store;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
+/// The partner stand-ins' feeds as `cakeshop dev` serves them, on the operator surface.
 async fn serve(store: &Store) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
-    let router = partner_stand_ins(store.clone(), PartnerFaults::default());
+    let router = operator_surface(partner_stand_ins(store.clone(), PartnerFaults::default()), address);
     tokio::spawn(async move { axum::serve(listener, router).await });
     format!("http://{address}/_local/partners")
 }

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod client_address_behind_a_proxy;
 mod environments_match_declarations;
 mod feed_waits;
 mod mapping_semantics;

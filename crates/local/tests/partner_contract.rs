@@ -32,7 +32,8 @@ impl PartnerProbe for Probes {
 async fn the_partner_stand_in_passes_the_partner_contract() {
     let dir = tempfile::tempdir().expect("temp dir");
     let config = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../serverless.yml"));
-    let shop = start(DevOptions::new(0, dir.path().to_owned(), config))
+    let free = "127.0.0.1:0".parse().expect("an address");
+    let shop = start(DevOptions::new(free, 0, dir.path().to_owned(), config))
         .await
         .expect("shop starts");
     let client = HttpPartner::new(&shop.delivery_api_url, Duration::from_secs(5)).expect("client");

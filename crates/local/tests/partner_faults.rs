@@ -4,6 +4,7 @@
 //! recorded as received, and a call the partner took but never answered comes back as a repeat.
 
 use cakeshop_aws::{DEFAULT_PARTNER_TIMEOUT, HttpPartner};
+use cakeshop_local::operator::operator_surface;
 use cakeshop_local::partners::{FaultMode, PartnerFault, PartnerFaults, partner_stand_ins};
 use cakeshop_local::serverless::read_serverless_yml;
 use cakeshop_ports::{PartnerCall, PartnerClient, PartnerError};
@@ -11,7 +12,8 @@ use cakeshop_sqlite::{RecordedCall, Store};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
-/// The stand-ins on a port of their own, with a handle on their faults.
+/// The stand-ins on a port of their own behind the operator surface's guard, as `cakeshop dev`
+/// serves them, with a handle on their faults.
 struct StandIns {
     store: Store,
     faults: PartnerFaults,
@@ -26,7 +28,7 @@ impl StandIns {
         let faults = PartnerFaults::default();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
-        let router = partner_stand_ins(store.clone(), faults.clone());
+        let router = operator_surface(partner_stand_ins(store.clone(), faults.clone()), address);
         tokio::spawn(async move { axum::serve(listener, router).await });
         StandIns {
             store,

@@ -33,15 +33,19 @@ pub struct Feeds {
 }
 
 impl Feeds {
-    /// Starts one follower per feed on `base`; they stop when `feeds` is dropped by all.
-    pub fn follow(http: &reqwest::Client, base: &str, mailbox: bool) -> Feeds {
+    /// Starts one follower per feed on the operator surface at `console`; they stop when
+    /// `feeds` is dropped by all.
+    pub fn follow(http: &reqwest::Client, console: &str, mailbox: bool) -> Feeds {
         let feeds = Feeds::default();
         let mut followed = vec![
-            (Effect::CourierCall, format!("{base}/_local/partners/delivery")),
-            (Effect::FeedbackCall, format!("{base}/_local/partners/customer-service")),
+            (Effect::CourierCall, format!("{console}/_local/partners/delivery")),
+            (
+                Effect::FeedbackCall,
+                format!("{console}/_local/partners/customer-service"),
+            ),
         ];
         if mailbox {
-            followed.push((Effect::BakerEmail, format!("{base}/_local/mail")));
+            followed.push((Effect::BakerEmail, format!("{console}/_local/mail")));
         }
         for (effect, url) in followed {
             let (http, board) = (http.clone(), Arc::downgrade(&feeds.board));

@@ -156,7 +156,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
 fn target_for(shop: &Shop) -> Result<Arc<Target>> {
     let http = client()?;
     Ok(Arc::new(Target {
-        feeds: feeds::Feeds::follow(&http, &shop.base, shop.local_mailbox),
+        feeds: feeds::Feeds::follow(&http, &shop.console, shop.local_mailbox),
         http,
         base: shop.base.clone(),
         baker_key: shop.baker_key.clone(),

@@ -1,6 +1,6 @@
 //! The shops under test: `cakeshop dev` processes started from this same executable, on the
 //! embedded store or on the AWS backend against a moto_server, with what the report needs from
-//! them (address, baker key, pid for memory and CPU, data directory for the store size).
+//! them (addresses, baker key, pid for memory and CPU, data directory for the store size).
 
 use anyhow::{Context, Result, anyhow, bail};
 use std::io::{BufRead, BufReader};
@@ -10,7 +10,10 @@ use std::time::{Duration, Instant};
 
 pub struct Shop {
     child: Child,
+    /// The public surface: the API and the pages.
     pub base: String,
+    /// The operator surface: the mailbox feed and the partner stand-ins.
+    pub console: String,
     pub baker_key: String,
     pub data_dir: PathBuf,
     /// Emails land in the local mailbox (not in SES).
@@ -26,7 +29,7 @@ impl Shop {
     pub fn start(config: &Path, data_dir: &Path, extra: &[&str], env: &[(String, String)]) -> Result<Shop> {
         let exe = std::env::current_exe().context("finding the cakeshop executable")?;
         let mut child = Command::new(exe)
-            .args(["dev", "--port", "0", "--data-dir"])
+            .args(["dev", "--port", "0", "--console-port", "0", "--data-dir"])
             .arg(data_dir)
             .arg("--config")
             .arg(config)
@@ -48,24 +51,27 @@ impl Shop {
             .stdout
             .take()
             .ok_or_else(|| anyhow!("no stdout from cakeshop dev"))?;
-        let (mut base, mut baker_key) = (String::new(), String::new());
+        let (mut base, mut console, mut baker_key) = (String::new(), String::new(), String::new());
         let mut lines = BufReader::new(stdout).lines();
         for line in lines.by_ref() {
             let line = line.context("reading the banner")?;
             match line.split_whitespace().collect::<Vec<_>>().as_slice() {
                 ["HTTP", "API", url, ..] => base = url.to_string(),
+                // The console's page; the operator surface is the URL before it.
+                ["console", url, ..] => console = url.trim_end_matches("/_local/").to_string(),
                 ["baker", "key", key, ..] => baker_key = key.to_string(),
                 ["ready"] => break,
                 _ => {}
             }
         }
-        if base.is_empty() || baker_key.is_empty() {
+        if base.is_empty() || console.is_empty() || baker_key.is_empty() {
             bail!("cakeshop dev did not start (no banner)");
         }
         std::thread::spawn(move || lines.for_each(drop));
         Ok(Shop {
             child,
             base,
+            console,
             baker_key,
             data_dir: data_dir.to_owned(),
             local_mailbox: !extra.contains(&"aws"),

@@ -1,5 +1,6 @@
-//! A real `cakeshop dev` process for end-to-end tests: started on a free port with its own data
-//! directory, driven over HTTP, killed when dropped.
+//! A real `cakeshop dev` process for end-to-end tests: started on free ports with its own data
+//! directory, driven over HTTP (the public surface at `base`, the operator's at `console`),
+//! killed when dropped.
 #![allow(dead_code)]
 
 use cakeshop_test_support::MotoServer;
@@ -25,15 +26,20 @@ const fn weekday_names() -> [&'static str; 7] {
 
 pub struct DevProcess {
     child: Child,
+    /// The public surface: the API and the pages.
     pub base: String,
+    /// The operator surface: the console, the mailbox feed and the partner stand-ins.
+    pub console: String,
     pub baker_key: String,
+    /// What it printed on starting, up to `ready`.
+    pub banner: Vec<String>,
     pub http: reqwest::Client,
     /// With `--backend aws`: the emulator, whose SES holds the emails.
     moto_endpoint: Option<String>,
 }
 
 impl DevProcess {
-    /// Starts `cakeshop dev --port 0` on `data_dir` and waits for its banner.
+    /// Starts `cakeshop dev --port 0 --console-port 0` on `data_dir` and waits for its banner.
     pub fn start(data_dir: &Path, config: &Path) -> DevProcess {
         DevProcess::launch(data_dir, config, &[], None)
     }
@@ -65,8 +71,13 @@ impl DevProcess {
 
     fn launch_with(data_dir: &Path, config: &Path, extra: &[&str], env: &[(String, String)]) -> DevProcess {
         let mut command = Command::new(env!("CARGO_BIN_EXE_cakeshop"));
+        command.args(["dev", "--console-port", "0"]);
+        // --listen takes the place of --port.
+        if !extra.contains(&"--listen") {
+            command.args(["--port", "0"]);
+        }
         command
-            .args(["dev", "--port", "0", "--data-dir"])
+            .arg("--data-dir")
             .arg(data_dir)
             .arg("--config")
             .arg(config)
@@ -83,23 +94,22 @@ impl DevProcess {
             .spawn()
             .expect("cakeshop starts");
         let stdout = child.stdout.take().expect("stdout");
-        let mut base = String::new();
-        let mut baker_key = String::new();
+        let mut banner = Vec::new();
         let mut lines = BufReader::new(stdout).lines();
         for line in lines.by_ref() {
             let line = line.expect("banner line");
-            let words: Vec<&str> = line.split_whitespace().collect();
-            match words.as_slice() {
-                ["HTTP", "API", url, ..] => base = url.to_string(),
-                ["baker", "key", key, ..] => baker_key = key.to_string(),
-                ["ready"] => break,
-                _ => {}
+            let ready = line.trim() == "ready";
+            banner.push(line);
+            if ready {
+                break;
             }
         }
-        assert!(
-            !base.is_empty() && !baker_key.is_empty(),
-            "the banner names the address and the baker key"
-        );
+        let Banner {
+            base,
+            console,
+            baker_key,
+        } = Banner::read(&banner)
+            .unwrap_or_else(|| panic!("the banner names both addresses and the baker key: {banner:?}"));
         // Keep reading so that the process never writes to a closed pipe.
         std::thread::spawn(move || lines.for_each(drop));
         let http = reqwest::Client::builder()
@@ -109,7 +119,9 @@ impl DevProcess {
         DevProcess {
             child,
             base,
+            console,
             baker_key,
+            banner,
             http,
             moto_endpoint: None,
         }
@@ -213,7 +225,7 @@ impl DevProcess {
     /// emulator's SES (which keeps the HTML part as the body).
     pub async fn mail(&self) -> Vec<Value> {
         let Some(moto) = &self.moto_endpoint else {
-            return list(self.get("/_local/mail", None).await);
+            return list(self.console_get("/_local/mail").await);
         };
         let data: Value = match self.http.get(format!("{moto}/moto-api/data.json")).send().await {
             Ok(response) => response.json().await.unwrap_or_default(),
@@ -234,7 +246,7 @@ impl DevProcess {
     }
 
     pub async fn partner_calls(&self, partner: &str) -> Vec<Value> {
-        list(self.get(&format!("/_local/partners/{partner}"), None).await)
+        list(self.console_get(&format!("/_local/partners/{partner}")).await)
     }
 }
 
@@ -279,18 +291,53 @@ where
     }
 }
 
+/// What the tests read from the banner: where each surface is, and the baker key.
+struct Banner {
+    base: String,
+    console: String,
+    baker_key: String,
+}
+
+impl Banner {
+    fn read(lines: &[String]) -> Option<Banner> {
+        let value = |first: &str, second: Option<&str>| {
+            lines.iter().find_map(|line| {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                match (words.as_slice(), second) {
+                    ([a, b, value, ..], Some(second)) if *a == first && *b == second => Some(value.to_string()),
+                    ([a, value, ..], None) if *a == first => Some(value.to_string()),
+                    _ => None,
+                }
+            })
+        };
+        let console = value("console", None)?;
+        Some(Banner {
+            base: value("HTTP", Some("API"))?,
+            // The console's line gives its page; the operator surface is the URL before it.
+            console: console.strip_suffix("/_local/").unwrap_or(&console).to_owned(),
+            baker_key: value("baker", Some("key"))?,
+        })
+    }
+}
+
 impl DevProcess {
-    /// The port it listens on, for commands that should reach it (`cakeshop dlq redrive`).
-    pub fn port(&self) -> String {
-        self.base.rsplit(':').next().unwrap_or_default().to_owned()
+    /// The operator surface's port, for commands that should reach its partner stand-ins
+    /// (`cakeshop dlq redrive --console-port`).
+    pub fn console_port(&self) -> String {
+        self.console.rsplit(':').next().unwrap_or_default().to_owned()
     }
 
-    pub async fn put(&self, path: &str, body: &Value) -> (u16, Value) {
-        answer(self.http.put(format!("{}{path}", self.base)).json(body).send().await).await
+    /// A GET on the operator surface (the console, the mailbox feed, the stand-ins).
+    pub async fn console_get(&self, path: &str) -> (u16, Value) {
+        answer(self.http.get(format!("{}{path}", self.console)).send().await).await
     }
 
-    pub async fn delete(&self, path: &str) -> (u16, Value) {
-        answer(self.http.delete(format!("{}{path}", self.base)).send().await).await
+    pub async fn console_put(&self, path: &str, body: &Value) -> (u16, Value) {
+        answer(self.http.put(format!("{}{path}", self.console)).json(body).send().await).await
+    }
+
+    pub async fn console_delete(&self, path: &str) -> (u16, Value) {
+        answer(self.http.delete(format!("{}{path}", self.console)).send().await).await
     }
 }
 
@@ -345,7 +392,7 @@ impl DevProcess {
         let log = std::fs::File::create(&log_file).expect("log file");
         let mut command = Command::new(env!("CARGO_BIN_EXE_cakeshop"));
         command
-            .args(["dev", "--port", "0", "--data-dir"])
+            .args(["dev", "--port", "0", "--console-port", "0", "--data-dir"])
             .arg(data_dir)
             .arg("--config")
             .arg(config);
@@ -376,15 +423,12 @@ impl DevProcess {
         });
         let started = banner_done.recv_timeout(Duration::from_secs(60)).is_ok();
         let banner = printed.lock().expect("stdout lines").clone();
-        let word_after = |first: &str, second: &str| {
-            banner
-                .iter()
-                .find_map(|line| match line.split_whitespace().collect::<Vec<_>>().as_slice() {
-                    [a, b, value, ..] if *a == first && *b == second => Some(value.to_string()),
-                    _ => None,
-                })
-        };
-        let (Some(base), Some(baker_key)) = (word_after("HTTP", "API"), word_after("baker", "key")) else {
+        let Some(Banner {
+            base,
+            console,
+            baker_key,
+        }) = Banner::read(&banner)
+        else {
             let _ = child.kill();
             panic!("no banner (started: {started}): {banner:?}");
         };
@@ -395,7 +439,9 @@ impl DevProcess {
         let shop = DevProcess {
             child,
             base,
+            console,
             baker_key,
+            banner,
             http,
             moto_endpoint: moto.map(|m| m.endpoint.clone()),
         };

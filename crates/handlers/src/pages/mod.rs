@@ -22,7 +22,8 @@ pub const ICON_PATH: &str = "/assets/cake.svg";
 /// The one script: it keeps a live page current (`data-live`); every page works without it.
 pub const LIVE_SCRIPT_PATH: &str = "/assets/live.js";
 const STYLESHEET: &str = include_str!("shop.css");
-const ICON: &str = include_str!("cake.svg");
+/// The shop's icon, also served by the local console.
+pub const ICON: &str = include_str!("cake.svg");
 /// The live script, also served by the local console.
 pub const LIVE_SCRIPT: &str = include_str!("live.js");
 

@@ -1,5 +1,12 @@
 //! API Gateway (HTTP API): every `httpApi` route of `serverless.yml` becomes the API Gateway v2
 //! (payload 2.0) event the function would get on AWS, and its response becomes the HTTP answer.
+//! This router is the public surface of `cakeshop dev`, exactly what API Gateway serves.
+//!
+//! - `client_address`: the event's source IP, believing `X-Forwarded-For` from trusted proxies only.
+
+mod client_address;
+
+pub use client_address::{TrustedProxies, TrustedProxy, TrustedProxyError};
 
 use crate::arn::ACCOUNT;
 use crate::feeds::error_response as error;
@@ -15,7 +22,7 @@ use axum::response::Response;
 use base64::Engine;
 use http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 /// API Gateway refuses payloads over 10 MB; the functions refuse far less, so read no more.
@@ -25,7 +32,18 @@ pub struct Gateway<I> {
     /// Routes with the function that serves each, most specific first.
     routes: Vec<(Route, String)>,
     invoker: I,
+    trusted_proxies: TrustedProxies,
 }
+
+/// What a proxy says about the request it passes on (the functions read `X-Forwarded-Proto` for
+/// the session cookie's `Secure`): believed only from a trusted proxy.
+const PROXY_HEADERS: [&str; 5] = [
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-port",
+    "x-forwarded-proto",
+];
 
 impl<I: Invoke + Clone> Gateway<I> {
     pub fn new(routes: Vec<(Route, String)>, invoker: I) -> Gateway<I> {
@@ -33,7 +51,19 @@ impl<I: Invoke + Clone> Gateway<I> {
         // API Gateway prefers the route with more literal segments.
         routes
             .sort_by_key(|(route, _)| std::cmp::Reverse(route.path.split('/').filter(|s| !s.starts_with('{')).count()));
-        Gateway { routes, invoker }
+        Gateway {
+            routes,
+            invoker,
+            trusted_proxies: TrustedProxies::default(),
+        }
+    }
+
+    /// Believes these proxies' `X-Forwarded-For` for the client's address (none by default).
+    pub fn trusting(self, trusted_proxies: TrustedProxies) -> Gateway<I> {
+        Gateway {
+            trusted_proxies,
+            ..self
+        }
     }
 
     /// Every route; any other request gets a 404 in the project's error shape.
@@ -86,7 +116,7 @@ async fn dispatch<I: Invoke + Clone>(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: Request<Body>,
 ) -> Response {
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let path = parts.uri.path().to_owned();
     let Some((route, function, parameters)) = gateway.find(&parts.method, &path) else {
         return error(
@@ -105,7 +135,13 @@ async fn dispatch<I: Invoke + Clone>(
             );
         }
     };
-    let event = lambda_request(route, &parts, &path, parameters, body, peer);
+    let client = gateway.trusted_proxies.client_address(peer.ip(), &parts.headers);
+    if !gateway.trusted_proxies.trusts(peer.ip()) {
+        for name in PROXY_HEADERS {
+            parts.headers.remove(name);
+        }
+    }
+    let event = lambda_request(route, &parts, &path, parameters, body, client);
     match gateway.invoker.http(function, event).await {
         Ok(response) => http_response(response),
         Err(failure) => {
@@ -122,7 +158,7 @@ fn lambda_request(
     path: &str,
     path_parameters: HashMap<String, String>,
     body: Bytes,
-    peer: SocketAddr,
+    client: IpAddr,
 ) -> ApiGatewayV2httpRequest {
     let query = parts.uri.query().unwrap_or_default().to_owned();
     let mut query_parameters: HashMap<String, Vec<String>> = HashMap::new();
@@ -155,7 +191,7 @@ fn lambda_request(
     context.http.method = parts.method.clone();
     context.http.path = Some(path.to_owned());
     context.http.protocol = Some(format!("{:?}", parts.version));
-    context.http.source_ip = Some(peer.ip().to_string());
+    context.http.source_ip = Some(client.to_string());
     context.http.user_agent = header(http::header::USER_AGENT);
     if !body.is_empty() {
         match std::str::from_utf8(&body) {

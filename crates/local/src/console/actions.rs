@@ -1,45 +1,21 @@
 //! The console's buttons: redrive a dead-letter queue or replay an on-failure destination (the
 //! same operations as `cakeshop dlq redrive`), and set or heal a partner stand-in's fault.
-//! Each answers `303 See Other` back to the page it was pressed on; only forms of the console's
-//! own pages are taken (another site's page cannot press them).
+//! Each answers `303 See Other` back to the page it was pressed on. Forms another site's page
+//! makes the browser post never get here: the operator listener refuses them
+//! (`crate::operator`).
 
 use super::Console;
-use super::view::problem;
 use crate::dead_letters::{self, RedriveError};
 use crate::partners::{FaultMode, PARTNERS, PartnerFault};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use http::header::{HOST, ORIGIN};
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 fn fields(body: &Bytes) -> HashMap<String, String> {
     form_urlencoded::parse(body).into_owned().collect()
-}
-
-/// A form posted from a page of another origin. Browsers say where a request comes from in
-/// `Sec-Fetch-Site`; older ones only in `Origin` (which is `null` under the pages'
-/// `Referrer-Policy: no-referrer`, so it is consulted only when the first is missing).
-fn cross_site(headers: &HeaderMap) -> Option<Response> {
-    let header = |name| {
-        headers
-            .get(name)
-            .and_then(|value: &http::HeaderValue| value.to_str().ok())
-    };
-    let foreign = match header("sec-fetch-site") {
-        Some(site) => !matches!(site, "same-origin" | "none"),
-        None => header(ORIGIN.as_str())
-            .is_some_and(|origin| Some(origin.strip_prefix("http://").unwrap_or(origin)) != header(HOST.as_str())),
-    };
-    foreign.then(|| {
-        problem(
-            StatusCode::FORBIDDEN,
-            "Refused",
-            "the console takes its forms from its own pages only",
-        )
-    })
 }
 
 /// Back to the console page the form came from; anywhere else is the overview.
@@ -49,12 +25,9 @@ fn back_to(fields: &HashMap<String, String>) -> Redirect {
     Redirect::to(if safe { back } else { "/_local/" })
 }
 
-pub async fn redrive(State(console): State<Arc<Console>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(refused) = cross_site(&headers) {
-        return refused;
-    }
+pub async fn redrive(State(console): State<Arc<Console>>, body: Bytes) -> Response {
     if !console.local {
-        return problem(
+        return console.problem(
             StatusCode::CONFLICT,
             "Not here",
             "with --backend aws the dead letters are in SQS: redrive them there",
@@ -74,9 +47,9 @@ pub async fn redrive(State(console): State<Arc<Console>>, headers: HeaderMap, bo
             back_to(&fields).into_response()
         }
         Err(error @ RedriveError::NotADeadLetterQueue(..)) => {
-            problem(StatusCode::BAD_REQUEST, "Nothing to redrive", &error.to_string())
+            console.problem(StatusCode::BAD_REQUEST, "Nothing to redrive", &error.to_string())
         }
-        Err(error) => problem(
+        Err(error) => console.problem(
             StatusCode::INTERNAL_SERVER_ERROR,
             "The redrive failed",
             &cakeshop_ports::error_chain(&error),
@@ -95,19 +68,20 @@ fn partner_of(fields: &HashMap<String, String>) -> Result<&'static str, String> 
 }
 
 /// A partner form's fields and the partner it names, or the refusal (boxed: it is large).
-fn partner_form(headers: &HeaderMap, body: &Bytes) -> Result<(&'static str, HashMap<String, String>), Box<Response>> {
-    if let Some(refused) = cross_site(headers) {
-        return Err(Box::new(refused));
-    }
+fn partner_form(console: &Console, body: &Bytes) -> Result<(&'static str, HashMap<String, String>), Box<Response>> {
     let fields = fields(body);
     match partner_of(&fields) {
         Ok(partner) => Ok((partner, fields)),
-        Err(message) => Err(Box::new(problem(StatusCode::NOT_FOUND, "No such partner", &message))),
+        Err(message) => Err(Box::new(console.problem(
+            StatusCode::NOT_FOUND,
+            "No such partner",
+            &message,
+        ))),
     }
 }
 
-pub async fn set_fault(State(console): State<Arc<Console>>, headers: HeaderMap, body: Bytes) -> Response {
-    let (partner, fields) = match partner_form(&headers, &body) {
+pub async fn set_fault(State(console): State<Arc<Console>>, body: Bytes) -> Response {
+    let (partner, fields) = match partner_form(&console, &body) {
         Ok(form) => form,
         Err(refused) => return *refused,
     };
@@ -146,7 +120,7 @@ pub async fn set_fault(State(console): State<Arc<Console>>, headers: HeaderMap, 
     };
     problems.extend(fault.problems());
     if !problems.is_empty() {
-        return problem(
+        return console.problem(
             StatusCode::UNPROCESSABLE_ENTITY,
             "That fault cannot be set",
             &problems.join("; "),
@@ -161,8 +135,8 @@ pub async fn set_fault(State(console): State<Arc<Console>>, headers: HeaderMap, 
     Redirect::to("/_local/#partners").into_response()
 }
 
-pub async fn heal(State(console): State<Arc<Console>>, headers: HeaderMap, body: Bytes) -> Response {
-    let partner = match partner_form(&headers, &body) {
+pub async fn heal(State(console): State<Arc<Console>>, body: Bytes) -> Response {
+    let partner = match partner_form(&console, &body) {
         Ok((partner, _)) => partner,
         Err(refused) => return *refused,
     };

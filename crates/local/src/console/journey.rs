@@ -3,9 +3,9 @@
 //! emails, each hop with its time and how long it took; and whether anything of it is still
 //! waiting or dead-lettered (with the redrive at hand).
 
+use super::Console;
 use super::overview::{attempt_text, invoked_text, outcome_text, redrive_button, stream_consumers};
-use super::view::{self, clock, percent, shortened, took};
-use super::{Console, unreadable};
+use super::view::{clock, percent, shortened, took};
 use crate::dead_letters::{self, DeadLetterKind};
 use crate::kinesis::{StreamFailure, shard_id};
 use crate::lambda::invocations::{Invocation, Trigger as Invoked};
@@ -27,10 +27,10 @@ pub struct Find {
 }
 
 /// The search form's target: the journey of the order named.
-pub async fn find(Query(find): Query<Find>) -> Response {
+pub async fn find(State(console): State<Arc<Console>>, Query(find): Query<Find>) -> Response {
     let order_id = find.order_id.trim();
     if order_id.is_empty() {
-        return view::problem(
+        return console.problem(
             StatusCode::BAD_REQUEST,
             "Which order?",
             "Give an order id to see its journey.",
@@ -70,7 +70,7 @@ struct Hop {
 
 pub async fn journey(State(console): State<Arc<Console>>, Path(order_id): Path<String>) -> Response {
     let Ok(id) = OrderId::parse(&order_id) else {
-        return view::problem(
+        return console.problem(
             StatusCode::BAD_REQUEST,
             "Not an order id",
             &format!("{order_id:?} is not an order id: they are letters, digits and dashes, as POST /order answers."),
@@ -98,7 +98,7 @@ pub async fn journey(State(console): State<Arc<Console>>, Path(order_id): Path<S
             }
             Ok(None) => {}
             Err(error) => {
-                return view::problem(
+                return console.problem(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "The store could not be read",
                     &cakeshop_ports::error_chain(&error),
@@ -107,11 +107,11 @@ pub async fn journey(State(console): State<Arc<Console>>, Path(order_id): Path<S
         }
         match local_hops(&console, &order_id) {
             Ok(found) => hops.extend(found),
-            Err(error) => return unreadable(&error),
+            Err(error) => return console.unreadable(&error),
         }
     }
     hops.sort_by_key(|hop| (hop.at_ms, flow_rank(hop.kind)));
-    view::page(
+    console.page(
         &format!("Journey of order {order_id}"),
         html! {
             (summary(&hops, status.as_deref(), trace.as_deref(), console.local))

@@ -2,8 +2,8 @@
 //! (no script, no plugin, links opening in the whole window, so they lead to the local shop),
 //! the text part, and the links it carries.
 
-use super::view::{self, clock, html_response, order_link};
-use super::{Console, unreadable};
+use super::Console;
+use super::view::{clock, html_response, order_link};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use cakeshop_sqlite::{LocalMailer, StoredEmail};
@@ -22,14 +22,14 @@ const FRAME_SANDBOX: &str = "allow-popups allow-popups-to-escape-sandbox allow-t
 /// The email numbered `seq`, or the page saying why it cannot be shown (boxed: it is large).
 fn find(console: &Console, seq: &str) -> Result<StoredEmail, Box<Response>> {
     let missing = || {
-        Box::new(view::problem(
+        Box::new(console.problem(
             StatusCode::NOT_FOUND,
             "No such email",
             &format!("the mailbox holds no email {seq}"),
         ))
     };
     if !console.local {
-        return Err(Box::new(view::problem(
+        return Err(Box::new(console.problem(
             StatusCode::NOT_FOUND,
             "No local mailbox",
             "with --backend aws the emails go to SES, not to a local mailbox",
@@ -39,7 +39,7 @@ fn find(console: &Console, seq: &str) -> Result<StoredEmail, Box<Response>> {
     match LocalMailer::new(console.store.clone()).email(seq) {
         Ok(Some(email)) => Ok(email),
         Ok(None) => Err(missing()),
-        Err(error) => Err(Box::new(unreadable(&error))),
+        Err(error) => Err(Box::new(console.unreadable(&error))),
     }
 }
 
@@ -53,7 +53,7 @@ pub async fn email(State(console): State<Arc<Console>>, Path(seq): Path<String>)
         .split_whitespace()
         .filter(|word| word.starts_with("http://") || word.starts_with("https://"))
         .collect();
-    view::page(
+    console.page(
         &email.subject,
         html! {
             table {

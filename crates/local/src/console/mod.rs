@@ -39,9 +39,31 @@ pub struct Console {
     /// Whether the stream, the queues and the mailbox are the embedded store's (with
     /// `--backend aws` they are in AWS, and the console shows the functions and partners only).
     pub local: bool,
+    /// The shop's public URL, which the console links to: it is on another listener.
+    pub shop_url: String,
 }
 
-/// The console's routes.
+impl Console {
+    fn page(&self, title: &str, body: maud::Markup) -> Response {
+        view::page(&self.shop_url, title, body)
+    }
+
+    fn problem(&self, status: StatusCode, title: &str, message: &str) -> Response {
+        view::problem(&self.shop_url, status, title, message)
+    }
+
+    /// A store that could not be read, as a page.
+    fn unreadable(&self, error: &StoreError) -> Response {
+        self.problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The store could not be read",
+            &cakeshop_ports::error_chain(error),
+        )
+    }
+}
+
+/// The console's routes, to be served on the operator listener only
+/// (`crate::operator::operator_surface`, which refuses forms posted by other sites' pages).
 pub fn console(console: Console) -> Router {
     Router::new()
         .route(CONSOLE_PATH, get(overview::overview))
@@ -56,6 +78,10 @@ pub fn console(console: Console) -> Router {
         .route(
             view::STYLESHEET_PATH,
             get(|| async { asset("text/css; charset=utf-8", view::STYLESHEET) }),
+        )
+        .route(
+            view::ICON_PATH,
+            get(|| async { asset("image/svg+xml", cakeshop_handlers::pages::ICON) }),
         )
         .route(
             view::LIVE_SCRIPT_PATH,
@@ -74,13 +100,4 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
         HeaderValue::from_static("nosniff"),
     );
     response
-}
-
-/// A store that could not be read, as a page.
-fn unreadable(error: &StoreError) -> Response {
-    view::problem(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "The store could not be read",
-        &cakeshop_ports::error_chain(error),
-    )
 }

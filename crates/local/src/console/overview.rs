@@ -2,8 +2,8 @@
 //! stream's shards and consumers, the queues, the dead letters, the partners and the mailbox; and
 //! `/_local/functions/{name}`, one function's recent invocations record by record.
 
-use super::view::{self, clock, order_link, percent, shortened, took};
-use super::{Console, unreadable};
+use super::Console;
+use super::view::{clock, order_link, percent, shortened, took};
 use crate::dead_letters::{self, DeadLetterKind};
 use crate::kinesis::shard_id;
 use crate::lambda::invocations::{Attempt, Invocation, Outcome, Trigger as Invoked};
@@ -21,8 +21,8 @@ const RECENT: usize = 25;
 
 pub async fn overview(State(console): State<Arc<Console>>) -> Response {
     match overview_body(&console) {
-        Ok(body) => view::page("The shop, running", body),
-        Err(error) => unreadable(&error),
+        Ok(body) => console.page("The shop, running", body),
+        Err(error) => console.unreadable(&error),
     }
 }
 
@@ -478,14 +478,14 @@ fn mailbox_section(console: &Console) -> Result<Markup, StoreError> {
 
 pub async fn function(State(console): State<Arc<Console>>, Path(name): Path<String>) -> Response {
     let Some(function) = console.wiring.function(&name) else {
-        return view::problem(
+        return console.problem(
             StatusCode::NOT_FOUND,
             "No such function",
             &format!("serverless.yml declares no function {name}"),
         );
     };
     let invocations = console.functions.invocations().latest(100, |i| i.function == name);
-    view::page(
+    console.page(
         &format!("Function {name}"),
         html! {
             p { "Trigger: " (trigger_text(function, &console.wiring)) }

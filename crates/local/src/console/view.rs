@@ -8,6 +8,8 @@ use maud::{DOCTYPE, Markup, html};
 
 pub const STYLESHEET_PATH: &str = "/_local/console.css";
 pub const LIVE_SCRIPT_PATH: &str = "/_local/live.js";
+/// The shop's icon, served again here: the console's listener has none of the shop's assets.
+pub const ICON_PATH: &str = "/_local/cake.svg";
 pub const STYLESHEET: &str = include_str!("console.css");
 
 /// The console's own stylesheet and script, its own pages in frames (an email), forms posting
@@ -18,9 +20,10 @@ const POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; scri
 /// How often a live page fetches itself again.
 const LIVE_EVERY_MS: u32 = 1500;
 
-/// A console page: the console's header and navigation, `title`, then `body`, whose live part
-/// (`data-live`) the script keeps current.
-pub fn page(title: &str, body: Markup) -> Response {
+/// A console page: the console's header and navigation (with a link to the shop at
+/// `shop_url`, on the public listener), `title`, then `body`, whose live part (`data-live`) the
+/// script keeps current.
+pub fn page(shop_url: &str, title: &str, body: Markup) -> Response {
     let markup = html! {
         (DOCTYPE)
         html lang="en" {
@@ -28,7 +31,7 @@ pub fn page(title: &str, body: Markup) -> Response {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · cakeshop dev console" }
-                link rel="icon" type="image/svg+xml" href=(cakeshop_handlers::pages::ICON_PATH);
+                link rel="icon" type="image/svg+xml" href=(ICON_PATH);
                 link rel="stylesheet" href=(STYLESHEET_PATH);
                 script src=(LIVE_SCRIPT_PATH) defer {}
             }
@@ -44,7 +47,7 @@ pub fn page(title: &str, body: Markup) -> Response {
                             li { a href="/_local/#dead-letters" { "Dead letters" } }
                             li { a href="/_local/#partners" { "Partners" } }
                             li { a href="/_local/#mailbox" { "Mailbox" } }
-                            li { a href="/" { "The shop" } }
+                            li { a href={ (shop_url) "/" } { "The shop" } }
                         }
                     }
                 }
@@ -74,8 +77,9 @@ pub fn find_order(value: &str) -> Markup {
 }
 
 /// A short page saying what went wrong, with the way back.
-pub fn problem(status: StatusCode, title: &str, message: &str) -> Response {
+pub fn problem(shop_url: &str, status: StatusCode, title: &str, message: &str) -> Response {
     let mut response = page(
+        shop_url,
         title,
         html! {
             p.summary.bad { (message) }

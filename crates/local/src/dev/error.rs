@@ -14,9 +14,10 @@ pub enum DevError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Secrets(#[from] SecretsError),
-    #[error("cannot listen on 127.0.0.1:{port}")]
+    #[error("cannot listen on {address} for {surface}")]
     Listen {
-        port: u16,
+        address: std::net::SocketAddr,
+        surface: &'static str,
         #[source]
         source: std::io::Error,
     },

@@ -1,7 +1,8 @@
 //! `cakeshop dev`: the process that assembles the shop. It reads the wiring, opens the store,
 //! builds every declared function on the chosen backend's adapters, starts the event source
-//! mappings and serves the HTTP API with the local feeds, the partner stand-ins and the
-//! console.
+//! mappings and serves two surfaces: the public one, exactly what API Gateway serves on AWS
+//! (the API and the pages), and the operator's, on loopback only (the console, the mailbox
+//! feed and the partner stand-ins).
 //!
 //! - `options`, `error`: what it is asked to do, and why it could not.
 //! - `ports`: the ports every function is built on, and each variable's local value.
@@ -21,32 +22,45 @@ pub mod secrets;
 
 pub use error::{AwsBackendError, DevError};
 pub use local::LocalSources;
-pub use options::{Backend, DevOptions};
+pub use options::{Backend, DEFAULT_CONSOLE_PORT, DEFAULT_PORT, DevOptions};
 pub use ports::Endpoints;
 
-use crate::api_gateway::Gateway;
+use crate::api_gateway::{Gateway, TrustedProxies};
 use crate::arn::stream_arn;
 use crate::console::{Console, console};
 use crate::lambda::Functions;
+use crate::operator::operator_surface;
 use crate::partners::{PartnerFault, PartnerFaults, partner_stand_ins};
 use crate::serverless::{Wiring, WiringError, read_serverless_yml, route_disagreements};
 use crate::ses::mailbox_feed;
 use crate::smtp::SmtpSettings;
 use crate::stopping::Stopping;
+use axum::Router;
 use axum::serve::ListenerExt;
 use cakeshop_sqlite::{DataDirLock, Store};
 use local::{local_functions, start_retention};
 use mappings::start_all;
 use secrets::LocalSecrets;
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 /// A started shop.
 pub struct RunningShop {
+    /// Where the public surface listens.
     pub address: SocketAddr,
+    /// The public surface's URL from this machine (`http://<address>`, loopback for an
+    /// address that means every interface).
+    pub api_url: String,
+    /// The shop's public URL, in the emails' links: `PUBLIC_BASE_URL`, or `api_url`.
     pub base_url: String,
+    /// Where the operator surface listens (on 127.0.0.1).
+    pub console_address: SocketAddr,
+    /// `http://<console_address>`; the console is at `CONSOLE_PATH` under it.
+    pub console_url: String,
+    /// Whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: TrustedProxies,
     pub baker_api_key: String,
     pub wiring: Wiring,
     pub store: Store,
@@ -76,7 +90,7 @@ impl RunningShop {
         tokio::select! {
             served = &mut server => {
                 served.map_err(std::io::Error::other)??;
-                return Err(std::io::Error::other("the HTTP server stopped by itself"));
+                return Err(std::io::Error::other("the HTTP servers stopped by themselves"));
             }
             () = stop => {}
         }
@@ -113,7 +127,8 @@ impl Stopped {
     }
 }
 
-/// Starts the shop and serves it on `options.port` (see `RunningShop::serve`).
+/// Starts the shop and serves its public surface at `options.listen` and its operator
+/// surface at 127.0.0.1:`options.console_port` (see `RunningShop::serve_until`).
 pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
     cakeshop_sqlite::faults::arm_from_environment()?;
     let wiring = read_wiring(&options)?;
@@ -125,18 +140,18 @@ pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
         options.signing_secret.clone(),
         options.baker_api_key.clone(),
     )?;
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
-        .await
-        .map_err(|source| DevError::Listen {
-            port: options.port,
-            source,
-        })?;
-    let address = listener.local_addr().map_err(|source| DevError::Listen {
-        port: options.port,
-        source,
-    })?;
-    lock.describe(&format!("pid {}, cakeshop dev at http://{address}", std::process::id()))?;
-    let endpoints = Endpoints::new(&options, &format!("http://{address}"));
+    let (public, address) = bind(options.listen, "the public HTTP API (--port, --listen)").await?;
+    // Loopback only, whatever --listen says: the operator's tools are not the customers'.
+    let operator_at = SocketAddr::from((Ipv4Addr::LOCALHOST, options.console_port));
+    let (operator, console_address) = bind(operator_at, "the operator console (--console-port)").await?;
+    let api_url = url_of(address);
+    let console_url = url_of(console_address);
+    lock.describe(&format!(
+        "pid {}, cakeshop dev at {api_url}, console at {console_url}",
+        std::process::id()
+    ))?;
+    warn_of_exposure(&options, address);
+    let endpoints = Endpoints::new(&options, &api_url, &console_url);
 
     let routes = wiring
         .functions
@@ -191,29 +206,32 @@ pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
         functions: Arc::clone(&functions),
         faults: partner_faults.clone(),
         local: local_mailbox,
+        shop_url: endpoints.base_url.clone(),
     });
-    let router = Gateway::new(routes, functions)
-        .router()
-        .merge(mailbox_feed(store.clone(), local_mailbox))
-        .merge(partner_stand_ins(store.clone(), partner_faults))
-        .merge(console);
-    // Small responses go out at once rather than wait on the client's delayed acknowledgement.
-    let listener = listener.tap_io(|connection| {
-        if let Err(error) = connection.set_nodelay(true) {
-            tracing::debug!(error = %error, "could not set TCP_NODELAY on a connection");
-        }
-    });
-    let (stop_serving, mut serving_stopped) = tokio::sync::watch::channel(false);
+    let public_router = Gateway::new(routes, functions)
+        .trusting(options.trusted_proxies.clone())
+        .router();
+    let operator_router = operator_surface(
+        Router::new()
+            .merge(mailbox_feed(store.clone(), local_mailbox))
+            .merge(partner_stand_ins(store.clone(), partner_faults))
+            .merge(console),
+        console_address,
+    );
+    let (stop_serving, serving_stopped) = tokio::sync::watch::channel(false);
+    let public_server = serve(public, public_router, serving_stopped.clone());
+    let operator_server = serve(operator, operator_router, serving_stopped);
     let server = tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                let _ = serving_stopped.wait_for(|stopped| *stopped).await;
-            })
-            .await
+        tokio::try_join!(public_server, operator_server)?;
+        Ok(())
     });
     Ok(RunningShop {
         address,
+        api_url,
         base_url: endpoints.base_url,
+        console_address,
+        console_url,
+        trusted_proxies: options.trusted_proxies.clone(),
         baker_api_key: secrets.baker_api_key,
         wiring,
         store,
@@ -227,6 +245,65 @@ pub async fn start(options: DevOptions) -> Result<RunningShop, DevError> {
         stopping,
         _lock: lock,
     })
+}
+
+/// A listener on `address` (port 0: a free one), and the address it got.
+async fn bind(address: SocketAddr, surface: &'static str) -> Result<(tokio::net::TcpListener, SocketAddr), DevError> {
+    let listening = match tokio::net::TcpListener::bind(address).await {
+        Ok(listener) => listener.local_addr().map(|bound| (listener, bound)),
+        Err(error) => Err(error),
+    };
+    listening.map_err(|source| DevError::Listen {
+        address,
+        surface,
+        source,
+    })
+}
+
+/// Serves `router` on `listener` until `stopped` says so, letting the requests in flight finish.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    // Small responses go out at once rather than wait on the client's delayed acknowledgement.
+    let listener = listener.tap_io(|connection| {
+        if let Err(error) = connection.set_nodelay(true) {
+            tracing::debug!(error = %error, "could not set TCP_NODELAY on a connection");
+        }
+    });
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move {
+            let _ = stopped.wait_for(|stopped| *stopped).await;
+        })
+        .await
+}
+
+/// `http://<address>`, reachable from this machine: an address meaning every interface is
+/// reached on loopback.
+fn url_of(address: SocketAddr) -> String {
+    let reachable = match address.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::from((Ipv4Addr::LOCALHOST, address.port())),
+        IpAddr::V6(ip) if ip.is_unspecified() => SocketAddr::from((Ipv6Addr::LOCALHOST, address.port())),
+        _ => address,
+    };
+    format!("http://{reachable}")
+}
+
+/// What an operator serving customers is likely to have missed, said once at start.
+fn warn_of_exposure(options: &DevOptions, address: SocketAddr) {
+    if !address.ip().is_loopback() && options.public_base_url.is_none() {
+        tracing::warn!(
+            %address,
+            "serving beyond loopback without PUBLIC_BASE_URL: the links in emails lead to this machine's own address"
+        );
+    }
+    for proxy in options.trusted_proxies.iter().filter(|proxy| proxy.is_everything()) {
+        tracing::warn!(
+            %proxy,
+            "every address is a trusted proxy: any client can name its own address in X-Forwarded-For"
+        );
+    }
 }
 
 /// The SMTP server emails also go to, checked before anything starts.
@@ -270,14 +347,15 @@ fn read_wiring(options: &DevOptions) -> Result<Wiring, DevError> {
 }
 
 /// The functions on the local store without serving anything, for tools such as
-/// `cakeshop dlq redrive`; partner calls go to where a running `cakeshop dev` on
-/// `options.port` would serve them.
+/// `cakeshop dlq redrive`; partner calls go to the stand-ins where a running `cakeshop dev`
+/// with `options.console_port` serves them.
 pub fn offline_functions(options: &DevOptions, wiring: &Wiring, store: &Store) -> Result<Arc<Functions>, DevError> {
     let secrets = LocalSecrets::load_or_create(
         &options.data_dir,
         options.signing_secret.clone(),
         options.baker_api_key.clone(),
     )?;
-    let endpoints = Endpoints::new(options, &format!("http://127.0.0.1:{}", options.port));
+    let console_url = url_of(SocketAddr::from((Ipv4Addr::LOCALHOST, options.console_port)));
+    let endpoints = Endpoints::new(options, &url_of(options.listen), &console_url);
     Ok(Arc::new(local_functions(options, wiring, store, &secrets, &endpoints)?))
 }

@@ -1,8 +1,15 @@
 //! What `cakeshop dev` is asked to do.
 
+use crate::api_gateway::TrustedProxies;
 use cakeshop_domain::ClientLimits;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// The public listener's port on 127.0.0.1 unless told otherwise.
+pub const DEFAULT_PORT: u16 = 3000;
+/// The operator listener's port on 127.0.0.1 unless told otherwise.
+pub const DEFAULT_CONSOLE_PORT: u16 = 3001;
 
 /// The zone `serverless.yml`'s `shopTimeZone` parameter defaults to, as `cakeshop dev` does.
 pub const DEFAULT_SHOP_TIME_ZONE: &str = "Europe/London";
@@ -20,7 +27,13 @@ pub enum Backend {
 /// What `cakeshop dev` is asked to do.
 #[derive(Clone)]
 pub struct DevOptions {
-    pub port: u16,
+    /// Where the public surface (the API and the pages) listens; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// The operator surface's port on 127.0.0.1 (the console, the mailbox, the partner
+    /// stand-ins); 0 picks a free one.
+    pub console_port: u16,
+    /// Proxies whose `X-Forwarded-For` says who the client is.
+    pub trusted_proxies: TrustedProxies,
     pub data_dir: PathBuf,
     pub config: PathBuf,
     pub backend: Backend,
@@ -56,7 +69,9 @@ pub struct DevOptions {
 impl std::fmt::Debug for DevOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DevOptions")
-            .field("port", &self.port)
+            .field("listen", &self.listen)
+            .field("console_port", &self.console_port)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("data_dir", &self.data_dir)
             .field("config", &self.config)
             .field("backend", &self.backend)
@@ -68,9 +83,11 @@ impl std::fmt::Debug for DevOptions {
 }
 
 impl DevOptions {
-    pub fn new(port: u16, data_dir: PathBuf, config: PathBuf) -> DevOptions {
+    pub fn new(listen: SocketAddr, console_port: u16, data_dir: PathBuf, config: PathBuf) -> DevOptions {
         DevOptions {
-            port,
+            listen,
+            console_port,
+            trusted_proxies: TrustedProxies::default(),
             data_dir,
             config,
             backend: Backend::Local,

@@ -32,10 +32,11 @@ pub struct Endpoints {
 }
 
 impl Endpoints {
-    /// The configured URLs, or the local address and the partner stand-ins it serves.
-    pub fn new(options: &DevOptions, local_base: &str) -> Endpoints {
-        let base_url = options.public_base_url.clone().unwrap_or_else(|| local_base.to_owned());
-        let stand_in = |partner: &str| format!("{local_base}/_local/partners/{partner}");
+    /// The configured URLs, or the public listener's URL and the partner stand-ins that the
+    /// operator listener at `operator_url` serves.
+    pub fn new(options: &DevOptions, public_url: &str, operator_url: &str) -> Endpoints {
+        let base_url = options.public_base_url.clone().unwrap_or_else(|| public_url.to_owned());
+        let stand_in = |partner: &str| format!("{operator_url}/_local/partners/{partner}");
         Endpoints {
             delivery_api_url: options.delivery_api_url.clone().unwrap_or_else(|| stand_in(DELIVERY)),
             customer_service_api_url: options

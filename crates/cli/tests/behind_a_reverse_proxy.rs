@@ -1,0 +1,121 @@
+//! The shop behind the project's Caddy recipe (`deploy/Caddyfile`), set up as README's
+//! "Serving customers" says: `cakeshop dev --listen 127.0.0.1:<port> --trusted-proxy
+//! 127.0.0.1` with `PUBLIC_BASE_URL` the proxy's address, the real Caddy in front. Customers
+//! order through the proxy, the operator's paths are not there, the emails' links lead to the
+//! public URL, and what a proxy says (`X-Forwarded-Proto`) is believed from the trusted address
+//! only. Which customer the shop takes each request to come from is shown through
+//! the same recipe in `crates/local/tests/client_address_behind_a_proxy.rs`, where the function
+//! behind the gateway records the events it is given.
+
+use crate::support::{DevProcess, eventually, project_file};
+use cakeshop_test_support::{Caddy, free_port};
+use serde_json::{Value, json};
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customers_order_through_the_proxy_which_shows_nothing_of_the_operators() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let upstream = SocketAddr::from(([127, 0, 0, 1], free_port()));
+    let caddy = Caddy::in_front_of(upstream);
+    let listen = upstream.to_string();
+    let shop = DevProcess::start_with(
+        data.path(),
+        &project_file("serverless.yml"),
+        &["--listen", &listen, "--trusted-proxy", "127.0.0.1"],
+        &[("PUBLIC_BASE_URL", &caddy.url)],
+    );
+    for expected in [
+        format!("public URL      {}", caddy.url),
+        "trusted proxies 127.0.0.1".to_owned(),
+    ] {
+        assert!(
+            shop.banner.iter().any(|line| line.contains(&expected)),
+            "the banner shows {expected:?}: {:?}",
+            shop.banner
+        );
+    }
+    shop.make_room().await;
+
+    let customer = reqwest::Client::builder()
+        .local_address("127.0.0.2".parse::<IpAddr>().expect("an address"))
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("a client");
+    let storefront = customer
+        .get(format!("{}/", caddy.url))
+        .send()
+        .await
+        .expect("the storefront");
+    assert_eq!(storefront.status(), 200, "{}", caddy.log());
+    let placed = customer
+        .post(format!("{}/order", caddy.url))
+        .json(&json!({ "name": "Behind Caddy", "address": "1 Proxy Road", "productId": 1, "quantity": 1 }))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(placed.status(), 201);
+    let placed: Value = placed.json().await.expect("JSON");
+    let order_id = placed["orderId"].as_str().expect("orderId").to_owned();
+
+    for path in [
+        "/_local/",
+        "/_local/mail",
+        "/_local/partners/delivery",
+        "/_local/console.css",
+    ] {
+        let answer = customer
+            .get(format!("{}{path}", caddy.url))
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(answer.status(), 404, "{path} through the proxy");
+        let body: Value = answer.json().await.unwrap_or_default();
+        assert_eq!(body["error"]["code"], "not_found", "{path}: {body}");
+    }
+
+    let email = eventually("the baker's email", Duration::from_secs(20), || async {
+        shop.mail()
+            .await
+            .into_iter()
+            .find(|m| m["orderId"] == order_id.as_str())
+    })
+    .await;
+    let text = email["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains(&format!("{}/", caddy.url)),
+        "links to the public URL: {text}"
+    );
+    assert!(!text.contains(&listen), "and not to where the shop listens: {text}");
+
+    // What a proxy says is believed from the trusted address only: a proxy ending HTTPS says
+    // X-Forwarded-Proto: https, and the board's session cookie is then Secure.
+    for (from, secure) in [("127.0.0.1", true), ("127.0.0.2", false)] {
+        let cookie = board_session_cookie(&shop, from, &listen).await;
+        assert_eq!(
+            cookie.contains("; Secure"),
+            secure,
+            "signed in directly from {from}: {cookie}"
+        );
+    }
+}
+
+/// The board's session cookie for a sign-in sent straight to the shop from `from`, saying it
+/// came over HTTPS.
+async fn board_session_cookie(shop: &DevProcess, from: &str, listen: &str) -> String {
+    let client = reqwest::Client::builder()
+        .local_address(from.parse::<IpAddr>().expect("an address"))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    let answer = client
+        .post(format!("http://{listen}/baker/sign-in"))
+        .header("x-forwarded-proto", "https")
+        .form(&[("key", shop.baker_key.as_str())])
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(answer.status(), 303, "signed in from {from}");
+    let cookie = answer.headers().get("set-cookie").and_then(|v| v.to_str().ok());
+    cookie.expect("a session cookie").to_owned()
+}
