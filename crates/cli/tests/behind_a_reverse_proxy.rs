@@ -119,3 +119,58 @@ async fn board_session_cookie(shop: &DevProcess, from: &str, listen: &str) -> St
     let cookie = answer.headers().get("set-cookie").and_then(|v| v.to_str().ok());
     cookie.expect("a session cookie").to_owned()
 }
+
+/// Behind the real Caddy with the default limits: two customers are told apart by their own
+/// addresses (each has its own five orders a minute), and neither an `X-Forwarded-For` sent
+/// through the proxy nor one sent straight to the shop makes one customer pass for another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_limits_tell_customers_apart_behind_the_proxy_and_believe_no_forged_header() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let upstream = SocketAddr::from(([127, 0, 0, 1], free_port()));
+    let caddy = Caddy::in_front_of(upstream);
+    let listen = upstream.to_string();
+    let shop = DevProcess::start_with(
+        data.path(),
+        &project_file("serverless.yml"),
+        &["--listen", &listen, "--trusted-proxy", "127.0.0.1"],
+        &[("PUBLIC_BASE_URL", &caddy.url), ("CLIENT_LIMITS", "order=5/7d")],
+    );
+    shop.make_room().await;
+    let client = |address: &str| {
+        reqwest::Client::builder()
+            .local_address(address.parse::<IpAddr>().expect("an address"))
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("a client")
+    };
+    let order = |client: reqwest::Client, base: String, forwarded: Option<&'static str>| async move {
+        let mut request = client
+            .post(format!("{base}/order"))
+            .json(&json!({ "name": "Behind Caddy", "address": "1 Proxy Road", "productId": 1, "quantity": 1 }));
+        if let Some(forwarded) = forwarded {
+            request = request.header("x-forwarded-for", forwarded);
+        }
+        request.send().await.expect("an answer").status().as_u16()
+    };
+    let (first, second) = (client("127.0.0.2"), client("127.0.0.3"));
+    for n in 0..5 {
+        let forged = [
+            "198.51.100.1",
+            "198.51.100.2",
+            "198.51.100.3",
+            "198.51.100.4",
+            "198.51.100.5",
+        ][n];
+        let status = order(first.clone(), caddy.url.clone(), Some(forged)).await;
+        assert_eq!(status, 201, "order {n} through the proxy: {}", caddy.log());
+    }
+    let status = order(first.clone(), caddy.url.clone(), Some("198.51.100.6")).await;
+    assert_eq!(status, 429, "the sixth, whatever it claims through the proxy");
+    let direct = order(first.clone(), format!("http://{listen}"), Some("127.0.0.9")).await;
+    assert_eq!(direct, 429, "straight to the shop, claiming to be someone else");
+    assert_eq!(
+        order(second, caddy.url.clone(), None).await,
+        201,
+        "another customer through the same proxy"
+    );
+}
