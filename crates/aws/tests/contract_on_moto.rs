@@ -141,7 +141,6 @@ async fn dynamo_orders_keep_the_limiter_contract() {
 #[tokio::test]
 async fn limit_counters_carry_the_tables_time_to_live() {
     use cakeshop_domain::{Limit, Timestamp, Window};
-    use cakeshop_ports::Limiter;
     let (_moto, aws) = moto().await;
     let table = orders_table(&aws).await;
     order_table::time_to_live(aws.dynamodb().update_time_to_live().table_name(&table))
@@ -169,8 +168,7 @@ async fn limit_counters_carry_the_tables_time_to_live() {
     );
     let orders = DynamoOrders::new(aws.dynamodb(), table.clone());
     let now = Timestamp::from_unix_millis(4_102_444_830_000).expect("an instant");
-    orders
-        .take(Limit::Orders, "client", &[Window::new(5, 60)], now)
+    cakeshop_ports::limits::take(&orders, Limit::Orders, "client", &[Window::new(5, 60)], now)
         .await
         .expect("take");
     let items = aws.dynamodb().scan().table_name(&table).send().await.expect("scan");

@@ -18,6 +18,7 @@ use cakeshop_domain::{
 };
 use cakeshop_handlers::stream_batch::decode;
 use cakeshop_handlers::{BakerMail, PlaceOrder, Signer, baker_email};
+use cakeshop_ports::limits::Counter;
 use cakeshop_ports::{
     Bakery, Clock, CreateOutcome, EventPublisher, IdGenerator, Metric, Metrics, OrderRepository, Outbox, PendingEvents,
     PortError, Saved, ShopRules, StatusCursor, StatusPage, StepOutcome, TransitionOutcome, Versioned,
@@ -149,34 +150,16 @@ impl OrderRepository for AcceptingPorts {
 
 /// Every use allowed, as a client well within its limits finds.
 impl cakeshop_ports::Limiter for AcceptingPorts {
-    async fn take(
-        &self,
-        limit: cakeshop_domain::Limit,
-        subject: &str,
-        windows: &[cakeshop_domain::Window],
-        now: Timestamp,
-    ) -> Result<cakeshop_ports::Verdict, PortError> {
-        black_box((limit, subject, windows, now));
-        Ok(cakeshop_ports::Verdict::Allowed)
+    async fn count(&self, counters: Vec<Counter>) -> Result<Vec<Counter>, PortError> {
+        black_box(counters);
+        Ok(Vec::new())
     }
-    async fn check(
-        &self,
-        limit: cakeshop_domain::Limit,
-        subject: &str,
-        windows: &[cakeshop_domain::Window],
-        now: Timestamp,
-    ) -> Result<cakeshop_ports::Verdict, PortError> {
-        black_box((limit, subject, windows, now));
-        Ok(cakeshop_ports::Verdict::Allowed)
+    async fn full(&self, counters: Vec<Counter>) -> Result<Vec<Counter>, PortError> {
+        black_box(counters);
+        Ok(Vec::new())
     }
-    async fn give_back(
-        &self,
-        limit: cakeshop_domain::Limit,
-        subject: &str,
-        windows: &[cakeshop_domain::Window],
-        now: Timestamp,
-    ) -> Result<(), PortError> {
-        black_box((limit, subject, windows, now));
+    async fn uncount(&self, counters: Vec<Counter>) -> Result<(), PortError> {
+        black_box(counters);
         Ok(())
     }
 }

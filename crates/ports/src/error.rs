@@ -43,9 +43,14 @@ pub struct StorageFull {
 
 /// Whether `error`, or any of its causes, is `StorageFull`.
 pub fn is_storage_full(error: &(dyn std::error::Error + 'static)) -> bool {
+    caused_by::<StorageFull>(error)
+}
+
+/// Whether `error`, or any of its causes, is a `T`.
+pub fn caused_by<T: std::error::Error + 'static>(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut next = Some(error);
     while let Some(current) = next {
-        if current.is::<StorageFull>() {
+        if current.is::<T>() {
             return true;
         }
         next = current.source();

@@ -62,36 +62,64 @@ pub fn verdict(full: impl IntoIterator<Item = Counter>, now: Timestamp) -> Verdi
     }
 }
 
-/// Kept by the same store as the orders.
+/// Kept by the same store as the orders. Its callers name what they count through
+/// `take`, `check` and `give_back`; a store only keeps counters.
 pub trait Limiter: Send + Sync {
-    /// Counts one use of `subject` under `limit` in every one of `windows` at `now`, or in
-    /// none: the use is allowed only if every window has room, and a refused use is counted
-    /// nowhere (nothing is written). No window is ever counted past its `max`, however many
-    /// uses race.
-    fn take(
-        &self,
-        limit: Limit,
-        subject: &str,
-        windows: &[Window],
-        now: Timestamp,
-    ) -> impl Future<Output = Result<Verdict, PortError>> + Send;
+    /// Counts one use on every one of `counters`, or on none: only if every counter has room
+    /// (fewer than its window's `max`) is the use counted, and then on all of them. No counter
+    /// ever passes its `max`, however many uses race. The counters that were full (none: the
+    /// use was counted).
+    fn count(&self, counters: Vec<Counter>) -> impl Future<Output = Result<Vec<Counter>, PortError>> + Send;
 
-    /// What `take` would answer, counting nothing.
-    fn check(
-        &self,
-        limit: Limit,
-        subject: &str,
-        windows: &[Window],
-        now: Timestamp,
-    ) -> impl Future<Output = Result<Verdict, PortError>> + Send;
+    /// The counters among `counters` that have no room left, counting nothing.
+    fn full(&self, counters: Vec<Counter>) -> impl Future<Output = Result<Vec<Counter>, PortError>> + Send;
 
-    /// Takes back one use that `take` counted at `now` (a sign-in that turned out to be the
-    /// baker's), never below zero.
-    fn give_back(
-        &self,
-        limit: Limit,
-        subject: &str,
-        windows: &[Window],
-        now: Timestamp,
-    ) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// Takes one use back from each of `counters` that has any.
+    fn uncount(&self, counters: Vec<Counter>) -> impl Future<Output = Result<(), PortError>> + Send;
+}
+
+/// Counts one use of `subject` under `limit` in every one of `windows` at `now`, or in none:
+/// allowed only if every window has room; a refused use is counted nowhere.
+pub async fn take<L: Limiter>(
+    limiter: &L,
+    limit: Limit,
+    subject: &str,
+    windows: &[Window],
+    now: Timestamp,
+) -> Result<Verdict, PortError> {
+    if windows.is_empty() {
+        return Ok(Verdict::Allowed);
+    }
+    let full = limiter.count(counters(limit, subject, windows, now)).await?;
+    Ok(verdict(full, now))
+}
+
+/// What `take` would answer, counting nothing.
+pub async fn check<L: Limiter>(
+    limiter: &L,
+    limit: Limit,
+    subject: &str,
+    windows: &[Window],
+    now: Timestamp,
+) -> Result<Verdict, PortError> {
+    if windows.is_empty() {
+        return Ok(Verdict::Allowed);
+    }
+    let full = limiter.full(counters(limit, subject, windows, now)).await?;
+    Ok(verdict(full, now))
+}
+
+/// Takes back one use that `take` counted at `now` (a sign-in that turned out to be the
+/// baker's), never below zero.
+pub async fn give_back<L: Limiter>(
+    limiter: &L,
+    limit: Limit,
+    subject: &str,
+    windows: &[Window],
+    now: Timestamp,
+) -> Result<(), PortError> {
+    if windows.is_empty() {
+        return Ok(());
+    }
+    limiter.uncount(counters(limit, subject, windows, now)).await
 }

@@ -34,12 +34,5 @@ pub struct MailRefused {
 
 /// Whether `error`, or any of its causes, is `MailRefused`.
 pub fn is_mail_refused(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut next = Some(error);
-    while let Some(current) = next {
-        if current.is::<MailRefused>() {
-            return true;
-        }
-        next = current.source();
-    }
-    false
+    crate::error::caused_by::<MailRefused>(error)
 }

@@ -8,9 +8,9 @@
 use crate::error::StoreError;
 use crate::orders::LocalOrders;
 use crate::store::Store;
-use cakeshop_domain::{Limit, Timestamp, Window};
-use cakeshop_ports::limits::{Counter, counters, verdict};
-use cakeshop_ports::{Limiter, PortError, Verdict};
+use cakeshop_domain::Timestamp;
+use cakeshop_ports::limits::Counter;
+use cakeshop_ports::{Limiter, PortError};
 use rusqlite::{Connection, OptionalExtension, params};
 
 fn count(connection: &Connection, counter: &Counter) -> Result<(), StoreError> {
@@ -43,19 +43,8 @@ fn hits(connection: &Connection, counter: &Counter) -> Result<u32, StoreError> {
 }
 
 impl Limiter for LocalOrders {
-    async fn take(
-        &self,
-        limit: Limit,
-        subject: &str,
-        windows: &[Window],
-        now: Timestamp,
-    ) -> Result<Verdict, PortError> {
-        let counters = counters(limit, subject, windows, now);
-        if counters.is_empty() {
-            return Ok(Verdict::Allowed);
-        }
-        let full = self
-            .store
+    async fn count(&self, counters: Vec<Counter>) -> Result<Vec<Counter>, PortError> {
+        self.store
             .write(move |connection| {
                 let full = full(connection, &counters)?;
                 if full.is_empty() {
@@ -66,36 +55,16 @@ impl Limiter for LocalOrders {
                 Ok(full)
             })
             .await
-            .map_err(|error| PortError::new("counting a use of a client limit", error))?;
-        Ok(verdict(full, now))
+            .map_err(|error| PortError::new("counting a use of a client limit", error))
     }
 
-    async fn check(
-        &self,
-        limit: Limit,
-        subject: &str,
-        windows: &[Window],
-        now: Timestamp,
-    ) -> Result<Verdict, PortError> {
-        let counters = counters(limit, subject, windows, now);
-        let full = self
-            .store
+    async fn full(&self, counters: Vec<Counter>) -> Result<Vec<Counter>, PortError> {
+        self.store
             .read(|connection| full(connection, &counters))
-            .map_err(|error| PortError::new("reading a client limit", error))?;
-        Ok(verdict(full, now))
+            .map_err(|error| PortError::new("reading a client limit", error))
     }
 
-    async fn give_back(
-        &self,
-        limit: Limit,
-        subject: &str,
-        windows: &[Window],
-        now: Timestamp,
-    ) -> Result<(), PortError> {
-        let counters = counters(limit, subject, windows, now);
-        if counters.is_empty() {
-            return Ok(());
-        }
+    async fn uncount(&self, counters: Vec<Counter>) -> Result<(), PortError> {
         self.store
             .write(move |connection| {
                 let mut statement = connection

@@ -111,20 +111,24 @@ async fn the_shops_rules_and_booked_days_survive_reopening() {
 #[tokio::test]
 async fn client_limits_survive_reopening_and_ended_windows_are_forgotten() {
     use cakeshop_domain::{Limit, Timestamp, Window};
-    use cakeshop_ports::{Limiter, Verdict};
+    use cakeshop_ports::{Verdict, limits};
     let dir = tempfile::tempdir().expect("temp dir");
     let now = Timestamp::from_unix_millis(4_102_444_800_000).expect("an instant");
     let windows = [Window::new(2, 60), Window::new(5, 3_600)];
     {
         let orders = LocalOrders::new(Store::open(dir.path(), 4).expect("store"));
         for _ in 0..2 {
-            let verdict = orders.take(Limit::Orders, "client", &windows, now).await.expect("take");
+            let verdict = limits::take(&orders, Limit::Orders, "client", &windows, now)
+                .await
+                .expect("take");
             assert_eq!(verdict, Verdict::Allowed);
         }
     }
     let store = Store::open(dir.path(), 4).expect("reopened store");
     let orders = LocalOrders::new(store.clone());
-    let verdict = orders.take(Limit::Orders, "client", &windows, now).await.expect("take");
+    let verdict = limits::take(&orders, Limit::Orders, "client", &windows, now)
+        .await
+        .expect("take");
     assert_eq!(
         verdict,
         Verdict::Refused {
@@ -136,13 +140,11 @@ async fn client_limits_survive_reopening_and_ended_windows_are_forgotten() {
         .await
         .expect("forget");
     assert_eq!(forgotten, 1, "the minute's counter ended; the hour's has not");
-    let verdict = orders
-        .take(Limit::Orders, "client", &windows, now.plus_seconds(60))
+    let verdict = limits::take(&orders, Limit::Orders, "client", &windows, now.plus_seconds(60))
         .await
         .expect("take");
     assert_eq!(verdict, Verdict::Allowed);
-    let checked = orders
-        .check(Limit::Orders, "client", &windows, now.plus_seconds(61))
+    let checked = limits::check(&orders, Limit::Orders, "client", &windows, now.plus_seconds(61))
         .await
         .expect("check");
     assert_eq!(

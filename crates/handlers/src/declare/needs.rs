@@ -5,14 +5,15 @@
 
 use super::{Function, Ports};
 use cakeshop_domain::{
-    Cancellation, CapacitySettings, Catalogue, ClientLimits, Day, EventKind, Limit, Order, OrderEvent, OrderId,
-    ShopStatus, ShopZone, Status, Step, Timestamp, Window,
+    Cancellation, CapacitySettings, Catalogue, ClientLimits, Day, EventKind, Order, OrderEvent, OrderId, ShopStatus,
+    ShopZone, Status, Step, Timestamp,
 };
+use cakeshop_ports::limits::Counter;
 use cakeshop_ports::{
     Bakery, Clock, CreateOutcome, Email, EventPublisher, IdGenerator, Limiter, Mailer, Metric, Metrics,
     OrderRepository, Outbox, OutgoingMessage, PartnerCall, PartnerClient, PartnerError, PendingEvents, PortError,
     QueueSender, Saved, SendReport, ShopRules, StatusCursor, StatusPage, StepOutcome, SystemClock, TimeOrderedIds,
-    TransitionOutcome, Variable, Verdict,
+    TransitionOutcome, Variable,
 };
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -171,13 +172,13 @@ impl Bakery for Nowhere {
 }
 
 impl Limiter for Nowhere {
-    async fn take(&self, _: Limit, _: &str, _: &[Window], _: Timestamp) -> Result<Verdict, PortError> {
+    async fn count(&self, _: Vec<Counter>) -> Result<Vec<Counter>, PortError> {
         Err(unconnected("counting a use of a client limit"))
     }
-    async fn check(&self, _: Limit, _: &str, _: &[Window], _: Timestamp) -> Result<Verdict, PortError> {
+    async fn full(&self, _: Vec<Counter>) -> Result<Vec<Counter>, PortError> {
         Err(unconnected("reading a client limit"))
     }
-    async fn give_back(&self, _: Limit, _: &str, _: &[Window], _: Timestamp) -> Result<(), PortError> {
+    async fn uncount(&self, _: Vec<Counter>) -> Result<(), PortError> {
         Err(unconnected("giving back a use of a client limit"))
     }
 }

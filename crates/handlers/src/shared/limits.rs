@@ -13,7 +13,7 @@ use crate::shared::api::ApiError;
 use crate::shared::auth::Signer;
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use cakeshop_domain::{ClientLimits, Limit, OrderId};
-use cakeshop_ports::{Clock, Limiter, PortError, Verdict};
+use cakeshop_ports::{Clock, Limiter, PortError, Verdict, limits};
 use std::sync::Arc;
 
 /// Where a request came from, when nothing says: such requests share one counter.
@@ -61,7 +61,7 @@ impl<L: Limiter> Gate<L> {
             return Ok(Verdict::Allowed);
         }
         let key = self.key(limit, &subject);
-        self.limiter.take(limit, &key, windows, self.clock.now()).await
+        limits::take(&self.limiter, limit, &key, windows, self.clock.now()).await
     }
 
     /// Whether `subject` may use `limit` once more, counting nothing.
@@ -71,9 +71,7 @@ impl<L: Limiter> Gate<L> {
             return Ok(());
         }
         let key = self.key(limit, &subject);
-        let verdict = self
-            .limiter
-            .check(limit, &key, windows, self.clock.now())
+        let verdict = limits::check(&self.limiter, limit, &key, windows, self.clock.now())
             .await
             .map_err(|error| ApiError::internal("checking the client limits failed", &error))?;
         refusal(limit, verdict)
@@ -87,7 +85,7 @@ impl<L: Limiter> Gate<L> {
             return;
         }
         let key = self.key(limit, &subject);
-        if let Err(error) = self.limiter.give_back(limit, &key, windows, self.clock.now()).await {
+        if let Err(error) = limits::give_back(&self.limiter, limit, &key, windows, self.clock.now()).await {
             tracing::warn!(error = %cakeshop_ports::error_chain(&error), limit = limit.name(), "giving back a use failed");
         }
     }

@@ -5,6 +5,7 @@ use cakeshop_domain::{
     Cancellation, CapacitySettings, Catalogue, Day, EventKind, Order, OrderEvent, OrderId, ShopStatus, Status, Step,
     Timestamp,
 };
+use cakeshop_ports::limits::Counter;
 use cakeshop_ports::{
     Bakery, Clock, CreateOutcome, Email, EventPublisher, FailedMessage, IdGenerator, MAX_DAYS_READ, Mailer, Metric,
     Metrics, OrderRepository, Outbox, OutgoingMessage, PartnerCall, PartnerClient, PartnerError, PendingEvents,
@@ -317,66 +318,45 @@ impl Outbox for MemoryOrders {
 }
 
 impl cakeshop_ports::Limiter for MemoryOrders {
-    async fn take(
-        &self,
-        limit: cakeshop_domain::Limit,
-        subject: &str,
-        windows: &[cakeshop_domain::Window],
-        now: Timestamp,
-    ) -> Result<cakeshop_ports::Verdict, PortError> {
+    async fn count(&self, counters: Vec<Counter>) -> Result<Vec<Counter>, PortError> {
         if self.injected_failure() {
             return Err(unavailable("counting a use of a client limit"));
         }
-        let counters = cakeshop_ports::limits::counters(limit, subject, windows, now);
         let mut table = lock(&self.table);
-        let full: Vec<_> = counters
-            .iter()
-            .filter(|c| table.counters.get(&c.key).copied().unwrap_or(0) >= c.window.max)
-            .cloned()
-            .collect();
+        let full: Vec<Counter> = counters.iter().filter(|c| table.is_full(c)).cloned().collect();
         if full.is_empty() {
-            for counter in &counters {
-                *table.counters.entry(counter.key.clone()).or_default() += 1;
+            for counter in counters {
+                *table.counters.entry(counter.key).or_default() += 1;
             }
         }
-        Ok(cakeshop_ports::limits::verdict(full, now))
+        Ok(full)
     }
 
-    async fn check(
-        &self,
-        limit: cakeshop_domain::Limit,
-        subject: &str,
-        windows: &[cakeshop_domain::Window],
-        now: Timestamp,
-    ) -> Result<cakeshop_ports::Verdict, PortError> {
+    async fn full(&self, counters: Vec<Counter>) -> Result<Vec<Counter>, PortError> {
         if self.injected_failure() {
             return Err(unavailable("reading a client limit"));
         }
-        let counters = cakeshop_ports::limits::counters(limit, subject, windows, now);
         let table = lock(&self.table);
-        let full = counters
-            .into_iter()
-            .filter(|c| table.counters.get(&c.key).copied().unwrap_or(0) >= c.window.max);
-        Ok(cakeshop_ports::limits::verdict(full.collect::<Vec<_>>(), now))
+        Ok(counters.into_iter().filter(|c| table.is_full(c)).collect())
     }
 
-    async fn give_back(
-        &self,
-        limit: cakeshop_domain::Limit,
-        subject: &str,
-        windows: &[cakeshop_domain::Window],
-        now: Timestamp,
-    ) -> Result<(), PortError> {
+    async fn uncount(&self, counters: Vec<Counter>) -> Result<(), PortError> {
         if self.injected_failure() {
             return Err(unavailable("giving back a use of a client limit"));
         }
         let mut table = lock(&self.table);
-        for counter in cakeshop_ports::limits::counters(limit, subject, windows, now) {
+        for counter in counters {
             if let Some(hits) = table.counters.get_mut(&counter.key) {
                 *hits = hits.saturating_sub(1);
             }
         }
         Ok(())
+    }
+}
+
+impl Table {
+    fn is_full(&self, counter: &Counter) -> bool {
+        self.counters.get(&counter.key).copied().unwrap_or(0) >= counter.window.max
     }
 }
 

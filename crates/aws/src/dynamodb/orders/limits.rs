@@ -11,9 +11,8 @@ use crate::dynamodb::order_item::ORDER_ID;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
-use cakeshop_domain::{Limit, Timestamp, Window};
-use cakeshop_ports::limits::{Counter, counters, verdict};
-use cakeshop_ports::{Limiter, PortError, Verdict};
+use cakeshop_ports::limits::Counter;
+use cakeshop_ports::{Limiter, PortError};
 use futures::future::try_join_all;
 use std::collections::HashMap;
 
@@ -49,7 +48,7 @@ fn is_condition_failure(error: &SdkError<UpdateItemError>) -> bool {
 
 impl DynamoOrders {
     /// Counts one use on `counter` if it has room; whether it did.
-    async fn count(&self, counter: &Counter) -> Result<bool, PortError> {
+    async fn count_one(&self, counter: &Counter) -> Result<bool, PortError> {
         let result = self
             .client
             .update_item()
@@ -117,7 +116,7 @@ impl DynamoOrders {
         }
     }
 
-    async fn uncount(&self, counter: &Counter) -> Result<(), PortError> {
+    async fn uncount_one(&self, counter: &Counter) -> Result<(), PortError> {
         let result = self
             .client
             .update_item()
@@ -140,50 +139,27 @@ impl DynamoOrders {
 }
 
 impl Limiter for DynamoOrders {
-    async fn take(
-        &self,
-        limit: Limit,
-        subject: &str,
-        windows: &[Window],
-        now: Timestamp,
-    ) -> Result<Verdict, PortError> {
-        let mut counters = counters(limit, subject, windows, now);
-        let full = match counters.len() {
-            0 => Vec::new(),
+    async fn count(&self, mut counters: Vec<Counter>) -> Result<Vec<Counter>, PortError> {
+        match counters.len() {
             1 => match counters.pop() {
-                Some(counter) if !self.count(&counter).await? => vec![counter],
-                _ => Vec::new(),
+                Some(counter) if !self.count_one(&counter).await? => Ok(vec![counter]),
+                _ => Ok(Vec::new()),
             },
-            _ => self.count_all(counters).await?,
-        };
-        Ok(verdict(full, now))
+            _ => self.count_all(counters).await,
+        }
     }
 
-    async fn check(
-        &self,
-        limit: Limit,
-        subject: &str,
-        windows: &[Window],
-        now: Timestamp,
-    ) -> Result<Verdict, PortError> {
-        let counters = counters(limit, subject, windows, now);
+    async fn full(&self, counters: Vec<Counter>) -> Result<Vec<Counter>, PortError> {
         let hits = try_join_all(counters.iter().map(|counter| self.hits(counter))).await?;
-        let full = counters
+        Ok(counters
             .into_iter()
             .zip(hits)
-            .filter_map(|(counter, hits)| (hits >= counter.window.max).then_some(counter));
-        Ok(verdict(full, now))
+            .filter_map(|(counter, hits)| (hits >= counter.window.max).then_some(counter))
+            .collect())
     }
 
-    async fn give_back(
-        &self,
-        limit: Limit,
-        subject: &str,
-        windows: &[Window],
-        now: Timestamp,
-    ) -> Result<(), PortError> {
-        let counters = counters(limit, subject, windows, now);
-        try_join_all(counters.iter().map(|counter| self.uncount(counter))).await?;
+    async fn uncount(&self, counters: Vec<Counter>) -> Result<(), PortError> {
+        try_join_all(counters.iter().map(|counter| self.uncount_one(counter))).await?;
         Ok(())
     }
 }
