@@ -214,3 +214,32 @@ async fn a_place_and_cancel_loop_sends_one_address_at_most_three_emails() {
         "the baker still heard of both orders placed and both cancelled"
     );
 }
+
+#[tokio::test]
+async fn an_email_retried_after_an_outage_counts_once_against_its_recipient() {
+    use crate::support::envelopes::{as_kinesis, kinesis_event};
+    use crate::support::failed_sequence_numbers;
+    let limits = ClientLimits::parse("recipient=2/1d").expect("limits");
+    let shop = Shop::with_limits("2026-11-20T09:00:10Z", &IDS, limits);
+    let order = r#"{"name":"Ada","address":"1 Lane","productId":1,"quantity":1,"email":"ada@example.com"}"#;
+    assert_eq!(shop.place(order).await.0, 201);
+    let batch = as_kinesis(&kinesis_event(&shop.stream.taken(), 100, 0));
+    shop.mailer.fail_next(3);
+    for attempt in 0..3 {
+        let response = shop.notify_customer.handle(batch.clone()).await;
+        assert_eq!(
+            failed_sequence_numbers(&response).len(),
+            1,
+            "attempt {attempt} is retried"
+        );
+    }
+    let response = shop.notify_customer.handle(batch).await;
+    assert!(failed_sequence_numbers(&response).is_empty());
+    assert_eq!(
+        shop.mailer.sent.lock().expect("mailbox").len(),
+        1,
+        "the confirmation, once"
+    );
+    let (status, body) = shop.place(order).await;
+    assert_eq!(status, 201, "one of the address's two emails is left: {body}");
+}

@@ -108,19 +108,21 @@ impl<R: OrderRepository + Limiter, M: Mailer> NotifyCustomer<R, M> {
 
     /// Whether an email `event` causes may go to `to`: always for the baker's doings; for a
     /// customer's own, while the address is within its limit (the use is counted).
-    async fn may_email(&self, event: &OrderEvent, to: &str) -> Result<bool, RecordError> {
+    async fn may_email(&self, event: &OrderEvent, to: &str) -> Result<Emailing, RecordError> {
         let customers_doing = match event {
             OrderEvent::OrderPlaced { .. } => true,
             OrderEvent::OrderCancelled { cancellation, .. } => cancellation.by == CancelledBy::Customer,
             OrderEvent::OrderFulfilled { .. } => false,
         };
         let Some(gate) = self.gate.as_ref().filter(|_| customers_doing) else {
-            return Ok(true);
+            return Ok(Emailing::Unlimited);
         };
-        Ok(gate
-            .counted(Limit::Recipient, Subject::Recipient(to))
-            .await?
-            .is_allowed())
+        let verdict = gate.counted(Limit::Recipient, Subject::Recipient(to)).await?;
+        Ok(if verdict.is_allowed() {
+            Emailing::Counted
+        } else {
+            Emailing::OverLimit
+        })
     }
 
     pub async fn handle(&self, event: KinesisEvent) -> KinesisEventResponse {
@@ -173,7 +175,8 @@ impl<R: OrderRepository + Limiter, M: Mailer> NotifyCustomer<R, M> {
         let Some(email) = compose(event, &order, &letter) else {
             return Ok(());
         };
-        if !self.may_email(event, &to).await? {
+        let emailing = self.may_email(event, &to).await?;
+        if emailing == Emailing::OverLimit {
             tracing::warn!(%step, "not emailed: the address has had its share of emails for the day");
             self.orders.record_step(order_id, step, self.clock.now()).await?;
             return Ok(());
@@ -181,6 +184,10 @@ impl<R: OrderRepository + Limiter, M: Mailer> NotifyCustomer<R, M> {
         let message_id = match self.mailer.send(&email).await {
             Ok(message_id) => message_id,
             Err(error) => {
+                if let (Emailing::Counted, Some(gate)) = (emailing, &self.gate) {
+                    // Not sent: the retry counts it again.
+                    gate.give_back(Limit::Recipient, Subject::Recipient(&to)).await;
+                }
                 return settle_refusal(&self.orders, &*self.clock, order_id, Step::CustomerEmailRefused, error).await;
             }
         };
@@ -188,6 +195,16 @@ impl<R: OrderRepository + Limiter, M: Mailer> NotifyCustomer<R, M> {
         tracing::info!(message_id, %step, "customer emailed");
         Ok(())
     }
+}
+
+/// Whether an email may go, as far as the recipient's limit says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Emailing {
+    /// Not a customer's own doing: no limit.
+    Unlimited,
+    /// Within the limit; this email is counted.
+    Counted,
+    OverLimit,
 }
 
 /// The email `event` calls for, or none when the order has moved past it.

@@ -503,11 +503,17 @@ pub struct RecordingMailer {
     pub refusing: Arc<Mutex<Vec<String>>>,
     /// Every send asked for, refused or not.
     pub attempts: Arc<Mutex<u32>>,
+    /// How many sends to fail as a provider's outage fails them, before any succeeds.
+    pub outages: Arc<Mutex<u32>>,
 }
 
 impl RecordingMailer {
     pub fn refuse_for_good(&self, address: &str) {
         lock(&self.refusing).push(address.to_owned());
+    }
+
+    pub fn fail_next(&self, sends: u32) {
+        *lock(&self.outages) = sends;
     }
 }
 
@@ -519,6 +525,13 @@ impl Mailer for RecordingMailer {
                 cause: format!("MessageRejected: {} is refused", email.to).into(),
             };
             return Err(PortError::new("sending an email", cause));
+        }
+        {
+            let mut outages = lock(&self.outages);
+            if *outages > 0 {
+                *outages -= 1;
+                return Err(unavailable("sending an email"));
+            }
         }
         let mut sent = lock(&self.sent);
         sent.push(email.clone());
