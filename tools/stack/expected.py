@@ -281,7 +281,7 @@ FUNCTIONS: dict[str, Function] = {
         routes=declared_routes("fulfill-order"),
         grants=frozenset(
             telemetry("fulfill-order")
-            | grant(CHANGE_ORDER, "OrdersTable")
+            | grant(CHANGE_ORDER + LIMITS, "OrdersTable")
             | grant(PUT_RECORD, "OrderStream")
             | grant(READ_SECRET, SIGNING_SECRET, BAKER_API_KEY)
         ),
@@ -322,7 +322,7 @@ FUNCTIONS: dict[str, Function] = {
         routes=declared_routes("manage-shop"),
         grants=frozenset(
             telemetry("manage-shop")
-            | grant(READ_RULES + SAVE_RULES, "OrdersTable")
+            | grant(READ_RULES + SAVE_RULES + LIMITS, "OrdersTable")
             | grant(READ_SECRET, SIGNING_SECRET, BAKER_API_KEY)
         ),
     ),

@@ -243,3 +243,43 @@ async fn an_email_retried_after_an_outage_counts_once_against_its_recipient() {
     let (status, body) = shop.place(order).await;
     assert_eq!(status, 201, "one of the address's two emails is left: {body}");
 }
+
+#[tokio::test]
+async fn the_baker_key_cannot_be_guessed_through_the_api_either() {
+    let shop = shop();
+    let change_shop = |client: &str, key: &str| {
+        let headers = json!({ "authorization": format!("Bearer {key}"), "content-type": "application/json" });
+        from(
+            client,
+            http_request("PUT", "/shop", "/shop", headers, Some(r#"{"open": true}"#)),
+        )
+    };
+    for n in 1..=5 {
+        let (status, _) = status_and_json(
+            &shop
+                .manage_shop
+                .handle(as_http(&change_shop("198.51.100.8", "guess")))
+                .await,
+        );
+        assert_eq!(status, 403, "wrong key {n}");
+    }
+    let listing = from(
+        "198.51.100.8",
+        http_request(
+            "GET",
+            "/orders",
+            "/orders",
+            json!({ "authorization": format!("Bearer {BAKER_KEY}") }),
+            None,
+        ),
+    );
+    let (status, body) = status_and_json(&shop.order_queries.handle(as_http(&listing)).await);
+    assert_eq!(status, 429, "the same limit on every baker route: {body}");
+    let (status, _) = status_and_json(
+        &shop
+            .manage_shop
+            .handle(as_http(&change_shop("198.51.100.9", BAKER_KEY)))
+            .await,
+    );
+    assert_eq!(status, 200, "the baker, from elsewhere");
+}

@@ -16,11 +16,11 @@ use crate::shared::announce::announce_stored;
 use crate::shared::api::{ApiError, bearer_token, body_bytes, is_form, json_response, no_route, respond};
 use crate::shared::auth::{BakerKey, LinkError, Signer};
 use crate::shared::forms::{form_fields, same_site};
+use crate::shared::limits::{Gate, Subject};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
-use cakeshop_domain::{EventKind, Order, OrderEvent, OrderId, Status, parse_order_reference};
-use cakeshop_ports::config::PUBLIC_BASE_URL;
-use cakeshop_ports::config::STAGE;
-use cakeshop_ports::{Clock, EventPublisher, Metric, Metrics, OrderRepository, TransitionOutcome};
+use cakeshop_domain::{EventKind, Limit, Order, OrderEvent, OrderId, Status, parse_order_reference};
+use cakeshop_ports::config::{CLIENT_LIMITS, PUBLIC_BASE_URL, STAGE};
+use cakeshop_ports::{Clock, EventPublisher, Limiter, Metric, Metrics, OrderRepository, TransitionOutcome};
 use std::convert::Infallible;
 use std::sync::Arc;
 use tracing::Instrument;
@@ -33,7 +33,7 @@ http_routes! {
         LinkPage: GET "/order/fulfilled", Baker;
         /// The link page's button (its token), the board's "Mark ready" (session and CSRF
         /// token) or an API client (the baker key or the link's token).
-        Fulfil: POST "/order/fulfilled", Baker;
+        Fulfil: POST "/order/fulfilled", Baker, [SignIn];
     }
 }
 
@@ -59,7 +59,13 @@ impl Function for FulfillOrderFunction {
             ports.text(PUBLIC_BASE_URL)?,
             ports.clock(),
             ports.metrics(STAGE)?,
-        ))
+        )
+        .limited_by(Gate::new(
+            ports.orders()?,
+            ports.limits(CLIENT_LIMITS)?,
+            signer(ports)?,
+            ports.clock(),
+        )))
     }
 
     async fn handle<P: Ports>(handler: &Self::Handler<P>, event: Self::Event) -> Result<Self::Response, Infallible> {
@@ -75,9 +81,11 @@ pub struct FulfillOrder<R, E> {
     public_base_url: String,
     clock: Arc<dyn Clock>,
     metrics: Arc<dyn Metrics>,
+    /// `None`: no client limits (the handler tests that are not about them).
+    gate: Option<Gate<R>>,
 }
 
-impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
+impl<R: OrderRepository + Limiter, E: EventPublisher> FulfillOrder<R, E> {
     pub fn new(
         orders: R,
         events: E,
@@ -95,6 +103,40 @@ impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
             public_base_url,
             clock,
             metrics,
+            gate: None,
+        }
+    }
+
+    /// The same handler, keeping to the client limits of `gate`.
+    pub fn limited_by(self, gate: Gate<R>) -> Self {
+        FulfillOrder {
+            gate: Some(gate),
+            ..self
+        }
+    }
+
+    /// A bearer token that is neither the baker's key nor a genuine link counts against the
+    /// client's `sign-in` limit, as a wrong key at the board's sign-in does; over it, `429`.
+    async fn authority(
+        &self,
+        request: &ApiGatewayV2httpRequest,
+        token: &str,
+    ) -> Result<(Authority, Option<OrderId>), ApiError> {
+        if let Some(gate) = &self.gate {
+            gate.check(Limit::SignIn, Subject::Client(request)).await?;
+        }
+        if self.baker_key.matches(token) {
+            return Ok((Authority::BakerKey, None));
+        }
+        match self.signer.verify_baker_link(token, self.clock.now()) {
+            Ok(linked) => Ok((Authority::Link, Some(linked))),
+            Err(error) => {
+                if let (LinkError::BadSignature, Some(gate)) = (&error, &self.gate) {
+                    // Over the limit now: the client's next try is refused by the check above.
+                    let _counted = gate.take(Limit::SignIn, Subject::Client(request)).await;
+                }
+                Err(link_refusal(error))
+            }
         }
     }
 
@@ -171,15 +213,7 @@ impl<R: OrderRepository, E: EventPublisher> FulfillOrder<R, E> {
     async fn fulfil_from_api(&self, request: &ApiGatewayV2httpRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
         let token = bearer_token(request)
             .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <baker key or link token>"))?;
-        let (authority, allowed_order) = if self.baker_key.matches(token) {
-            (Authority::BakerKey, None)
-        } else {
-            let linked = self
-                .signer
-                .verify_baker_link(token, self.clock.now())
-                .map_err(link_refusal)?;
-            (Authority::Link, Some(linked))
-        };
+        let (authority, allowed_order) = self.authority(request, token).await?;
         let order_id = parse_order_reference(&body_bytes(request)?)?;
         if allowed_order.is_some_and(|allowed| allowed != order_id) {
             return Err(ApiError::forbidden("this link is for a different order"));

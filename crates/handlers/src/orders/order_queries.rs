@@ -14,7 +14,7 @@ use crate::pages::tracking::{self, TOKEN_PARAMETER};
 use crate::pages::{layout, page_response, refusal_response};
 use crate::shared::api::{ApiError, bearer_token, json_response, no_route, respond};
 use crate::shared::auth::{BakerKey, Signer};
-use crate::shared::limits::{Gate, Subject};
+use crate::shared::limits::{Gate, Subject, is_baker_key};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use cakeshop_domain::{Limit, OrderId, ShopZone};
 use cakeshop_ports::config::{CLIENT_LIMITS, SHOP_TIME_ZONE};
@@ -31,7 +31,7 @@ http_routes! {
         /// The customer's tracking page (the token in `?t=`).
         TrackingPage: GET "/track/{orderId}", Customer, [WrongTokens];
         /// The baker's listing by status.
-        OrdersByStatus: GET "/orders", Baker;
+        OrdersByStatus: GET "/orders", Baker, [SignIn];
         /// The board, or its sign-in form.
         Board: GET "/baker", Anyone;
         /// The baker key starts a board session.
@@ -164,7 +164,9 @@ impl<R: OrderRepository + Bakery + Limiter> OrderQueries<R> {
 
     /// The baker's key only: a listing shows every customer's name and address.
     async fn orders_by_status(&self, request: &ApiGatewayV2httpRequest) -> Result<ApiGatewayV2httpResponse, ApiError> {
-        if !bearer_token(request).is_some_and(|token| self.baker_key.matches(token)) {
+        let token =
+            bearer_token(request).ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <baker key>"))?;
+        if !is_baker_key(self.gate.as_ref(), &self.baker_key, request, token).await? {
             return Err(ApiError::unauthorized("send Authorization: Bearer <baker key>"));
         }
         list_orders(&self.orders, request).await

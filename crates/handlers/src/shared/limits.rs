@@ -10,7 +10,7 @@
 //! cannot all be checked before the first is counted. A refusal is `429` with `Retry-After`.
 
 use crate::shared::api::ApiError;
-use crate::shared::auth::Signer;
+use crate::shared::auth::{BakerKey, Signer};
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use cakeshop_domain::{ClientLimits, Limit, OrderId};
 use cakeshop_ports::{Clock, Limiter, PortError, Verdict, limits};
@@ -187,4 +187,26 @@ pub async fn customer_action<L: Limiter>(
         Some(gate) => gate.take(Limit::CustomerActions, Subject::Client(request)).await,
         None => Ok(()),
     }
+}
+
+/// Whether `token`, sent as a bearer token, is the baker's key, keeping to the client's
+/// `sign-in` limit as the board's sign-in does: refused (`429`) while the client is over it,
+/// and a wrong key counted against it. The key is long and random; this keeps anyone from
+/// trying at length through the API rather than the form.
+pub async fn is_baker_key<L: Limiter>(
+    gate: Option<&Gate<L>>,
+    baker_key: &BakerKey,
+    request: &ApiGatewayV2httpRequest,
+    token: &str,
+) -> Result<bool, ApiError> {
+    let Some(gate) = gate else {
+        return Ok(baker_key.matches(token));
+    };
+    gate.check(Limit::SignIn, Subject::Client(request)).await?;
+    if baker_key.matches(token) {
+        return Ok(true);
+    }
+    // Over the limit now: the client's next try is refused by the check above.
+    let _counted = gate.take(Limit::SignIn, Subject::Client(request)).await;
+    Ok(false)
 }

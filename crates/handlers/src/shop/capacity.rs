@@ -5,7 +5,7 @@ use super::save::Setting;
 use crate::shared::api::{ApiError, json_response};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use cakeshop_domain::{CapacityChange, CapacitySettings, Day, DayAvailability, ORDERING_HORIZON_DAYS, OrderingWindow};
-use cakeshop_ports::Bakery;
+use cakeshop_ports::{Bakery, Limiter};
 use serde::Serialize;
 
 /// `GET /availability` without `days`.
@@ -35,7 +35,7 @@ pub(super) struct CapacityAnswer {
     overbooked: Vec<Overbooked>,
 }
 
-impl<B: Bakery> ManageShop<B> {
+impl<B: Bakery + Limiter> ManageShop<B> {
     /// `GET /availability?from=YYYY-MM-DD&days=N`: each day's capacity, booked and left.
     pub(super) async fn availability(
         &self,

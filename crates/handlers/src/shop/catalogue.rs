@@ -5,7 +5,7 @@ use super::save::Setting;
 use crate::shared::api::{ApiError, json_response};
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use cakeshop_domain::{CatalogueError, NewProduct, Product, ProductChange, ProductId};
-use cakeshop_ports::Bakery;
+use cakeshop_ports::{Bakery, Limiter};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -13,7 +13,7 @@ struct Products<'a> {
     products: &'a [Product],
 }
 
-impl<B: Bakery> ManageShop<B> {
+impl<B: Bakery + Limiter> ManageShop<B> {
     /// `GET /products`.
     pub(super) async fn products(&self) -> Result<ApiGatewayV2httpResponse, ApiError> {
         let rules = self.rules().await?;

@@ -32,10 +32,11 @@ use crate::pages::{asset_response, notice_page, page_response, refusal_response,
 use crate::shared::api::{ApiError, bearer_token, body_bytes, error_chain, json_response, no_route, respond};
 use crate::shared::auth::{BakerKey, Signer};
 use crate::shared::forms::form_fields;
+use crate::shared::limits::{Gate, is_baker_key};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use cakeshop_domain::{Day, ProductId, ShopZone};
-use cakeshop_ports::config::SHOP_TIME_ZONE;
-use cakeshop_ports::{Bakery, Clock, IdGenerator};
+use cakeshop_ports::config::{CLIENT_LIMITS, SHOP_TIME_ZONE};
+use cakeshop_ports::{Bakery, Clock, IdGenerator, Limiter};
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -46,12 +47,12 @@ http_routes! {
         Storefront: GET "/", Anyone;
         Asset: GET "/assets/{name}", Anyone;
         Products: GET "/products", Anyone;
-        AddProduct: POST "/products", Baker;
-        ChangeProduct: PUT "/products/{productId}", Baker;
+        AddProduct: POST "/products", Baker, [SignIn];
+        ChangeProduct: PUT "/products/{productId}", Baker, [SignIn];
         Availability: GET "/availability", Anyone;
-        ChangeCapacity: PUT "/capacity", Baker;
+        ChangeCapacity: PUT "/capacity", Baker, [SignIn];
         Shop: GET "/shop", Anyone;
-        ChangeShop: PUT "/shop", Baker;
+        ChangeShop: PUT "/shop", Baker, [SignIn];
         /// The board's open/closed form.
         BoardShop: POST "/baker/shop", Baker;
         /// The board's cakes-a-weekday form.
@@ -82,7 +83,13 @@ impl Function for ManageShopFunction {
             ports.zone(SHOP_TIME_ZONE)?,
             ports.clock(),
             ports.ids(),
-        ))
+        )
+        .limited_by(Gate::new(
+            ports.orders()?,
+            ports.limits(CLIENT_LIMITS)?,
+            signer(ports)?,
+            ports.clock(),
+        )))
     }
 
     async fn handle<P: Ports>(handler: &Self::Handler<P>, event: Self::Event) -> Result<Self::Response, Infallible> {
@@ -97,9 +104,11 @@ pub struct ManageShop<B> {
     zone: ShopZone,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
+    /// `None`: no client limits (the handler tests that are not about them).
+    gate: Option<Gate<B>>,
 }
 
-impl<B: Bakery> ManageShop<B> {
+impl<B: Bakery + Limiter> ManageShop<B> {
     pub fn new(
         bakery: B,
         baker_key: BakerKey,
@@ -115,6 +124,15 @@ impl<B: Bakery> ManageShop<B> {
             zone,
             clock,
             ids,
+            gate: None,
+        }
+    }
+
+    /// The same handler, keeping to the client limits of `gate`.
+    pub fn limited_by(self, gate: Gate<B>) -> Self {
+        ManageShop {
+            gate: Some(gate),
+            ..self
         }
     }
 
@@ -136,7 +154,7 @@ impl<B: Bakery> ManageShop<B> {
         request: &ApiGatewayV2httpRequest,
     ) -> Result<ApiGatewayV2httpResponse, ApiError> {
         if route.route().access == Access::Baker {
-            self.check_baker(request)?;
+            self.check_baker(request).await?;
         }
         match route {
             ShopRoute::Storefront => self.storefront().await,
@@ -214,10 +232,10 @@ impl<B: Bakery> ManageShop<B> {
         Ok(())
     }
 
-    fn check_baker(&self, request: &ApiGatewayV2httpRequest) -> Result<(), ApiError> {
+    async fn check_baker(&self, request: &ApiGatewayV2httpRequest) -> Result<(), ApiError> {
         let token =
             bearer_token(request).ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <baker key>"))?;
-        if self.baker_key.matches(token) {
+        if is_baker_key(self.gate.as_ref(), &self.baker_key, request, token).await? {
             Ok(())
         } else {
             Err(ApiError::forbidden("only the baker's key may change the shop"))

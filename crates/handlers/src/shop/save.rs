@@ -4,7 +4,7 @@
 use super::ManageShop;
 use crate::shared::api::ApiError;
 use cakeshop_domain::{CapacitySettings, Catalogue, Day, ShopStatus};
-use cakeshop_ports::{Bakery, PortError, Saved, ShopRules};
+use cakeshop_ports::{Bakery, Limiter, PortError, Saved, ShopRules};
 use std::sync::Arc;
 
 /// How many times a save that found the setting changed is tried again on what is stored now.
@@ -17,7 +17,7 @@ pub(super) enum Setting {
     Shop(ShopStatus),
 }
 
-impl<B: Bakery> ManageShop<B> {
+impl<B: Bakery + Limiter> ManageShop<B> {
     pub(super) async fn rules(&self) -> Result<Arc<ShopRules>, ApiError> {
         self.bakery
             .rules()

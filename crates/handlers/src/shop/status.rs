@@ -5,7 +5,7 @@ use super::save::Setting;
 use crate::shared::api::{ApiError, json_response};
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use cakeshop_domain::ShopStatus;
-use cakeshop_ports::Bakery;
+use cakeshop_ports::{Bakery, Limiter};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -17,7 +17,7 @@ struct ShopAnswer<'a> {
     accepting_orders: bool,
 }
 
-impl<B: Bakery> ManageShop<B> {
+impl<B: Bakery + Limiter> ManageShop<B> {
     /// `GET /shop`.
     pub(super) async fn shop(&self) -> Result<ApiGatewayV2httpResponse, ApiError> {
         let rules = self.rules().await?;
