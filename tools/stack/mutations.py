@@ -43,6 +43,19 @@ def regex(pattern: str, new: str, count: int) -> Callable[[str], str]:
     return edit
 
 
+def within(logical_id: str, old: str, new: str) -> Callable[[str], str]:
+    """Replaces `old` once in the resource `logical_id` of serverless.yml's resources."""
+
+    def edit(text: str) -> str:
+        start = text.find(f"\n    {logical_id}:\n")
+        end = text.find("\n\n", start)
+        if start < 0 or end < 0 or text.count(old, start, end) != 1:
+            raise ValueError(f"expected 1 occurrence of this text in {logical_id} of serverless.yml:\n{old}")
+        return text[:start] + text[start:end].replace(old, new) + text[end:]
+
+    return edit
+
+
 def without_resource(logical_id: str) -> Callable[[str], str]:
     """Deletes the resource `logical_id` of serverless.yml's resources, up to the blank line after it."""
     return regex(rf"    {logical_id}:\n(?:      .*\n)+\n", "", 1)
@@ -144,21 +157,23 @@ MUTATIONS = [
         r"request-delivery \(\w+\): filter patterns \[\{'data': \{'type': \['order_fulfilled', 'order_cancelled'\]\}\}\]",
     ),
     Mutation(
-        "shop-role-changes-orders",
-        "manage-shop's role may also UpdateItem on the table, which would let it change orders",
-        replace(
-            "                  Action: [dynamodb:BatchGetItem, dynamodb:PutItem]\n",
-            "                  Action: [dynamodb:BatchGetItem, dynamodb:PutItem, dynamodb:UpdateItem]\n",
+        "shop-role-deletes-orders",
+        "manage-shop's role may also DeleteItem on the table, which would let it delete orders",
+        within(
+            "ManageShopRole",
+            "dynamodb:PutItem, dynamodb:UpdateItem]",
+            "dynamodb:PutItem, dynamodb:UpdateItem, dynamodb:DeleteItem]",
         ),
         checks.check_iam,
-        r"manage-shop \(ManageShopRole\): grants more than it needs: \[\('dynamodb:UpdateItem', 'OrdersTable'\)\]",
+        r"manage-shop \(ManageShopRole\): grants more than it needs: \[\('dynamodb:DeleteItem', 'OrdersTable'\)\]",
     ),
     Mutation(
         "place-order-cannot-read-rules",
         "place-order's role loses BatchGetItem, so it cannot read the shop's rules or booked days",
-        replace(
-            "                  Action: [dynamodb:BatchGetItem, dynamodb:PutItem, dynamodb:UpdateItem]\n",
-            "                  Action: [dynamodb:PutItem, dynamodb:UpdateItem]\n",
+        within(
+            "PlaceOrderRole",
+            "Action: [dynamodb:BatchGetItem, dynamodb:GetItem,",
+            "Action: [dynamodb:GetItem,",
         ),
         checks.check_iam,
         r"place-order \(PlaceOrderRole\): lacks what its handler calls: \[\('dynamodb:BatchGetItem', 'OrdersTable'\)\]",
