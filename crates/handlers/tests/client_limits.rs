@@ -283,3 +283,43 @@ async fn the_baker_key_cannot_be_guessed_through_the_api_either() {
     );
     assert_eq!(status, 200, "the baker, from elsewhere");
 }
+
+#[tokio::test]
+async fn wrong_tokens_at_the_fulfil_route_count_as_sign_in_failures_and_the_right_key_does_not() {
+    let shop = shop();
+    let (order_id, _) = shop.place_sample().await;
+    let fulfil = |client: &str, bearer: &str| {
+        let headers = json!({ "authorization": format!("Bearer {bearer}"), "content-type": "application/json" });
+        let body = json!({ "orderId": order_id }).to_string();
+        from(
+            client,
+            http_request("POST", "/order/fulfilled", "/order/fulfilled", headers, Some(&body)),
+        )
+    };
+    for _ in 0..8 {
+        // The baker's key, again and again (a repeat of a fulfilled order answers 200).
+        let (status, body) = status_and_json(
+            &shop
+                .fulfill_order
+                .handle(as_http(&fulfil("198.51.100.10", BAKER_KEY)))
+                .await,
+        );
+        assert_eq!(status, 200, "{body}");
+    }
+    for n in 1..=5 {
+        let (status, _) = status_and_json(
+            &shop
+                .fulfill_order
+                .handle(as_http(&fulfil("198.51.100.10", "forged.1.x")))
+                .await,
+        );
+        assert_eq!(status, 401, "wrong token {n}");
+    }
+    let (status, body) = status_and_json(
+        &shop
+            .fulfill_order
+            .handle(as_http(&fulfil("198.51.100.10", BAKER_KEY)))
+            .await,
+    );
+    assert_eq!(status, 429, "{body}");
+}

@@ -16,9 +16,9 @@ use crate::shared::announce::announce_stored;
 use crate::shared::api::{ApiError, bearer_token, body_bytes, is_form, json_response, no_route, respond};
 use crate::shared::auth::{BakerKey, LinkError, Signer};
 use crate::shared::forms::{form_fields, same_site};
-use crate::shared::limits::{Gate, Subject};
+use crate::shared::limits::{Gate, checked_as_sign_in};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
-use cakeshop_domain::{EventKind, Limit, Order, OrderEvent, OrderId, Status, parse_order_reference};
+use cakeshop_domain::{EventKind, Order, OrderEvent, OrderId, Status, parse_order_reference};
 use cakeshop_ports::config::{CLIENT_LIMITS, PUBLIC_BASE_URL, STAGE};
 use cakeshop_ports::{Clock, EventPublisher, Limiter, Metric, Metrics, OrderRepository, TransitionOutcome};
 use std::convert::Infallible;
@@ -115,28 +115,31 @@ impl<R: OrderRepository + Limiter, E: EventPublisher> FulfillOrder<R, E> {
         }
     }
 
-    /// A bearer token that is neither the baker's key nor a genuine link counts against the
-    /// client's `sign-in` limit, as a wrong key at the board's sign-in does; over it, `429`.
+    /// A bearer token that is neither the baker's key nor a genuine link (expired or not)
+    /// counts against the client's `sign-in` limit, as a wrong key at the board's sign-in does;
+    /// over it, `429`.
     async fn authority(
         &self,
         request: &ApiGatewayV2httpRequest,
         token: &str,
     ) -> Result<(Authority, Option<OrderId>), ApiError> {
-        if let Some(gate) = &self.gate {
-            gate.check(Limit::SignIn, Subject::Client(request)).await?;
-        }
-        if self.baker_key.matches(token) {
-            return Ok((Authority::BakerKey, None));
-        }
-        match self.signer.verify_baker_link(token, self.clock.now()) {
-            Ok(linked) => Ok((Authority::Link, Some(linked))),
-            Err(error) => {
-                if let (LinkError::BadSignature, Some(gate)) = (&error, &self.gate) {
-                    // Over the limit now: the client's next try is refused by the check above.
-                    let _counted = gate.take(Limit::SignIn, Subject::Client(request)).await;
-                }
-                Err(link_refusal(error))
+        let now = self.clock.now();
+        let mut link = None;
+        let genuine = checked_as_sign_in(self.gate.as_ref(), request, || {
+            if self.baker_key.matches(token) {
+                return true;
             }
+            let verified = self.signer.verify_baker_link(token, now);
+            let genuine = !matches!(verified, Err(LinkError::BadSignature));
+            link = Some(verified);
+            genuine
+        })
+        .await?;
+        match link {
+            None if genuine => Ok((Authority::BakerKey, None)),
+            Some(Ok(linked)) => Ok((Authority::Link, Some(linked))),
+            Some(Err(error)) => Err(link_refusal(error)),
+            None => Err(link_refusal(LinkError::BadSignature)),
         }
     }
 

@@ -190,23 +190,33 @@ pub async fn customer_action<L: Limiter>(
 }
 
 /// Whether `token`, sent as a bearer token, is the baker's key, keeping to the client's
-/// `sign-in` limit as the board's sign-in does: refused (`429`) while the client is over it,
-/// and a wrong key counted against it. The key is long and random; this keeps anyone from
-/// trying at length through the API rather than the form.
+/// `sign-in` limit as the board's sign-in does (a use taken first, given back if the key is
+/// right; `429` while the client is over it). The key is long and random; this keeps anyone
+/// from trying at length through the API rather than the form.
 pub async fn is_baker_key<L: Limiter>(
     gate: Option<&Gate<L>>,
     baker_key: &BakerKey,
     request: &ApiGatewayV2httpRequest,
     token: &str,
 ) -> Result<bool, ApiError> {
+    checked_as_sign_in(gate, request, || baker_key.matches(token)).await
+}
+
+/// Runs `genuine`, a check of a credential, as a use of the client's `sign-in` limit: taken
+/// before the check and given back when it passes, so that racing guesses cannot all be
+/// checked before the first is counted.
+pub async fn checked_as_sign_in<L: Limiter>(
+    gate: Option<&Gate<L>>,
+    request: &ApiGatewayV2httpRequest,
+    genuine: impl FnOnce() -> bool,
+) -> Result<bool, ApiError> {
     let Some(gate) = gate else {
-        return Ok(baker_key.matches(token));
+        return Ok(genuine());
     };
-    gate.check(Limit::SignIn, Subject::Client(request)).await?;
-    if baker_key.matches(token) {
-        return Ok(true);
+    gate.take(Limit::SignIn, Subject::Client(request)).await?;
+    let passed = genuine();
+    if passed {
+        gate.give_back(Limit::SignIn, Subject::Client(request)).await;
     }
-    // Over the limit now: the client's next try is refused by the check above.
-    let _counted = gate.take(Limit::SignIn, Subject::Client(request)).await;
-    Ok(false)
+    Ok(passed)
 }
