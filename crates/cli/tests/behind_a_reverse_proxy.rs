@@ -13,18 +13,28 @@ use serde_json::{Value, json};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn customers_order_through_the_proxy_which_shows_nothing_of_the_operators() {
+/// The shop set up as README's "Serving customers" says, behind the real Caddy, with
+/// `limits` as `CLIENT_LIMITS` if given: its data directory, the proxy, where the shop
+/// listens, and the shop.
+fn behind_caddy(limits: Option<&str>) -> (tempfile::TempDir, Caddy, String, DevProcess) {
     let data = tempfile::tempdir().expect("temp dir");
     let upstream = SocketAddr::from(([127, 0, 0, 1], free_port()));
     let caddy = Caddy::in_front_of(upstream);
     let listen = upstream.to_string();
+    let mut env = vec![("PUBLIC_BASE_URL", caddy.url.as_str())];
+    env.extend(limits.map(|limits| ("CLIENT_LIMITS", limits)));
     let shop = DevProcess::start_with(
         data.path(),
         &project_file("serverless.yml"),
         &["--listen", &listen, "--trusted-proxy", "127.0.0.1"],
-        &[("PUBLIC_BASE_URL", &caddy.url)],
+        &env,
     );
+    (data, caddy, listen, shop)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customers_order_through_the_proxy_which_shows_nothing_of_the_operators() {
+    let (_data, caddy, listen, shop) = behind_caddy(None);
     for expected in [
         format!("public URL      {}", caddy.url),
         "trusted proxies 127.0.0.1".to_owned(),
@@ -120,21 +130,13 @@ async fn board_session_cookie(shop: &DevProcess, from: &str, listen: &str) -> St
     cookie.expect("a session cookie").to_owned()
 }
 
-/// Behind the real Caddy with the default limits: two customers are told apart by their own
-/// addresses (each has its own five orders a minute), and neither an `X-Forwarded-For` sent
+/// Behind the real Caddy with the limits on: two customers are told apart by their own
+/// addresses (each has its own five orders), and neither an `X-Forwarded-For` sent
 /// through the proxy nor one sent straight to the shop makes one customer pass for another.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_limits_tell_customers_apart_behind_the_proxy_and_believe_no_forged_header() {
-    let data = tempfile::tempdir().expect("temp dir");
-    let upstream = SocketAddr::from(([127, 0, 0, 1], free_port()));
-    let caddy = Caddy::in_front_of(upstream);
-    let listen = upstream.to_string();
-    let shop = DevProcess::start_with(
-        data.path(),
-        &project_file("serverless.yml"),
-        &["--listen", &listen, "--trusted-proxy", "127.0.0.1"],
-        &[("PUBLIC_BASE_URL", &caddy.url), ("CLIENT_LIMITS", "order=5/7d")],
-    );
+    // A week's window, so that no window ends while the test runs.
+    let (_data, caddy, listen, shop) = behind_caddy(Some("order=5/7d"));
     shop.make_room().await;
     let client = |address: &str| {
         reqwest::Client::builder()
